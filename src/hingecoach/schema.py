@@ -1,0 +1,101 @@
+"""The public result contract ``hingecoach/analysis@1``: typed, validated, JSON-serialisable.
+
+Other tools and the web app read these field names; add optional fields freely, never rename or remove one.
+All angles are degrees, all times seconds from the start of the source video.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_ID = "hingecoach/analysis@1"
+
+CameraView = Literal["side", "front", "oblique", "unknown"]
+Severity = Literal["minor", "major"]
+Phase = Literal["setup", "descent", "bottom", "ascent", "lockout"]
+
+DRILL_IDS: tuple[str, ...] = (
+    "hinge_dowel",
+    "hinge_kneeling",
+    "hinge_wall",
+    "good_morning",
+    "band_pull_through",
+    "hip_thrust",
+    "rdl",
+    "b_stance_rdl",
+    "single_leg_rdl",
+    "deadlift",
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Model):
+    path: str
+    fps: float
+    frame_count: int
+    width: int
+    height: int
+    duration_s: float
+
+
+class Fault(_Model):
+    code: str
+    severity: Severity
+    at_s: float
+    cue: str
+    value: float | None = Field(default=None, description="The measured quantity that tripped the check.")
+    threshold: float | None = Field(default=None, description="The documented threshold it crossed.")
+    unit: str | None = None
+
+
+class Rep(_Model):
+    index: int = Field(ge=1)
+    start_s: float
+    bottom_s: float
+    end_s: float
+    start_frame: int
+    bottom_frame: int
+    end_frame: int
+    descent_s: float
+    ascent_s: float
+    partial: bool = Field(default=False, description="Rep cut by the clip's start or end, or never locked out.")
+    judged: bool = Field(default=True, description="False when landmarks were too unreliable to judge faults.")
+    metrics: dict[str, float | None]
+    faults: list[Fault] = Field(default_factory=list)
+    score: int = Field(ge=0, le=100)
+
+
+class Warning(_Model):
+    code: str
+    message: str
+
+
+class Summary(_Model):
+    rep_count: int
+    fault_counts: dict[str, int]
+    score: int | None = Field(ge=0, le=100)
+    cues: list[str]
+    next_drill: str | None = None
+
+
+class Analysis(_Model):
+    schema_: Literal["hingecoach/analysis@1"] = Field(default="hingecoach/analysis@1", alias="schema")
+    source: Source
+    drill: str
+    camera_view: CameraView
+    facing: Literal["left", "right", "unknown"] = "unknown"
+    pose_coverage: float = Field(ge=0.0, le=1.0)
+    reps: list[Rep]
+    summary: Summary
+    warnings: list[Warning] = Field(default_factory=list)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """Serialise with the contract's field names (``schema``, not ``schema_``)."""
+        return self.model_dump_json(by_alias=True, indent=indent)
