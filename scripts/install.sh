@@ -35,7 +35,7 @@ echo "[install] pip install -e .[dev]"
 .venv/bin/python -m pip install -q -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true
 .venv/bin/python -c 'import hingecoach, mediapipe, cv2' 
 
-
-
+echo "[install] pose model"
+.venv/bin/hingecoach setup-model
 touch .venv/.installed
 echo "[install] done"

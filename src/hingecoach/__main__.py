@@ -1,0 +1,5 @@
+"""``python -m hingecoach`` runs the CLI."""
+
+from hingecoach.cli import main
+
+main()

@@ -1,0 +1,170 @@
+"""The pipeline in one place: video → pose track → kinematics → reps → drill checks → findings.
+
+Each stage lives in its own module and knows nothing of the stages after it; this module only wires them and
+assembles the typed result. It prints nothing and writes no files: the CLI, the web app and the batch runner are
+thin layers over :func:`analyze_video` / :func:`analyze_track`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hingecoach import judge
+from hingecoach.drills import DRILLS
+from hingecoach.errors import UnknownDrillError
+from hingecoach.filtering import clean_track
+from hingecoach.kinematics import Kinematics, compute_kinematics
+from hingecoach.pose.quality import check_track
+from hingecoach.reps import RepSegment, phase_labels, segment_reps
+from hingecoach.schema import DRILL_IDS, Analysis, Rep, Source, Summary, Warning
+from hingecoach.track import PoseTrack
+from hingecoach.view import ViewEstimate, classify_view
+
+ProgressFn = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: called by long stages so a caller can draw a progress bar."""
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Everything a presentation layer may want: the JSON contract plus the arrays it was computed from."""
+
+    analysis: Analysis
+    raw_track: PoseTrack
+    kinematics: Kinematics
+    reps: tuple[RepSegment, ...]
+    phases: NDArray[np.int8]
+    view: ViewEstimate
+
+
+def check_drill_id(drill: str) -> str:
+    """Normalise and validate a drill id (``auto`` allowed); raises :class:`UnknownDrillError`."""
+    d = drill.strip().lower().replace("-", "_")
+    if d != "auto" and d not in DRILL_IDS:
+        raise UnknownDrillError(f"unknown drill {drill!r}; choose one of: auto, {', '.join(DRILL_IDS)}")
+    return d
+
+
+def _rep_start(drill_id: str) -> Literal["standing", "floor"]:
+    """Where a rep of this drill begins: deadlifts start with the bar on the floor, everything else from the top."""
+    return "floor" if DRILLS[drill_id].start_position == "floor" else "standing"
+
+
+def analyze_track(
+    track: PoseTrack,
+    *,
+    drill: str = "auto",
+    source_path: str = "",
+    frame_count: int | None = None,
+) -> AnalysisResult:
+    """Judge the reps in an already-extracted pose track.
+
+    Raises the input errors of :mod:`hingecoach.errors` (no person, two people, out of frame, unknown drill)
+    before any judging, so a caller never gets a half-made result.
+    """
+    drill_id = check_drill_id(drill)
+    warnings = [Warning(code=c, message=m) for c, m in check_track(track)]
+
+    cleaned = clean_track(track)
+    view = classify_view(cleaned)
+    kin = compute_kinematics(cleaned)
+
+    start_position = "auto" if drill_id == "auto" else _rep_start(drill_id)
+    reps = tuple(segment_reps(kin, start_position=start_position))
+
+    if drill_id == "auto":
+        drill_id, confidence = judge.recognise_drill(kin, list(reps), view)
+        if drill_id == judge.SQUAT:  # not a hinge: judge it as the wall drill, whose squat check shows the difference
+            warnings.append(Warning(code="not_a_hinge", message=judge.SQUAT_MESSAGE))
+            drill_id = judge.SQUAT_DRILL
+        warnings.append(
+            Warning(code="drill_recognised", message=f"drill recognised as {drill_id} (confidence {confidence:.2f})")
+        )
+        if _rep_start(drill_id) == "floor":
+            reps = tuple(segment_reps(kin, start_position="floor"))
+    spec = DRILLS[drill_id]
+    warnings.extend(Warning(code=c, message=m) for c, m in judge.view_warnings(spec, view))
+    if not reps:
+        warnings.append(
+            Warning(
+                code="no_reps",
+                message="no complete hinge repetition found: a rep needs a full descent at the hips and a return",
+            )
+        )
+
+    judged = [judge.judge_rep(spec, kin, r, view=view) for r in reps]
+    t = kin.t_s
+    rep_models = [
+        Rep(
+            index=i + 1,
+            start_s=round(float(t[r.start]), 3),
+            bottom_s=round(float(t[r.bottom]), 3),
+            end_s=round(float(t[r.end]), 3),
+            start_frame=int(r.start),
+            bottom_frame=int(r.bottom),
+            end_frame=int(r.end),
+            descent_s=round(float(t[r.bottom] - t[r.start]), 3),
+            ascent_s=round(float(t[r.end] - t[r.bottom]), 3),
+            partial=bool(r.partial),
+            judged=j.judged,
+            metrics=j.metrics,
+            faults=j.faults,
+            score=j.score,
+        )
+        for i, (r, j) in enumerate(zip(reps, judged, strict=True))
+    ]
+    summary: Summary = judge.summarise(spec, judged)
+    n = frame_count if frame_count is not None else track.n_frames
+    analysis = Analysis(
+        source=Source(
+            path=source_path,
+            fps=track.fps,
+            frame_count=n,
+            width=track.image_wh[0],
+            height=track.image_wh[1],
+            duration_s=round(n / track.fps, 3),
+        ),
+        drill=drill_id,
+        camera_view=view.view,
+        facing=kin.facing,
+        pose_coverage=round(track.coverage(), 4),
+        reps=rep_models,
+        summary=summary,
+        warnings=warnings,
+    )
+    return AnalysisResult(
+        analysis=analysis,
+        raw_track=track,
+        kinematics=kin,
+        reps=reps,
+        phases=phase_labels(kin, reps),
+        view=view,
+    )
+
+
+def analyze_video(
+    path: str | Path,
+    *,
+    drill: str = "auto",
+    model_path: Path | None = None,
+    workers: int | None = None,
+    progress: ProgressFn | None = None,
+) -> AnalysisResult:
+    """Decode a video, track the person and judge their reps. Fails fast on a bad drill id or a bad file."""
+    from hingecoach.pose.extract import extract_track  # the pose model is imported only when a video is analysed
+    from hingecoach.video import probe
+
+    check_drill_id(drill)
+    info = probe(path)
+
+    def _frames(done: int, total: int) -> None:
+        if progress is not None:
+            progress("pose", done, total)
+
+    track = extract_track(path, model_path=model_path, workers=workers, progress=_frames)
+    return analyze_track(track, drill=drill, source_path=str(path), frame_count=info.frame_count)

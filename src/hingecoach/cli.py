@@ -1,0 +1,314 @@
+"""Command line: a thin Typer layer over the library. Every command is a library call plus presentation.
+
+Errors the user can act on (:class:`~hingecoach.errors.HingecoachError`) become one line on stderr and exit
+status 2, never a traceback. Files are written atomically (temp file, then rename), so a failed run leaves
+nothing half-written.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from hingecoach.errors import HingecoachError
+
+app = typer.Typer(
+    name="hingecoach",
+    help="Coach hip-hinge drills from video, rep by rep.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+STAGE_LABELS = {
+    "render": "Rendering the example",
+    "pose": "Tracking the body",
+    "overlay": "Drawing the overlay",
+    "eval": "Evaluating clips",
+}
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write a whole file or nothing: a temporary sibling renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    if isinstance(data, str):
+        tmp.write_text(data, encoding="utf-8")
+    else:
+        tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+@contextmanager
+def progress_bar(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
+    """A ``progress(stage, done, total)`` callback drawing one Rich bar per stage (a no-op when quiet)."""
+    if quiet:
+        yield lambda stage, done, total: None
+        return
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(STAGE_LABELS.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def fail(exc: HingecoachError) -> typer.Exit:
+    """Print a user error as one line and return the exit to raise."""
+    err.print(f"[red]hingecoach: error:[/red] {exc.message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def _print_summary(result: Any) -> None:
+    a = result.analysis
+    out.print(
+        f"[bold]{a.drill}[/bold] · view [bold]{a.camera_view}[/bold] · facing {a.facing} · "
+        f"pose found in {a.pose_coverage:.0%} of frames · {a.summary.rep_count} rep(s)"
+    )
+    if a.reps:
+        table = Table(show_header=True, header_style="bold")
+        for col in ("rep", "start s", "bottom s", "end s", "hip flex°", "knee flex°", "score", "faults"):
+            table.add_column(col)
+        for r in a.reps:
+            hip = r.metrics.get("hip_flexion_max_deg")
+            knee = r.metrics.get("knee_flexion_at_bottom_deg")
+            table.add_row(
+                str(r.index) + ("*" if r.partial else ""),
+                f"{r.start_s:.2f}",
+                f"{r.bottom_s:.2f}",
+                f"{r.end_s:.2f}",
+                "-" if hip is None else f"{hip:.0f}",
+                "-" if knee is None else f"{knee:.0f}",
+                str(r.score),
+                ", ".join(f.code for f in r.faults) or "clean",
+            )
+        out.print(table)
+    for cue in a.summary.cues:
+        out.print(f"[green]cue:[/green] {cue}")
+    if a.summary.next_drill:
+        out.print(f"[cyan]next drill:[/cyan] {a.summary.next_drill}")
+    for w in a.warnings:
+        out.print(f"[yellow]warning ({w.code}):[/yellow] {w.message}")
+
+
+@app.command()
+def analyze(
+    input_path: Annotated[Path, typer.Argument(help="A video, or a pose track (.npz) from `hingecoach track`.")],
+    drill: Annotated[str, typer.Option(help="Drill id, or 'auto' to recognise it from the motion.")] = "auto",
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write analysis@1 JSON here (- = stdout).")] = None,
+    track_out: Annotated[Path | None, typer.Option("--track-out", help="Also save the pose track (.npz).")] = None,
+    overlay: Annotated[Path | None, typer.Option(help="Write an annotated overlay video (H.264 MP4).")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write a self-contained HTML report.")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Write every artefact (JSON, overlay, report, CSV/TRC/MOT) here.")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="Pose worker processes (default: by clip length).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary (for scripts).")] = False,
+) -> None:
+    """Analyse one clip: reps, angles, faults, cues."""
+    from hingecoach.analysis import analyze_track, analyze_video, check_drill_id
+    from hingecoach.track import PoseTrack
+
+    try:
+        check_drill_id(drill)
+        if input_path.suffix.lower() == ".npz":
+            result = analyze_track(PoseTrack.load(input_path), drill=drill, source_path=str(input_path))
+        else:
+            with progress_bar(quiet) as progress:
+                result = analyze_video(input_path, drill=drill, workers=workers, progress=progress)
+    except HingecoachError as exc:
+        raise fail(exc) from None
+
+    video = None if input_path.suffix.lower() == ".npz" else input_path
+    try:
+        _write_outputs(result, video, json_out, track_out, overlay, report, out_dir, quiet)
+    except HingecoachError as exc:
+        raise fail(exc) from None
+    if not quiet and str(json_out) != "-":
+        _print_summary(result)
+
+
+def _write_outputs(
+    result: Any,
+    video: Path | None,
+    json_out: Path | None,
+    track_out: Path | None,
+    overlay: Path | None,
+    report: Path | None,
+    out_dir: Path | None,
+    quiet: bool,
+) -> None:
+    """Write the artefacts asked for; the overlay pass decodes the video once and feeds the report's key frames."""
+    from hingecoach.report import ReportInputs, render_overlay, render_report, write_all
+
+    doc = result.analysis.to_json()
+    if json_out is not None:
+        if str(json_out) == "-":
+            sys.stdout.write(doc + "\n")
+        else:
+            write_atomic(json_out, doc)
+    if track_out is not None:
+        result.raw_track.save(track_out)
+    if overlay is None and report is None and out_dir is None:
+        return
+    inputs = ReportInputs.from_result(result)
+    with progress_bar(quiet) as progress:
+        on_frame = lambda d, t: progress("overlay", d, t)  # noqa: E731
+        if out_dir is not None:
+            files = write_all(out_dir, inputs, video_path=video, progress=on_frame)
+            result.raw_track.save(out_dir / "track.npz")
+            if not quiet:
+                out.print("wrote " + ", ".join(str(f) for f in files.all()))
+        key_frames = None
+        if overlay is not None and video is not None:
+            ov = render_overlay(video, result.raw_track, inputs, overlay, progress=on_frame)
+            key_frames = ov.key_frames
+        if report is not None:
+            render_report(inputs, report, key_frames=key_frames, video_path=video, overlay_path=overlay)
+
+
+@app.command()
+def track(
+    video: Annotated[Path, typer.Argument(help="Video file to track.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to save the pose track (.npz).")],
+    workers: Annotated[int | None, typer.Option(help="Pose worker processes.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Run only the pose model and save the track, so analysis can be re-run without it."""
+    from hingecoach.pose.extract import extract_track
+    from hingecoach.video import probe
+
+    try:
+        probe(video)
+        with progress_bar(quiet) as progress:
+            tr = extract_track(video, workers=workers, progress=lambda d, t: progress("pose", d, t))
+    except HingecoachError as exc:
+        raise fail(exc) from None
+    tr.save(output)
+    if not quiet:
+        out.print(f"saved {tr.n_frames} frames ({tr.coverage():.0%} with a person) to {output}")
+
+
+@app.command("setup-model")
+def setup_model(
+    rebuild: Annotated[bool, typer.Option(help="Rebuild even if the model file exists.")] = False,
+) -> None:
+    """Build the offline pose model file from the registry's mediapipe wheel (done once by the installer)."""
+    from hingecoach.pose.model import ensure_model
+
+    try:
+        path = ensure_model(rebuild=rebuild)
+    except HingecoachError as exc:
+        raise fail(exc) from None
+    out.print(f"pose model ready: {path}")
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the example's artefacts.")] = Path("example"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Generate an example session (synthetic RDL, 4 reps, faults in reps 3-4) and analyse it end to end."""
+    from hingecoach.analysis import analyze_video
+    from hingecoach.demo import DEMO_DRILL, demo_session
+    from hingecoach.render_figure import write_figure_video
+
+    session = demo_session()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    video = out_dir / "demo_rdl.mp4"
+    try:
+        with progress_bar(quiet) as progress:
+            write_figure_video(session.track, video, progress=lambda d, t: progress("render", d, t))
+            result = analyze_video(video, drill=DEMO_DRILL, progress=progress)
+        _write_outputs(result, video, None, None, None, None, out_dir, quiet)
+    except HingecoachError as exc:
+        raise fail(exc) from None
+    if not quiet:
+        out.print(f"rendered {video} from the synthetic generator (faults injected in reps 3-4) and analysed it:")
+        _print_summary(result)
+        out.print(f"open {out_dir / 'report.html'}")
+        out.print("the same on your own video: hingecoach analyze VIDEO --drill rdl --out DIR")
+
+
+@app.command("eval")
+def eval_cmd(
+    manifest: Annotated[Path, typer.Argument(help="Labelled manifest CSV: path,drill,view,reps,faults,notes.")],
+    data_root: Annotated[
+        Path | None, typer.Option(help="Folder the manifest paths are relative to (default: ../shared/data).")
+    ] = None,
+    cache: Annotated[Path | None, typer.Option(help="Pose-track cache (default ~/.cache/hingecoach/tracks).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Print rep-count, view, drill-recognition and per-fault precision/recall figures on a labelled manifest."""
+    from hingecoach.evaluate import evaluate
+
+    root = data_root or (Path.cwd() / ".." / "shared" / "data")
+    if not manifest.is_file():
+        raise fail(HingecoachError(f"manifest not found: {manifest}"))
+    if not root.is_dir():
+        raise fail(HingecoachError(f"data root not found: {root} (pass --data-root)"))
+    with progress_bar(quiet) as progress:
+        report = evaluate(manifest, root, cache or Path.home() / ".cache/hingecoach/tracks", progress=progress)
+
+    clips = Table(title="Clips", header_style="bold")
+    for col in ("clip", "drill", "auto", "view", "found", "reps", "found", "expected faults", "found faults"):
+        clips.add_column(col)
+    for o in report.outcomes:
+        if o.error:
+            clips.add_row(o.row.path, o.row.drill, "", o.row.view, "", str(o.row.reps), "", "", f"[red]{o.error}")
+            continue
+        clips.add_row(
+            o.row.path, o.row.drill, o.drill_auto, o.row.view, o.view_found, str(o.row.reps), str(o.reps_found),
+            ";".join(sorted(o.row.faults)) or "clean", ";".join(sorted(o.faults_found)) or "clean",
+        )
+    out.print(clips)
+    rc = report.rep_count()
+    out.print(
+        f"rep count on {rc.get('clips', 0):.0f} clips: exact {rc.get('exact', float('nan')):.1%}, "
+        f"off-by-one {rc.get('off_by_one', float('nan')):.1%}, MAE {rc.get('mae', float('nan')):.2f}"
+    )
+    out.print(f"camera view accuracy: {report.view_accuracy():.1%}")
+    out.print(f"drill recognition (auto) accuracy: {report.drill_accuracy():.1%}")
+    faults = Table(title="Faults (clip level)", header_style="bold")
+    for col in ("fault", "tp", "fp", "fn", "precision", "recall"):
+        faults.add_column(col)
+    for code, m in report.per_fault().items():
+        counts = [f"{m[k]:.0f}" for k in ("tp", "fp", "fn")]
+        faults.add_row(code, *counts, f"{m['precision']:.2f}", f"{m['recall']:.2f}")
+    out.print(faults)
+    h = report.headline()
+    out.print(
+        f"expected faults found: {h['expected_faults_found']:.1%} · clean clips with a false alarm: "
+        f"{h['clean_clips_with_false_alarm']:.1%} · clip-level accuracy: {h['clip_accuracy']:.1%} · "
+        f"errors: {sum(o.error is not None for o in report.outcomes)}"
+    )
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,662 @@
+"""The one table of drills and their checks. Adding a drill, or tuning a check, touches only this file.
+
+A :class:`Check` is a measured quantity on one rep (a pure function of a :class:`RepWindow`, i.e. slices of the
+kinematics series), a documented threshold with its reason, a severity rule, a coaching cue and the passage of the
+seed article it encodes (quoted verbatim; ``tests/unit/test_drills.py`` checks the quotes against the article).
+A :class:`Drill` is the article's drill with its place on the ladder and the checks that apply to it.
+
+Thresholds are in the units of the kinematics contract (:mod:`hingecoach.kinematics`): degrees for angles,
+ratios of a body length for distances, so they do not depend on the camera's distance or the lifter's size.
+``docs/checks.md`` is the human-readable version of this table (regenerate it with :func:`checks_markdown`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Final, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+Direction = Literal["above", "below"]
+StartPosition = Literal["standing", "floor", "kneeling", "supine"]
+ViewName = Literal["side", "front", "oblique"]
+
+SIDE: Final[frozenset[str]] = frozenset({"side"})
+SAGITTAL: Final[frozenset[str]] = frozenset({"side", "oblique"})
+FRONTAL: Final[frozenset[str]] = frozenset({"front"})
+
+#: Series the judge derives from the track itself (not in the kinematics contract); see :func:`judge.derived_series`.
+DERIVED_SERIES: Final[tuple[str, ...]] = ("leg_line_deg", "ankle_lift", "knee_width_ratio")
+
+#: The stable fault vocabulary (other tools key on these codes).
+FAULT_CODES: Final[tuple[str, ...]] = (
+    "rounded_back",
+    "head_out_of_line",
+    "squat_pattern",
+    "locked_knees",
+    "overextension",
+    "incomplete_lockout",
+    "too_deep",
+    "hips_rise_first",
+    "bar_far_from_body",
+    "hips_not_level",
+    "body_not_straight",
+    "knees_cave",
+    "incomplete_hip_extension",
+)
+
+#: Frames within this many degrees of the rep's deepest hip flexion form its "bottom phase".
+BOTTOM_BAND_DEG: Final[float] = 15.0
+#: A bottom-phase measurement needs at least this many usable frames (else: not judged).
+MIN_PHASE_FRAMES: Final[int] = 3
+
+
+# ---------------------------------------------------------------------------------------------- rep window
+@dataclass(frozen=True)
+class Baseline:
+    """The lifter's own standing values (median over the clip's most upright frames), for within-lifter checks."""
+
+    pelvis_tilt_deg: float | None = None
+
+
+@dataclass(frozen=True)
+class RepWindow:
+    """One rep as arrays: every series sliced to ``[start, end]`` (inclusive), plus where the bottom and lockout are.
+
+    ``cut_start``/``cut_end`` say the rep touches the clip's first/last frame (its top may not be in view), so checks
+    of the top of the rep refuse to judge it rather than blame the lifter for the camera. ``yaw_deg`` is the body's
+    yaw from side-on (from the view estimate) for checks that correct an oblique camera's foreshortening;
+    ``top_lost`` says the frames right after the rep's end were mostly unusable (a cut, the lifter leaving the frame).
+    """
+
+    series: Mapping[str, FloatArray]
+    fps: float
+    bottom: int
+    lockout: int | None = None
+    cut_start: bool = False
+    cut_end: bool = False
+    baseline: Baseline | None = None
+    yaw_deg: float | None = None
+    top_lost: bool = False
+
+    @property
+    def n(self) -> int:
+        return int(self.get("hip_flexion_deg").shape[0])
+
+    def get(self, name: str) -> FloatArray:
+        """A series by name; an all-NaN array when absent (a check then returns None: cannot judge)."""
+        arr = self.series.get(name)
+        if arr is None:
+            first = next(iter(self.series.values()), np.zeros(0))
+            return np.full(np.shape(first), np.nan)
+        return np.asarray(arr, dtype=np.float64)
+
+    def bottom_phase(self) -> NDArray[np.bool_]:
+        """Frames within :data:`BOTTOM_BAND_DEG` of the rep's deepest hip flexion."""
+        hip = self.get("hip_flexion_deg")
+        if not np.isfinite(hip).any():
+            return np.zeros(hip.shape, dtype=bool)
+        return np.asarray(hip >= np.nanmax(hip) - BOTTOM_BAND_DEG)
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A check's measured value and the frame (index into the window) it refers to."""
+
+    value: float
+    frame: int
+
+
+MeasureFn = Callable[[RepWindow], Measured | None]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One fault check: quantity, threshold (+ why), severity rule, cue, the seed passage, the views that can see it.
+
+    A fault is raised when the value is past ``threshold`` in ``direction``; it is *major* when also past
+    ``major_at``. ``series`` lists the series ``fn`` reads (checked against the contract by a test).
+    ``needs_top_in_view``: a fault needs the top of the rep to have been seen (a lockout out of view is not missed).
+    """
+
+    code: str
+    quantity: str
+    unit: str
+    threshold: float
+    direction: Direction
+    major_at: float
+    threshold_reason: str
+    cue: str
+    seed_quote: str
+    views: frozenset[str]
+    series: tuple[str, ...]
+    fn: MeasureFn = field(repr=False, compare=False)
+    needs_top_in_view: bool = False
+
+    @property
+    def severity_rule(self) -> str:
+        word = "above" if self.direction == "above" else "below"
+        return f"minor {word} {self.threshold:g} {self.unit}; major {word} {self.major_at:g} {self.unit}"
+
+    def past(self, value: float, limit: float) -> bool:
+        return value > limit if self.direction == "above" else value < limit
+
+    def grade(self, value: float) -> Literal["minor", "major"] | None:
+        """Severity of a measured value: None (no fault), minor or major."""
+        if not np.isfinite(value) or not self.past(value, self.threshold):
+            return None
+        return "major" if self.past(value, self.major_at) else "minor"
+
+
+@dataclass(frozen=True)
+class Drill:
+    """A drill of the seed article: ladder level, set-up, which camera view it needs and its checks."""
+
+    id: str
+    name: str
+    level: int
+    description: str
+    instructions: tuple[str, ...]
+    start_position: StartPosition
+    needs_view: ViewName
+    checks: tuple[Check, ...]
+    seed_quote: str
+    loaded: bool = False
+
+    def check(self, code: str) -> Check | None:
+        return next((c for c in self.checks if c.code == code), None)
+
+
+# ---------------------------------------------------------------------------------------------- measurements
+#: An extreme must be held this long to count: one- or two-frame landmark spikes are not the lifter's posture.
+HOLD_S: Final[float] = 0.1
+
+
+def _held(x: FloatArray, n: int, pick: Literal["max", "min"]) -> FloatArray:
+    """For each frame, the value held over the next ``n`` frames (their min for ``max``, their max for ``min``)."""
+    if n <= 1 or x.shape[0] < n:
+        return x
+    win = np.lib.stride_tricks.sliding_window_view(x, n)
+    finite = np.isfinite(win).all(axis=1)
+    held = win.min(axis=1) if pick == "max" else win.max(axis=1)
+    out = np.full(x.shape, np.nan)
+    out[: held.shape[0]] = np.where(finite, held, np.nan)
+    return out
+
+
+def _at_value(x: FloatArray, pick: Literal["max", "min"], fps: float = 0.0) -> Measured | None:
+    """The largest/smallest value of ``x`` held for :data:`HOLD_S` (plain extreme when ``fps`` is 0)."""
+    n = max(1, round(HOLD_S * fps))
+    h = _held(x, n, pick)
+    if not np.isfinite(h).any():
+        h = x
+    if not np.isfinite(h).any():
+        return None
+    i = int(np.nanargmax(h) if pick == "max" else np.nanargmin(h))
+    return Measured(float(h[i]), i)
+
+
+def _bottom_median(w: RepWindow, name: str) -> Measured | None:
+    """Median of a series over the bottom phase (robust to a single bad frame at the deepest point)."""
+    x = w.get(name)
+    sel = w.bottom_phase() & np.isfinite(x)
+    if sel.sum() < MIN_PHASE_FRAMES:
+        return None
+    frame = int(np.flatnonzero(sel)[np.argmin(np.abs(np.flatnonzero(sel) - w.bottom))])
+    return Measured(float(np.median(x[sel])), frame)
+
+
+def measure_back_bulge(w: RepWindow) -> Measured | None:
+    """Bow of the lower back line at the bottom of the rep (chord lengths), see :func:`backline.back_bulge`."""
+    return _bottom_median(w, "back_bulge")
+
+
+def measure_head_offset(w: RepWindow) -> Measured | None:
+    """Distance of the ear from the trunk line over the bottom phase, either side (trunk lengths).
+
+    Why absolute and at the bottom: in a good hinge the ear sits on the shoulder–hip line (dev clips: −0.08…+0.02),
+    which is the dowel's "back of your head" contact; standing, people carry the head a little forward (+0.1…0.17),
+    so a standing reference would flag every good hinge. Negative = craning up, positive = chin dropped to the chest.
+    """
+    m = _bottom_median(w, "head_offset")
+    return None if m is None else Measured(abs(m.value), m.frame)
+
+
+def measure_knee_hip_ratio(w: RepWindow) -> Measured | None:
+    """Knee flexion ÷ hip flexion over the bottom phase; None for a bend too shallow to tell (< 30° at the hip)."""
+    knee = _bottom_median(w, "knee_flexion_deg")
+    hip = _bottom_median(w, "hip_flexion_deg")
+    if knee is None or hip is None or hip.value < 30.0:
+        return None
+    return Measured(max(knee.value, 0.0) / hip.value, hip.frame)
+
+
+def _deoblique_deg(angle_deg: float, yaw_deg: float | None) -> float:
+    """Undo the foreshortening of a sagittal joint angle seen ``yaw_deg`` away from side-on.
+
+    Forward components shrink by cos(yaw) while vertical ones do not, so a bend θ reads as
+    atan2(cos(yaw)·sin θ, cos θ) (exact when one segment is vertical, e.g. the shin at a deadlift's set-up); this
+    inverts it. Without a yaw, or beyond 60° (front-on, where the correction explodes), the value is unchanged.
+    """
+    if yaw_deg is None or not np.isfinite(yaw_deg) or abs(yaw_deg) < 1.0 or abs(yaw_deg) > 60.0:
+        return angle_deg
+    a = np.radians(angle_deg)
+    c = float(np.cos(np.radians(yaw_deg)))
+    return float(np.degrees(np.arctan2(np.sin(a) / c, np.cos(a))))
+
+
+def measure_knee_bend(w: RepWindow) -> Measured | None:
+    """The deepest knee bend in the bottom phase, held for :data:`HOLD_S` (deg), corrected for an oblique camera.
+
+    Why a held maximum: a leg that never bends that far is straight, and one stray frame must not rescue it. Why the
+    bottom phase only: frames elsewhere say nothing about the bottom, and plates often hide the knees there — then
+    the check does not judge (None) rather than read the top of the rep as the bottom.
+    """
+    knee = np.where(w.bottom_phase(), w.get("knee_flexion_deg"), np.nan)
+    if np.isfinite(knee).sum() < MIN_PHASE_FRAMES:
+        return None
+    m = _at_value(knee, "max", w.fps)
+    return None if m is None else Measured(_deoblique_deg(m.value, w.yaw_deg), m.frame)
+
+
+def measure_lean_back(w: RepWindow) -> Measured | None:
+    """Largest hip extension past straight (leaning back at the top), deg."""
+    return _at_value(w.get("hip_extension_deg"), "max", w.fps)
+
+
+def measure_top_hip_flexion(w: RepWindow) -> Measured | None:
+    """Smallest hip flexion after the bottom (how tall the lifter stood); None when the clip cuts the top off."""
+    hip = w.get("hip_flexion_deg")
+    after = hip[w.bottom :]
+    if w.cut_end or not np.isfinite(after).any():
+        return None
+    m = _at_value(after, "min", w.fps)
+    return None if m is None else Measured(m.value, m.frame + w.bottom)
+
+
+def measure_hand_depth(w: RepWindow) -> Measured | None:
+    """Lowest hand height over the rep (0 ankle, 1 knee, 2 hip)."""
+    return _at_value(w.get("hand_height"), "min", w.fps)
+
+
+def measure_trunk_depth(w: RepWindow) -> Measured | None:
+    """Largest trunk incline (deg from vertical; 90 = torso horizontal)."""
+    return _at_value(w.get("trunk_incline_deg"), "max", w.fps)
+
+
+def measure_hips_first(w: RepWindow) -> Measured | None:
+    """How much the trunk tips *further* forward while the knees make the first half of their extension (deg).
+
+    In a pull the chest and hips rise together; when the knees straighten first the hips shoot up, the trunk goes
+    towards horizontal and the back does the lift. None when the knees barely bend (< 20° range: nothing to compare).
+    """
+    knee = w.get("knee_flexion_deg")
+    trunk = w.get("trunk_incline_deg")
+    if not np.isfinite(knee).any() or not np.isfinite(trunk).any():
+        return None
+    k0 = int(np.nanargmax(knee))
+    rest = knee[k0:]
+    k_end = k0 + int(np.nanargmin(rest))
+    span = knee[k0] - knee[k_end]
+    if span < 20.0:
+        return None
+    half = np.flatnonzero(rest <= knee[k0] - 0.5 * span)
+    k_half = k0 + int(half[0]) if half.size else k_end
+    seg = trunk[k0 : k_half + 1]
+    if not np.isfinite(seg).any() or not np.isfinite(trunk[k0]):
+        return None
+    i = int(np.nanargmax(seg))
+    return Measured(float(seg[i] - trunk[k0]), k0 + i)
+
+
+def measure_bar_distance(w: RepWindow) -> Measured | None:
+    """Largest horizontal hand distance in front of the shin (shin lengths) while the hands are below the knee."""
+    hand = w.get("hand_height")
+    dist = np.where(hand <= 1.0, w.get("hand_to_shin"), np.nan)
+    return _at_value(dist, "max", w.fps)
+
+
+def measure_pelvis_tilt(w: RepWindow) -> Measured | None:
+    """Largest tilt of the hip line from its standing angle (deg), i.e. one hip lifting towards the ceiling."""
+    tilt = w.get("pelvis_tilt_deg")
+    ref = w.baseline.pelvis_tilt_deg if w.baseline is not None else None
+    if ref is None or not np.isfinite(ref):
+        ref = float(tilt[np.isfinite(tilt)][0]) if np.isfinite(tilt).any() else float("nan")
+    return _at_value(np.abs(tilt - ref), "max", w.fps) if np.isfinite(ref) else None
+
+
+def measure_leg_line(w: RepWindow) -> Measured | None:
+    """Bend of the shoulder–hip–floating-ankle line over the bottom phase (deg; 0 = one straight line)."""
+    return _bottom_median(w, "leg_line_deg")
+
+
+def measure_knee_width(w: RepWindow) -> Measured | None:
+    """Narrowest knee separation over the rep, as a share of the ankle separation."""
+    return _at_value(w.get("knee_width_ratio"), "min", w.fps)
+
+
+# ---------------------------------------------------------------------------------------------- the checks
+Q_CANDY = (
+    "Maintain a straight line from your head down to your hips. The purpose is to fold, like a hinge. Not bend. "
+    "If you look like a candy cane after trying this, you’ve probably missed the mark."
+)
+Q_THREE_POINTS = "Maintain three points of contact – Back of your head, between your shoulder blades, and the tailbone."
+Q_SLIGHT_BEND = "Slight bend in the knees, big bend at the hips on the way down."
+Q_NOT_STRAIGHT = "Except we’re going to do this with the knees slightly bent, NOT straight."
+Q_ARCH = "Don’t let your back arch in either the bottom or top position."
+Q_STAND_UP = "squeeze the glutes tight on the way up, stand up straight at the top."
+Q_MID_SHIN = "The bar should get to about mid-shin, give or take a few inches. That should be far enough."
+Q_TOO_FAR = "Don’t go too far or you’ll end up letting your lumbar spine round the wrong direction."
+Q_LEGS = "It’s the “lift with your legs, not with your back” movement."
+Q_CENTRE = "much closer to your center of gravity"
+Q_HIPS_LEVEL = "Ideally, your hips will stay parallel to the floor"
+Q_HEAD_TO_FOOT = "you will be able to maintain a straight line from your head to your foot."
+Q_KNEES_TOGETHER = "Just make sure that you don’t let the band pull your knees together."
+Q_HIPS_UP = "Push through your heels and squeeze your glutes tight as you push your hips up toward the ceiling."
+
+#: Rounded-back threshold on :func:`backline.back_bulge` (chord lengths), chosen on the dev clips (docs/checks.md).
+ROUNDED_BACK_THRESHOLD: Final[float] = 0.035
+
+
+def rounded_back() -> Check:
+    return Check(
+        "rounded_back", "back_bulge", "chord", ROUNDED_BACK_THRESHOLD, "above", 0.055,
+        "Lower-back bow of the silhouette beyond the line from upper back to tailbone, bottom-phase median. Dev side "
+        "clips: neutral backs −0.02…+0.02 (loose shirts and lifting belts reach ~0.03), clearly rounded backs "
+        "0.047–0.060 (5 clips, 2 lifters); 0.035 sits between. Side view only: in any other view the silhouette "
+        "is not the spine's profile.",
+        "Keep your back long and flat: fold at the hips like a hinge, don't curl into a candy cane.",
+        Q_CANDY, SIDE, ("back_bulge", "hip_flexion_deg"), measure_back_bulge,
+    )  # fmt: skip
+
+
+def head_out_of_line() -> Check:
+    return Check(
+        "head_out_of_line", "head_offset_bottom", "trunk", 0.20, "above", 0.30,
+        "The ear sits ~0.35 trunk lengths beyond the shoulder, so 0.2 off the trunk line is the head tipped ~35° off "
+        "the spine's line. Dev side clips: neutral heads 0.00–0.03, a forward gaze common in deadlifts 0.11–0.18, "
+        "heads visibly craned up 0.20–0.32.",
+        "Keep your neck long, in line with your back: eyes on the floor a little ahead, don't crane up or tuck "
+        "your chin.",
+        Q_THREE_POINTS, SIDE, ("head_offset", "hip_flexion_deg"), measure_head_offset,
+    )  # fmt: skip
+
+
+def squat_pattern(max_ratio: float = 0.8, major_ratio: float = 1.0) -> Check:
+    return Check(
+        "squat_pattern", "knee_to_hip_flexion", "ratio", max_ratio, "above", major_ratio,
+        f"At the bottom a hinge bends the hips far more than the knees: dev clips' RDLs and good mornings read "
+        f"0.05–0.35 side-on and up to 0.74 from an oblique camera, floor deadlifts 0.46–0.80; squats read 0.9–1.06. "
+        f"Above {max_ratio:g} the knees are doing a squat's share.",
+        "Push your hips back, not down: a slight bend in the knees, a big bend at the hips.",
+        Q_SLIGHT_BEND, SAGITTAL, ("knee_flexion_deg", "hip_flexion_deg"), measure_knee_hip_ratio,
+    )  # fmt: skip
+
+
+def locked_knees(min_deg: float = 10.0, major_deg: float = 5.0) -> Check:
+    return Check(
+        "locked_knees", "knee_flexion_max_deg", "deg", min_deg, "below", major_deg,
+        f"Deepest knee bend at the bottom below {min_deg:g}° (corrected for an oblique camera) is a straight leg for "
+        "this drill: 2D knee angles carry ~5° of noise; an RDL's 'slight bend' is 15–30°; a floor pull starts with "
+        "the knees bent 50–80° (dev side clips 66–117°; the st17086ts authors require ≥ 47°).",
+        "Unlock your knees: keep a soft bend in them all the way down.",
+        Q_NOT_STRAIGHT, SAGITTAL, ("knee_flexion_deg", "hip_flexion_deg"), measure_knee_bend,
+    )  # fmt: skip
+
+
+def overextension() -> Check:
+    return Check(
+        "overextension", "hip_extension_max_deg", "deg", 25.0, "above", 35.0,
+        "BlazePose's hip landmark makes a relaxed, tall stance read up to ~18° of hip extension (dev clips' clean "
+        "lockouts: 0–17.6°, plates hiding the hips included); 25° is a lean back well past that. Side view only: "
+        "an oblique camera shifts the standing reading by ±25°.",
+        "Finish tall, not leaning back: squeeze your glutes and stop when you're straight.",
+        Q_ARCH, SIDE, ("hip_extension_deg",), measure_lean_back,
+    )  # fmt: skip
+
+
+def incomplete_lockout() -> Check:
+    return Check(
+        "incomplete_lockout", "hip_flexion_top_deg", "deg", 15.0, "above", 30.0,
+        "Standing tall reads −18…+6° in side views (dev clips); hips still bent by more than 15° at the top is an "
+        "unfinished rep. Side view only: oblique cameras read a tall stance as 16–28° of flexion.",
+        "Stand all the way up at the top and squeeze your glutes.",
+        Q_STAND_UP, SIDE, ("hip_flexion_deg",), measure_top_hip_flexion, needs_top_in_view=True,
+    )  # fmt: skip
+
+
+def too_deep_hands() -> Check:
+    return Check(
+        "too_deep", "hand_height_min", "ankle0_knee1_hip2", 0.25, "below", 0.0,
+        "Mid-shin is 0.5 on this scale; 'a few inches' is about a quarter of a shin (≈ 10 cm), so hands below 0.25 "
+        "are past the range the article asks for; at 0 they reach the ankles.",
+        "You don't need to go lower: stop around mid-shin, where you feel your hamstrings.",
+        Q_MID_SHIN, SAGITTAL, ("hand_height",), measure_hand_depth,
+    )  # fmt: skip
+
+
+def too_deep_trunk() -> Check:
+    return Check(
+        "too_deep", "trunk_incline_max_deg", "deg", 100.0, "above", 115.0,
+        "A good morning ends around a horizontal torso (90°) where the hamstrings are tight; past 100° the head is "
+        "below the hips and the lumbar spine is what keeps going. Side view only (trunk lean is foreshortened "
+        "towards an oblique camera).",
+        "Don't go too far: stop when your hamstrings are tight and your back is still flat.",
+        Q_TOO_FAR, SIDE, ("trunk_incline_deg",), measure_trunk_depth,
+    )  # fmt: skip
+
+
+def hips_rise_first() -> Check:
+    return Check(
+        "hips_rise_first", "trunk_tip_during_knee_extension_deg", "deg", 10.0, "above", 20.0,
+        "In a good pull the trunk angle holds or rises while the knees extend; tipping >10° further forward "
+        "(twice the 2D angle noise) means the hips shot up first and the back lifts the load. Side view only: a "
+        "trunk leaning towards an oblique camera is foreshortened.",
+        "Lift with your legs: drive the floor away and let your chest and hips rise together.",
+        Q_LEGS, SIDE, ("knee_flexion_deg", "trunk_incline_deg"), measure_hips_first,
+    )  # fmt: skip
+
+
+def bar_far_from_body() -> Check:
+    return Check(
+        "bar_far_from_body", "hand_to_shin_max", "shin", 0.80, "above", 1.20,
+        "Ideally the wrists stay within ~0.2 shin lengths of the shin line, but with plates in front of the shins the "
+        "wrist and knee landmarks wander: clean dev lifts read up to 0.67. Only a gross drift (0.8 ≈ 30 cm) is "
+        "flagged. The seed states no bar-path rule: this encodes its principle of keeping the resistance close to "
+        "the centre of gravity.",
+        "Keep the weight close: let it slide down your thighs and shins.",
+        Q_CENTRE, SIDE, ("hand_height", "hand_to_shin"), measure_bar_distance,
+    )  # fmt: skip
+
+
+def hips_not_level() -> Check:
+    return Check(
+        "hips_not_level", "pelvis_tilt_change_max_deg", "deg", 10.0, "above", 20.0,
+        "Hip-line angle changes of < 5° are landmark noise; a 10° tilt means the free hip is opening up towards "
+        "the ceiling. Only a front (or rear) view shows the hip line.",
+        "Keep your hips square to the floor: point the toes of the free leg down.",
+        Q_HIPS_LEVEL, FRONTAL, ("pelvis_tilt_deg",), measure_pelvis_tilt,
+    )  # fmt: skip
+
+
+def body_not_straight() -> Check:
+    return Check(
+        "body_not_straight", "leg_line_bend_deg", "deg", 20.0, "above", 35.0,
+        "Head-to-foot should be one line at the bottom; 20° is three times the per-angle landmark noise and a "
+        "visibly dropped or bent free leg.",
+        "Make one long line from head to heel: kick the free heel back as you tip forward.",
+        Q_HEAD_TO_FOOT, SIDE, ("leg_line_deg", "hip_flexion_deg"), measure_leg_line,
+    )  # fmt: skip
+
+
+def knees_cave() -> Check:
+    return Check(
+        "knees_cave", "knee_width_ratio_min", "ratio", 0.80, "below", 0.60,
+        "With feet hip-width and shins upright the knees sit over the ankles (≈ 1); below 0.8 each knee has moved "
+        "in by a tenth of the stance width.",
+        "Push your knees out against the band; don't let them fall in.",
+        Q_KNEES_TOGETHER, FRONTAL, ("knee_width_ratio",), measure_knee_width,
+    )  # fmt: skip
+
+
+def incomplete_hip_extension() -> Check:
+    return Check(
+        "incomplete_hip_extension", "hip_flexion_top_deg", "deg", 15.0, "above", 30.0,
+        "At the top of a hip thrust shoulders, hips and knees line up (0°); 15° is a top visibly short of that line.",
+        "Drive through your heels and squeeze your glutes until hips, shoulders and knees make a line.",
+        Q_HIPS_UP, SIDE, ("hip_flexion_deg",), measure_top_hip_flexion, needs_top_in_view=True,
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------- the drills
+_HINGE = (rounded_back(), head_out_of_line(), squat_pattern(), locked_knees(), overextension(), incomplete_lockout())
+
+_DRILL_LIST: tuple[Drill, ...] = (
+    Drill(
+        "hinge_kneeling", "Kneeling hip hinge", 1,
+        "The hinge from a kneeling position: the easiest place to learn to fold at the hips with a straight back.",
+        ("Kneel tall, a stick along your back touching head, shoulder blades and tailbone.",
+         "Push your hips back and tip forward only as far as the stick stays on all three points.",
+         "Squeeze your glutes to come back up tall."),
+        "kneeling", "side", (rounded_back(), head_out_of_line(), overextension(), incomplete_lockout()),
+        "If this is too difficult, try from a kneeling position.",
+    ),
+    Drill(
+        "hinge_dowel", "Dowel hip hinge", 2,
+        "A stick held along the back keeps head, upper back and tailbone on one line while you hinge.",
+        ("Hold a broomstick against your back: back of the head, between the shoulder blades, tailbone.",
+         "Bend your knees slightly and tip forward at the hips.",
+         "Work only in the range where the stick keeps all three points; reset if it lifts off."),
+        "standing", "side", (*_HINGE, too_deep_trunk()),
+        "Take the stick and hold it against your back. Maintain three points of contact – Back of your head, "
+        "between your shoulder blades, and the tailbone.",
+    ),
+    Drill(
+        "hinge_wall", "Wall hip hinge", 2,
+        "Reaching the hips back to touch a wall behind you gives the hinge a target.",
+        ("Stand a foot's length in front of a wall, facing away.", "Unlock your knees and push your hips back "
+         "until they touch the wall.", "Stand tall again by squeezing your glutes."),
+        "standing", "side", _HINGE,
+        "Another trick that may help is using a wall to sit back to.",
+    ),
+    Drill(
+        "good_morning", "Good morning", 3,
+        "The hinge with a stick, towel, band or bar across the shoulders.",
+        ("Unlock the knees and push the hips back; brace your midsection.",
+         "Stop where you feel your hamstrings, with a neutral back.",
+         "Squeeze your glutes to come up and finish tall."),
+        "standing", "side", (*_HINGE, too_deep_trunk()),
+        "To perform a good morning, simply unlock the knee and push your hips back.", loaded=True,
+    ),
+    Drill(
+        "band_pull_through", "Band pull-through", 3,
+        "The same hinge with the resistance coming from behind, between the legs.",
+        ("Slight bend in the knees, big bend at the hips on the way down.", "Brace; squeeze the glutes on the way up.",
+         "Stand up straight at the top without arching."),
+        "standing", "side", (*_HINGE, too_deep_trunk()),
+        "The Band Pull Through is basically the same motion.", loaded=True,
+    ),
+    Drill(
+        "hip_thrust", "Hip thrust", 3,
+        "The hinge made horizontal: upper back on a bench, hips driven to the ceiling.",
+        ("Upper back (just below the shoulder blades) on a bench, feet flat.",
+         "Sit down toward the floor with a neutral back.",
+         "Push through your heels and squeeze your glutes until hips line up with shoulders and knees."),
+        "supine", "side", (incomplete_hip_extension(), overextension(), knees_cave()),
+        "We’re going to use the same pattern once again. Except for this time, it will be horizontal.", loaded=True,
+    ),
+    Drill(
+        "rdl", "Romanian deadlift", 4,
+        "The hinge with a bar from the top: knees slightly bent, hips back, bar to about mid-shin.",
+        ("Brace the midsection, slight bend in the knees, push the hips back.",
+         "Lower the bar close to your legs to about mid-shin.", "Stand all the way up and squeeze your glutes."),
+        "standing", "side", (*_HINGE, too_deep_hands(), bar_far_from_body()),
+        "Brace the midsection, slight bend in the knees, push the hips back.", loaded=True,
+    ),
+    Drill(
+        "deadlift", "Deadlift (from the floor)", 4,
+        "The floor variant: the bar starts on the floor and is pulled to standing.",
+        ("Set up with the bar over mid-foot, back flat.", "Push the floor away with your legs; keep the bar close.",
+         "Stand tall at the top, then lower it the same way."),
+        "floor", "side",
+        (rounded_back(), head_out_of_line(), squat_pattern(1.0, 1.2), locked_knees(45.0, 25.0), hips_rise_first(),
+         bar_far_from_body(), overextension(), incomplete_lockout()),
+        "If you don’t have access to a squat rack then you’ll need to deadlift it up from the floor into the top "
+        "position.", loaded=True,
+    ),
+    Drill(
+        "b_stance_rdl", "B-stance RDL", 5,
+        "The RDL with one foot stepped back as a kickstand, most of the work on the front leg.",
+        ("Step one foot back, heel up, and use it only for balance.", "Same rules as the RDL: flat back, soft knee, "
+         "hips back.", "Stand tall and squeeze the front glute."),
+        "standing", "side", (*_HINGE, too_deep_hands(), bar_far_from_body()),
+        "Again, all the same, rules apply except now we’re going to step one foot back and use it only as a "
+        "“kickstand.”", loaded=True,
+    ),
+    Drill(
+        "single_leg_rdl", "Single-leg RDL", 6,
+        "The B-stance with the back leg lifted: hips parallel to the floor, one line from head to foot.",
+        ("Stand on one leg with a soft knee.", "Tip forward and kick the free heel back as if pushing a heavy box.",
+         "Keep the hips square to the floor; turn the free toes in if that hip flies up."),
+        "standing", "side",
+        (rounded_back(), head_out_of_line(), body_not_straight(), hips_not_level(), incomplete_lockout()),
+        "To progress from the B-Stance all we’re going to do is elevate that back leg.", loaded=True,
+    ),
+)  # fmt: skip
+
+DRILLS: Mapping[str, Drill] = MappingProxyType({d.id: d for d in _DRILL_LIST})
+
+#: The ladder, easiest first; the first drill of a level is where a regression to that level lands.
+LADDER: Final[tuple[tuple[str, ...], ...]] = (
+    ("hinge_kneeling",),
+    ("hinge_dowel", "hinge_wall"),
+    ("good_morning", "band_pull_through", "hip_thrust"),
+    ("rdl", "deadlift"),
+    ("b_stance_rdl",),
+    ("single_leg_rdl",),
+)
+
+
+# ---------------------------------------------------------------------------------------------- documentation
+def checks_markdown() -> str:
+    """The check table as Markdown (``docs/checks.md`` embeds it; a test keeps the two in sync)."""
+    rows: dict[tuple[str, str, float, float], tuple[Check, list[str]]] = {}
+    for drill in _DRILL_LIST:
+        for c in drill.checks:
+            key = (c.code, c.quantity, c.threshold, c.major_at)
+            rows.setdefault(key, (c, []))[1].append(drill.id)
+    lines = [
+        "| fault code | quantity (unit) | fault when | major when | why this threshold | views | cue | seed passage "
+        "| drills |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    word = {"above": ">", "below": "<"}
+    for c, drills in rows.values():
+        cells = (
+            f"`{c.code}`",
+            f"`{c.quantity}` ({c.unit})",
+            f"{word[c.direction]} {c.threshold:g}",
+            f"{word[c.direction]} {c.major_at:g}",
+            c.threshold_reason,
+            ", ".join(sorted(c.views)),
+            c.cue,
+            f"“{c.seed_quote}”",
+            ", ".join(f"`{d}`" for d in drills),
+        )
+        lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
+    lines += [
+        "",
+        "| level | drill | start | camera | loaded | checks | seed passage |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for d in _DRILL_LIST:
+        codes = ", ".join(f"`{c.code}`" for c in d.checks)
+        lines.append(
+            f"| {d.level} | `{d.id}` {d.name} | {d.start_position} | {d.needs_view} | {'yes' if d.loaded else 'no'} "
+            f"| {codes} | “{d.seed_quote}” |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,140 @@
+"""MediaPipe Tasks ``PoseLandmarker`` (BlazePose GHUM full) behind the :class:`~hingecoach.pose.PoseBackend` protocol.
+
+Design choices (measured; see ``docs/pose-backend.md``):
+
+* One VIDEO-mode (tracking) landmarker with ``num_poses=1`` follows the lifter: after the first detection it crops
+  around the previous frame's pose instead of re-running the person detector, which is both the cheapest mode and
+  the one that does not jump between people.
+* Counting people needs the detector on the whole frame, and tracking mode never runs it while it holds a person.
+  A second, IMAGE-mode landmarker with ``num_poses=2`` runs on one frame per ``count_every_ms`` (default 1 s); every
+  other frame reports ``n_people = -1`` (unknown). At 30 fps that adds a few percent to the cost.
+* World landmarks (metres, hip-centred) and BlazePose visibility are kept; the segmentation mask is returned only
+  when asked for (the back-line check needs it) and is copied, because MediaPipe reuses its buffer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hingecoach.errors import ModelMissingError
+from hingecoach.pose import FramePose
+from hingecoach.pose.model import require_model
+from hingecoach.skeleton import N_LANDMARKS
+
+DEFAULT_COUNT_EVERY_MS: Final[int] = 1000
+# MediaPipe's own defaults; kept explicit so a change of library default cannot silently change our tracks.
+MIN_DETECTION_CONFIDENCE: Final[float] = 0.5
+MIN_PRESENCE_CONFIDENCE: Final[float] = 0.5
+MIN_TRACKING_CONFIDENCE: Final[float] = 0.5
+
+_NAN_XY: Final[NDArray[np.float64]] = np.full((N_LANDMARKS, 2), np.nan)
+_NAN_WORLD: Final[NDArray[np.float64]] = np.full((N_LANDMARKS, 3), np.nan)
+_ZERO_VIS: Final[NDArray[np.float64]] = np.zeros(N_LANDMARKS)
+
+
+def _landmark_arrays(landmarks: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``(33, 3)`` x, y, z and ``(33,)`` visibility from a list of MediaPipe landmarks."""
+    raw = np.array([(p.x, p.y, p.z, p.visibility or 0.0) for p in landmarks], dtype=np.float64)
+    return raw[:, :3], raw[:, 3]
+
+
+class MediaPipePoseBackend:
+    """Tracks one person through consecutive frames; counts people on a sparse subset of frames.
+
+    Use as a context manager (or call :meth:`close`): native resources are freed deterministically, which also
+    avoids MediaPipe's noisy destructor at interpreter exit.
+    """
+
+    name = "mediapipe-tasks-blazepose-full"
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        *,
+        with_masks: bool,
+        count_every_ms: int | None = DEFAULT_COUNT_EVERY_MS,
+    ) -> None:
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        path = require_model(model_path)
+        self.with_masks = with_masks
+        self.count_every_ms = count_every_ms
+        self._next_count_ms: int | None = None
+        common: dict[str, Any] = {
+            "min_pose_detection_confidence": MIN_DETECTION_CONFIDENCE,
+            "min_pose_presence_confidence": MIN_PRESENCE_CONFIDENCE,
+            "min_tracking_confidence": MIN_TRACKING_CONFIDENCE,
+        }
+        self._tracker: Any = None
+        self._counter: Any = None
+        try:
+            self._tracker = vision.PoseLandmarker.create_from_options(
+                vision.PoseLandmarkerOptions(
+                    base_options=BaseOptions(model_asset_path=str(path)),
+                    running_mode=vision.RunningMode.VIDEO,
+                    num_poses=1,
+                    output_segmentation_masks=with_masks,
+                    **common,
+                )
+            )
+            if count_every_ms is not None:
+                self._counter = vision.PoseLandmarker.create_from_options(
+                    vision.PoseLandmarkerOptions(
+                        base_options=BaseOptions(model_asset_path=str(path)),
+                        running_mode=vision.RunningMode.IMAGE,
+                        num_poses=2,
+                        output_segmentation_masks=False,
+                        **common,
+                    )
+                )
+        except (RuntimeError, ValueError, OSError) as exc:  # MediaPipe's ways of saying "bad model file"
+            self.close()
+            raise ModelMissingError(
+                f"pose model at {path} does not load ({exc}); rebuild it with `hingecoach setup-model --rebuild`"
+            ) from exc
+
+    def process(self, frame_rgb: NDArray[np.uint8], t_ms: int) -> FramePose:
+        """Landmarks of the tracked person in one RGB frame; ``t_ms`` must strictly increase between calls."""
+        import mediapipe as mp
+
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame_rgb))
+        result = self._tracker.detect_for_video(image, int(t_ms))
+        n_people = -1
+        if self._counter is not None and (self._next_count_ms is None or t_ms >= self._next_count_ms):
+            n_people = len(self._counter.detect(image).pose_landmarks)
+            self._next_count_ms = int(t_ms) + int(self.count_every_ms or 0)
+        if not result.pose_landmarks:
+            return FramePose(xy_norm=_NAN_XY.copy(), visibility=_ZERO_VIS.copy(), world_m=None, n_people=n_people)
+        xyz, vis = _landmark_arrays(result.pose_landmarks[0])
+        world = _landmark_arrays(result.pose_world_landmarks[0])[0] if result.pose_world_landmarks else None
+        mask = None
+        if self.with_masks and result.segmentation_masks:
+            mask = np.array(result.segmentation_masks[0].numpy_view(), dtype=np.float32).reshape(frame_rgb.shape[:2])
+        # The tracker found someone, so at least one person is in view even where the counter was not run.
+        if n_people == 0:
+            n_people = 1
+        return FramePose(xy_norm=xyz[:, :2], visibility=vis, world_m=world, n_people=n_people, mask=mask)
+
+    def close(self) -> None:
+        """Release the native landmarkers (idempotent)."""
+        for attr in ("_tracker", "_counter"):
+            handle = getattr(self, attr, None)
+            if handle is not None:
+                handle.close()
+                setattr(self, attr, None)
+
+    def __enter__(self) -> MediaPipePoseBackend:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+__all__ = ["DEFAULT_COUNT_EVERY_MS", "MediaPipePoseBackend"]

@@ -1,0 +1,477 @@
+"""Coaching overlay on the source video: skeleton, the dowel line, live angles, rep counter, phase and cues.
+
+Annotators follow one pattern (as in roboflow/supervision): style goes in ``__init__``, and
+``annotate(frame, ...) -> frame`` draws in place on a BGR ``uint8`` frame and returns it. They hold no per-video
+state; :class:`OverlayPainter` precomputes every per-frame timeline once (vectorised over frames) and then only
+looks values up while the video is decoded, in a single pass, by :func:`render_overlay`.
+
+The dowel line is the article's three-point check ("back of your head, between your shoulder blades, and the
+tailbone") drawn from the ear through the shoulder to the hip: green while the back line holds, red where it
+breaks, grey where it could not be judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from hingecoach.errors import VideoError
+from hingecoach.report import _text
+from hingecoach.report._text import BGR, BGRA
+from hingecoach.report.inputs import BACK_BREAKS, BACK_HOLDS, BACK_UNKNOWN, PHASE_NAMES, ReportInputs, key_frame_targets
+from hingecoach.report.video_sink import VideoSink, output_size
+from hingecoach.skeleton import BONES, INDEX, Side, other, sided
+from hingecoach.track import PoseTrack
+
+Frame = NDArray[np.uint8]
+ProgressFn = Callable[[int, int], None]
+
+GREEN: Final[BGR] = (70, 200, 40)
+RED: Final[BGR] = (40, 40, 235)
+GREY: Final[BGR] = (170, 170, 170)
+WHITE: Final[BGR] = (245, 245, 245)
+INK: Final[BGR] = (30, 30, 30)
+PANEL: Final[BGRA] = (28, 24, 22, 200)
+AMBER: Final[BGR] = (20, 170, 250)
+PHASE_COLORS: Final[dict[str, BGR]] = {
+    "setup": (150, 150, 150),
+    "descent": (235, 160, 60),
+    "bottom": (200, 90, 150),
+    "ascent": (200, 180, 40),
+    "lockout": (230, 230, 230),
+}
+
+
+def unit_px(frame: Frame) -> float:
+    """Drawing unit: 1.0 on a 540-px short side, so strokes and text keep their look at any resolution."""
+    return max(0.75, float(min(frame.shape[:2])) / 540.0)
+
+
+def _pt(xy: NDArray[np.float64]) -> tuple[int, int]:
+    return round(float(xy[0])), round(float(xy[1]))
+
+
+class SkeletonAnnotator:
+    """BlazePose bones and joints; the side facing the camera bright, the far side dimmed.
+
+    Args:
+        near_color / far_color: bone colours (BGR) of the near and far side (the midline uses ``near_color``).
+        min_visibility: landmarks below this BlazePose visibility are not drawn (no guessing on screen).
+        thickness: bone width in px at a 540-px short side (scaled with the frame).
+
+    """
+
+    def __init__(
+        self,
+        near_color: BGR = WHITE,
+        far_color: BGR = (150, 150, 150),
+        *,
+        min_visibility: float = 0.5,
+        thickness: float = 2.5,
+    ) -> None:
+        self.near_color = near_color
+        self.far_color = far_color
+        self.min_visibility = min_visibility
+        self.thickness = thickness
+
+    def annotate(
+        self, frame: Frame, xy_px: NDArray[np.float64], visibility: NDArray[np.float64], near_side: Side | None = None
+    ) -> Frame:
+        u = unit_px(frame)
+        ok = np.isfinite(xy_px).all(axis=1) & (visibility >= self.min_visibility)
+        far_prefix = f"{other(near_side)}_" if near_side else "\0"
+        t = max(1, round(self.thickness * u))
+        for layer in ("far", "near"):
+            for a, b in BONES:
+                ia, ib = INDEX[a], INDEX[b]
+                if not (ok[ia] and ok[ib]):
+                    continue
+                is_far = a.startswith(far_prefix) or b.startswith(far_prefix)
+                if is_far != (layer == "far"):
+                    continue
+                color = self.far_color if is_far else self.near_color
+                cv2.line(frame, _pt(xy_px[ia]), _pt(xy_px[ib]), INK, t + 2, cv2.LINE_AA)
+                cv2.line(frame, _pt(xy_px[ia]), _pt(xy_px[ib]), color, t, cv2.LINE_AA)
+        r = max(2, round(2.2 * u))
+        for i in np.flatnonzero(ok[11:]) + 11:  # body joints only; the face points would clutter the head
+            is_far = near_side is not None and str(_NAMES[i]).startswith(far_prefix)
+            cv2.circle(frame, _pt(xy_px[i]), r + 1, INK, -1, cv2.LINE_AA)
+            cv2.circle(frame, _pt(xy_px[i]), r, self.far_color if is_far else self.near_color, -1, cv2.LINE_AA)
+        return frame
+
+
+_NAMES: Final[tuple[str, ...]] = tuple(INDEX)
+
+
+class BackLineAnnotator:
+    """The dowel: ear → shoulder → hip as one thick line with the three contact points marked.
+
+    Args:
+        holds_color / breaks_color / unknown_color: BGR colour for back-line state 1 / 0 / -1.
+        thickness: line width in px at a 540-px short side.
+
+    """
+
+    def __init__(
+        self,
+        holds_color: BGR = GREEN,
+        breaks_color: BGR = RED,
+        unknown_color: BGR = GREY,
+        *,
+        thickness: float = 7.0,
+    ) -> None:
+        self.colors = {BACK_HOLDS: holds_color, BACK_BREAKS: breaks_color}
+        self.unknown_color = unknown_color
+        self.thickness = thickness
+
+    def color(self, state: int) -> BGR:
+        return self.colors.get(int(state), self.unknown_color)
+
+    def annotate(self, frame: Frame, points_px: NDArray[np.float64], state: int) -> Frame:
+        """``points_px``: ``(3, 2)`` ear, shoulder, hip; nothing is drawn if any is missing."""
+        if not np.isfinite(points_px).all():
+            return frame
+        u = unit_px(frame)
+        t = max(2, round(self.thickness * u))
+        pts = np.round(points_px).astype(np.int32).reshape(-1, 1, 2)
+        color = self.color(state)
+        cv2.polylines(frame, [pts], False, INK, t + max(2, t // 2), cv2.LINE_AA)
+        cv2.polylines(frame, [pts], False, color, t, cv2.LINE_AA)
+        for p in points_px:
+            cv2.circle(frame, _pt(p), t, INK, -1, cv2.LINE_AA)
+            cv2.circle(frame, _pt(p), max(2, t - 2), color, -1, cv2.LINE_AA)
+        return frame
+
+
+class AngleLabelAnnotator:
+    """A small rounded label with a joint angle (``"hip 63°"``) placed beside the joint."""
+
+    def __init__(self, text_color: BGR = WHITE, background: BGRA = PANEL, size: float = 15.0) -> None:
+        self.text_color = text_color
+        self.background = background
+        self.size = size
+
+    def annotate(self, frame: Frame, anchor_px: NDArray[np.float64], text: str, *, left: bool = False) -> Frame:
+        if not np.isfinite(anchor_px).all():
+            return frame
+        u = unit_px(frame)
+        s = round(self.size * u)
+        patch = _text.label(text, s, self.text_color, self.background, bold=True, pad_px=s // 3, radius_px=s // 3)
+        w, h = _text.size(patch)
+        off = round(14 * u)
+        x = int(anchor_px[0]) - w - off if left else int(anchor_px[0]) + off
+        return _text.blit(frame, patch, x, int(anchor_px[1]) - h // 2)
+
+
+_BACK_TEXT: Final[dict[int, str]] = {
+    BACK_HOLDS: "Back line holds",
+    BACK_BREAKS: "Back line breaks",
+    BACK_UNKNOWN: "Back line: not judged",
+}
+
+
+class HudAnnotator:
+    """Top-left panel: rep counter, phase, live hip/knee angles and the back-line state, readable at a glance."""
+
+    def __init__(self, size: float = 17.0, background: BGRA = PANEL) -> None:
+        self.size = size
+        self.background = background
+
+    def annotate(
+        self,
+        frame: Frame,
+        *,
+        reps_done: int,
+        reps_total: int,
+        phase: str | None,
+        hip_deg: float,
+        knee_deg: float,
+        back_state: int,
+        back_color: BGR,
+    ) -> Frame:
+        u = unit_px(frame)
+        s = round(self.size * u)
+        m = round(12 * u)
+        count = _text.label(f"{reps_done}", int(s * 2.4), WHITE, bold=True)
+        count_lbl = _text.label(f"REPS  / {reps_total}", int(s * 0.8), (200, 200, 200), bold=True)
+        phase_txt = phase.upper() if phase else "—"
+        phase_patch = _text.label(
+            phase_txt,
+            int(s * 0.8),
+            INK,
+            (*PHASE_COLORS.get(phase or "", GREY), 255),
+            bold=True,
+            pad_px=s // 4,
+            radius_px=s // 3,
+        )
+        angles = _text.label(f"Hip {_deg(hip_deg)}   Knee {_deg(knee_deg)}", s, WHITE)
+        back_txt = _BACK_TEXT.get(back_state, _BACK_TEXT[BACK_UNKNOWN])
+        back = _text.label(back_txt, s, WHITE, bold=back_state == BACK_BREAKS)
+        dot_r = max(4, s // 3)
+        # The panel is sized for the widest text it can ever show, so it does not jitter from frame to frame.
+        widest_angles = _text.label("Hip 180°   Knee 180°", s, WHITE)
+        widest_back = max(
+            (_text.label(txt, s, WHITE, bold=txt.endswith("breaks")) for txt in _BACK_TEXT.values()),
+            key=lambda p: _text.size(p)[0],
+        )
+        parts_w = [
+            _text.size(count)[0] + m + max(_text.size(count_lbl)[0], _text.size(phase_patch)[0]),
+            max(_text.size(angles)[0], _text.size(widest_angles)[0]),
+            2 * dot_r + m // 2 + max(_text.size(back)[0], _text.size(widest_back)[0]),
+        ]
+        w = max(parts_w) + 2 * m
+        h_top = max(_text.size(count)[1], _text.size(count_lbl)[1] + _text.size(phase_patch)[1] + m // 2)
+        h = m + h_top + m // 2 + _text.size(angles)[1] + m // 2 + _text.size(back)[1] + m
+        x0 = y0 = m
+        _blend_rect(frame, x0, y0, w, h, self.background, radius=m)
+        y = y0 + m
+        _text.blit(frame, count, x0 + m, y)
+        cx = x0 + m + _text.size(count)[0] + m
+        _text.blit(frame, count_lbl, cx, y + int(0.15 * s))
+        _text.blit(frame, phase_patch, cx, y + int(0.15 * s) + _text.size(count_lbl)[1] + m // 2)
+        y += h_top + m // 2
+        _text.blit(frame, angles, x0 + m, y)
+        y += _text.size(angles)[1] + m // 2
+        cy = y + _text.size(back)[1] // 2
+        cv2.circle(frame, (x0 + m + dot_r, cy), dot_r, back_color, -1, cv2.LINE_AA)
+        _text.blit(frame, back, x0 + m + 2 * dot_r + m // 2, y)
+        return frame
+
+
+class CueAnnotator:
+    """Coaching cues as banners along the bottom of the frame (wrapped to the frame width)."""
+
+    def __init__(self, size: float = 18.0, background: BGRA = PANEL, accent: BGR = AMBER) -> None:
+        self.size = size
+        self.background = background
+        self.accent = accent
+
+    def annotate(self, frame: Frame, cues: Sequence[str]) -> Frame:
+        if not cues:
+            return frame
+        u = unit_px(frame)
+        s = round(self.size * u)
+        m = round(12 * u)
+        max_w = frame.shape[1] - 2 * m - 2 * (s // 2) - s
+        y = frame.shape[0] - m
+        for cue in reversed(list(cues)):
+            text = "\n".join(_text.wrap(cue, s, max_w, bold=True))
+            patch = _text.label(
+                text, s, WHITE, self.background, bold=True, pad_px=s // 2, radius_px=s // 3, accent=self.accent
+            )
+            w, h = _text.size(patch)
+            y -= h
+            _text.blit(frame, patch, (frame.shape[1] - w) // 2, y)
+            y -= m // 2
+        return frame
+
+
+def _deg(value: float) -> str:
+    return f"{value:.0f}°" if np.isfinite(value) else "–"
+
+
+def _blend_rect(frame: Frame, x: int, y: int, w: int, h: int, color: BGRA, radius: int) -> None:
+    """Semi-transparent rounded rectangle (alpha from ``color[3]``), blended in place."""
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, frame.shape[1]), min(y + h, frame.shape[0])
+    if x0 >= x1 or y0 >= y1:
+        return
+    mask = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
+    r = max(0, min(radius, (x1 - x0) // 2, (y1 - y0) // 2))
+    cv2.rectangle(mask, (r, 0), (x1 - x0 - 1 - r, y1 - y0 - 1), 255, -1)
+    cv2.rectangle(mask, (0, r), (x1 - x0 - 1, y1 - y0 - 1 - r), 255, -1)
+    for cx, cy in ((r, r), (x1 - x0 - 1 - r, r), (r, y1 - y0 - 1 - r), (x1 - x0 - 1 - r, y1 - y0 - 1 - r)):
+        cv2.circle(mask, (cx, cy), r, 255, -1, cv2.LINE_AA)
+    a = (mask.astype(np.float32) * (color[3] / 255.0 / 255.0))[..., None]
+    roi = frame[y0:y1, x0:x1].astype(np.float32)
+    frame[y0:y1, x0:x1] = (roi + (np.array(color[:3], np.float32) - roi) * a + 0.5).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class OverlayStyle:
+    """The annotators an overlay is drawn with (swap one to restyle a single element)."""
+
+    skeleton: SkeletonAnnotator
+    back_line: BackLineAnnotator
+    angle_label: AngleLabelAnnotator
+    hud: HudAnnotator
+    cues: CueAnnotator
+
+    @classmethod
+    def default(cls) -> OverlayStyle:
+        return cls(SkeletonAnnotator(), BackLineAnnotator(), AngleLabelAnnotator(), HudAnnotator(), CueAnnotator())
+
+
+class OverlayPainter:
+    """Draws the full overlay for frame ``i`` of a video; every per-frame value is precomputed in ``__init__``.
+
+    ``scale`` maps the track's source pixels to the frames being drawn on (for a downscaled overlay).
+    """
+
+    def __init__(
+        self, inputs: ReportInputs, track: PoseTrack, *, scale: float = 1.0, style: OverlayStyle | None = None
+    ) -> None:
+        if track.n_frames != inputs.n_frames:
+            raise ValueError(f"track has {track.n_frames} frames, report inputs have {inputs.n_frames}")
+        self.style = style or OverlayStyle.default()
+        self.side: Side = inputs.pick_side()
+        self.xy = track.xy_px * scale
+        self.vis = track.visibility
+        self.n = inputs.n_frames
+        self.back_state = inputs.back_state()
+        self.reps_done = inputs.reps_done()
+        self.reps_total = len(inputs.analysis.reps)
+        phases = inputs.phases if inputs.phases is not None else np.full(self.n, -1, np.int8)
+        self.phase = [PHASE_NAMES[p] if 0 <= p < len(PHASE_NAMES) else None for p in phases.tolist()]
+        nan = np.full(self.n, np.nan)
+        self.hip_deg = np.asarray(inputs.series.get("hip_flexion_deg", nan), dtype=np.float64)
+        self.knee_deg = np.asarray(inputs.series.get("knee_flexion_deg", nan), dtype=np.float64)
+        self.cues = inputs.active_cues()
+        self.dowel_idx = [sided(self.side, p) for p in ("ear", "shoulder", "hip")]
+        self.hip_idx = sided(self.side, "hip")
+        self.knee_idx = sided(self.side, "knee")
+        # Labels go on the side of the joint away from the body's front, so they do not cover the thighs.
+        nose_x = np.nanmedian(self.xy[:, INDEX["nose"], 0]) if np.isfinite(self.xy[:, 0, 0]).any() else np.nan
+        hip_x = np.nanmedian(self.xy[:, self.hip_idx, 0]) if np.isfinite(self.xy[:, self.hip_idx, 0]).any() else np.nan
+        self.labels_left = bool(np.isfinite(nose_x) and np.isfinite(hip_x) and nose_x > hip_x)
+
+    def paint(self, frame: Frame, i: int) -> Frame:
+        """Draw frame ``i``'s overlay onto ``frame`` (in place) and return it. Frames past the track get none."""
+        if not 0 <= i < self.n:
+            return frame
+        st = self.style
+        xy, vis = self.xy[i], self.vis[i]
+        st.skeleton.annotate(frame, xy, vis, near_side=self.side)
+        state = int(self.back_state[i])
+        st.back_line.annotate(frame, xy[self.dowel_idx], state)
+        if np.isfinite(self.hip_deg[i]):
+            st.angle_label.annotate(frame, xy[self.hip_idx], f"hip {_deg(self.hip_deg[i])}", left=self.labels_left)
+        if np.isfinite(self.knee_deg[i]):
+            st.angle_label.annotate(frame, xy[self.knee_idx], f"knee {_deg(self.knee_deg[i])}", left=self.labels_left)
+        st.hud.annotate(
+            frame,
+            reps_done=int(self.reps_done[i]),
+            reps_total=self.reps_total,
+            phase=self.phase[i],
+            hip_deg=float(self.hip_deg[i]),
+            knee_deg=float(self.knee_deg[i]),
+            back_state=state,
+            back_color=st.back_line.color(state),
+        )
+        st.cues.annotate(frame, self.cues[i])
+        return frame
+
+
+@dataclass(frozen=True)
+class OverlayResult:
+    """What :func:`render_overlay` wrote: the file, its frame count, size and rate, and the stills it kept."""
+
+    path: Path
+    frames: int
+    size_wh: tuple[int, int]
+    fps: float
+    key_frames: Mapping[str, Frame]
+
+
+def render_overlay(
+    video_path: str | Path,
+    track: PoseTrack,
+    inputs: ReportInputs,
+    out_path: str | Path,
+    *,
+    progress: ProgressFn | None = None,
+    max_side: int | None = None,
+    style: OverlayStyle | None = None,
+) -> OverlayResult:
+    """Decode ``video_path`` once, draw the overlay on every frame and encode a browser-playable H.264 MP4.
+
+    The output keeps the source's frame count and rate (as an exact rational); its size is the source's, or a
+    downscale with the long side at most ``max_side`` (even dimensions). The annotated bottom frames of the best
+    and worst reps are kept during the same pass and returned as ``key_frames`` for the HTML report.
+
+    Raises :class:`~hingecoach.errors.VideoError` when the video cannot be opened or decodes no frame, and
+    :class:`~hingecoach.report.video_sink.FfmpegMissingError` without ffmpeg.
+    """
+    cap = cv2.VideoCapture(str(video_path))
+    if not cap.isOpened():
+        raise VideoError(f"cannot open video {video_path}")
+    try:
+        src_w = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        src_h = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        fps = float(cap.get(cv2.CAP_PROP_FPS)) or track.fps
+        total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) or track.n_frames
+        tw, th = track.image_wh
+        if src_w and src_h and tw and th and abs(src_w / src_h - tw / th) > 0.02 * (tw / th):
+            raise VideoError(
+                f"{Path(video_path).name} decodes to {src_w}x{src_h} but the pose track was made on {tw}x{th} frames"
+            )
+        out_w, out_h = output_size(src_w, src_h, max_side)
+        # Landmarks are in the track's source pixels; the decoded frame may differ (a downscale, rotation handled by
+        # the decoder), so scale by the ratio of widths (aspect is preserved by output_size).
+        scale = out_w / float(track.image_wh[0]) if track.image_wh[0] else 1.0
+        painter = OverlayPainter(inputs, track, scale=scale, style=style)
+        wanted = {i: lbl for lbl, i in key_frame_targets(inputs).items()}
+        kept: dict[str, Frame] = {}
+        with VideoSink(out_path, (out_w, out_h), fps) as sink:
+            i = 0
+            while True:
+                ok, raw = cap.read()
+                if not ok:
+                    break
+                frame: Frame = np.asarray(raw, dtype=np.uint8)
+                if frame.shape[1] != out_w or frame.shape[0] != out_h:
+                    frame = np.asarray(cv2.resize(frame, (out_w, out_h), interpolation=cv2.INTER_AREA), np.uint8)
+                painter.paint(frame, i)
+                sink.write(frame)
+                if i in wanted:
+                    kept[wanted[i]] = frame.copy()
+                i += 1
+                if progress is not None:
+                    progress(i, total)
+            if i == 0:
+                raise VideoError(f"no frame could be decoded from {video_path}")
+        return OverlayResult(Path(out_path), i, (out_w, out_h), fps, kept)
+    finally:
+        cap.release()
+
+
+def annotate_frames(
+    frames: Mapping[int, Frame], inputs: ReportInputs, track: PoseTrack, *, style: OverlayStyle | None = None
+) -> dict[int, Frame]:
+    """Overlay on a few already-decoded frames (e.g. stills for the report) without writing a video."""
+    out: dict[int, Frame] = {}
+    painters: dict[int, OverlayPainter] = {}
+    for i, frame in frames.items():
+        width = int(frame.shape[1])
+        if width not in painters:
+            painters[width] = OverlayPainter(inputs, track, scale=width / float(track.image_wh[0]), style=style)
+        out[i] = painters[width].paint(frame.copy(), i)
+    return out
+
+
+def read_frames(video_path: str | Path, indices: Sequence[int]) -> dict[int, Frame]:
+    """Decode only the listed frames (sequential read up to the last one: seeking in H.264 is not frame exact)."""
+    wanted = set(int(i) for i in indices)
+    if not wanted:
+        return {}
+    cap = cv2.VideoCapture(str(video_path))
+    if not cap.isOpened():
+        raise VideoError(f"cannot open video {video_path}")
+    out: dict[int, Frame] = {}
+    try:
+        for i in range(max(wanted) + 1):
+            ok = cap.grab()
+            if not ok:
+                break
+            if i in wanted:
+                ok, raw = cap.retrieve()
+                if ok:
+                    out[i] = np.asarray(raw, dtype=np.uint8)
+    finally:
+        cap.release()
+    return out

@@ -1,0 +1,195 @@
+"""The drill table: names, codes, quotes and thresholds are consistent; each measurement has its analytic answer."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hingecoach import drills as dr
+from hingecoach.kinematics import SERIES_NAMES
+from hingecoach.schema import DRILL_IDS
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED_DIR = ROOT / ".." / "shared" / "seed"
+ALL_CHECKS = {(c.code, c.quantity, c.threshold): c for d in dr.DRILLS.values() for c in d.checks}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def test_drill_ids_match_the_schema_and_the_ladder() -> None:
+    assert set(dr.DRILLS) == set(DRILL_IDS)
+    on_ladder = [d for level in dr.LADDER for d in level]
+    assert sorted(on_ladder) == sorted(DRILL_IDS)
+    for i, level in enumerate(dr.LADDER, start=1):
+        for drill_id in level:
+            assert dr.DRILLS[drill_id].level == i, drill_id
+    assert dr.DRILLS["deadlift"].start_position == "floor"
+    assert dr.DRILLS["hip_thrust"].start_position == "supine"
+
+
+def test_every_check_reads_series_that_exist_and_uses_a_known_code() -> None:
+    known = set(SERIES_NAMES) | set(dr.DERIVED_SERIES)
+    for drill in dr.DRILLS.values():
+        assert drill.checks and drill.instructions and drill.description
+        codes = [c.code for c in drill.checks]
+        assert len(codes) == len(set(codes)), f"{drill.id}: a fault code twice"
+        for c in drill.checks:
+            assert c.code in dr.FAULT_CODES, c.code
+            assert set(c.series) <= known, (c.code, set(c.series) - known)
+            assert c.views and c.views <= {"side", "front", "oblique"}
+            assert c.cue.strip() and c.threshold_reason.strip() and c.seed_quote.strip()
+
+
+def test_every_fault_code_is_checked_by_some_drill() -> None:
+    used = {c.code for d in dr.DRILLS.values() for c in d.checks}
+    assert used == set(dr.FAULT_CODES)
+
+
+def test_seed_quotes_are_verbatim_passages_of_the_article() -> None:
+    if not SEED_DIR.is_dir():
+        pytest.skip(f"shared seed folder absent: {SEED_DIR}")
+    article = _norm(" ".join(p.read_text(encoding="utf-8") for p in sorted(SEED_DIR.glob("*.txt"))))
+    quotes = [c.seed_quote for c in ALL_CHECKS.values()] + [d.seed_quote for d in dr.DRILLS.values()]
+    for q in quotes:
+        assert _norm(q) in article, q
+
+
+@pytest.mark.parametrize("key", sorted(ALL_CHECKS), ids=lambda k: f"{k[0]}-{k[2]:g}")
+def test_grading_boundaries(key: tuple[str, str, float]) -> None:
+    c = ALL_CHECKS[key]
+    sign = 1.0 if c.direction == "above" else -1.0
+    assert sign * (c.major_at - c.threshold) > 0, "major must lie beyond the threshold"
+    assert c.grade(c.threshold) is None  # at the threshold: not yet past it
+    assert c.grade(c.threshold - sign * 1e-6) is None
+    assert c.grade(c.threshold + sign * 1e-6) == "minor"
+    assert c.grade(c.major_at + sign * 1e-6) == "major"
+    assert c.grade(float("nan")) is None
+    assert str(c.threshold).rstrip("0").rstrip(".") in c.severity_rule or f"{c.threshold:g}" in c.severity_rule
+
+
+def test_docs_table_is_in_sync_with_the_code() -> None:
+    doc = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
+    assert dr.checks_markdown() in doc, "regenerate docs/checks.md from hingecoach.drills.checks_markdown()"
+
+
+# ------------------------------------------------------------------------------------------------ measurements
+N = 41  # frames of the test rep: 6 standing, 15 down, the bottom (frame 20), 15 up, 6 standing
+BOTTOM = 20
+HIP = 90.0 * np.clip(1 - np.abs(np.arange(N) - BOTTOM) / 15, 0, 1)  # 0 → 90 → 0 deg, bottom phase = frames 18..22
+PHASE = np.abs(np.arange(N) - BOTTOM) <= 2
+
+
+def _window(fps: float = 30.0, **series: np.ndarray) -> dr.RepWindow:
+    """A rep with hip flexion ``HIP`` plus whatever series the test gives."""
+    return dr.RepWindow(series={"hip_flexion_deg": HIP, **series}, fps=fps, bottom=BOTTOM)
+
+
+def test_bottom_phase_is_within_15_degrees_of_the_deepest_hip_flexion() -> None:
+    np.testing.assert_array_equal(_window().bottom_phase(), PHASE)  # 90·(1−d/15) ≥ 75 ⇔ d ≤ 2
+
+
+def test_bulge_and_head_use_the_bottom_phase_median() -> None:
+    bulge = np.where(PHASE, 0.05, 0.0)
+    bulge[BOTTOM] = 0.5  # one wild frame at the very bottom does not decide
+    head = np.full(N, 0.3)
+    head[PHASE] = -0.12  # craning up at the bottom (negative side): measured as a distance
+    w = _window(back_bulge=bulge, head_offset=head)
+    assert dr.measure_back_bulge(w).value == pytest.approx(0.05)
+    assert dr.measure_head_offset(w).value == pytest.approx(0.12)
+
+
+def test_knee_to_hip_ratio_and_its_shallow_bend_guard() -> None:
+    knee = np.full(N, 45.0)
+    # Bottom-phase hip flexion is 78, 84, 90, 84, 78: median 84.
+    assert dr.measure_knee_hip_ratio(_window(knee_flexion_deg=knee)).value == pytest.approx(45 / 84)
+    shallow = dr.RepWindow(series={"hip_flexion_deg": np.full(N, 25.0), "knee_flexion_deg": knee}, fps=30, bottom=20)
+    assert dr.measure_knee_hip_ratio(shallow) is None
+
+
+def test_held_extremes_ignore_a_one_frame_spike() -> None:
+    ext = np.zeros(N)
+    ext[10] = 40.0  # one frame: a landmark jump
+    ext[35:39] = 12.0  # four frames (0.13 s): a real lean back
+    assert dr.measure_lean_back(_window(hip_extension_deg=ext)).value == pytest.approx(12.0)
+
+
+def test_knee_bend_needs_the_bottom_in_view_and_undoes_oblique_foreshortening() -> None:
+    knee = np.where(PHASE, 20.0, 60.0)  # the top of the rep (60) says nothing about the bottom
+    w = _window(knee_flexion_deg=knee)
+    assert dr.measure_knee_bend(w).value == pytest.approx(20.0)
+    hidden = knee.copy()
+    hidden[PHASE] = np.nan  # plates hide the knees at the bottom: no verdict rather than a wrong one
+    assert dr.measure_knee_bend(_window(knee_flexion_deg=hidden)) is None
+    oblique = dr.RepWindow(series=dict(w.series), fps=30.0, bottom=BOTTOM, yaw_deg=40.0)
+    expected = np.degrees(np.arctan(np.tan(np.radians(20.0)) / np.cos(np.radians(40.0))))  # 25.4°
+    assert dr.measure_knee_bend(oblique).value == pytest.approx(expected)
+
+
+def test_top_of_the_rep_is_not_judged_when_the_clip_cuts_it_off() -> None:
+    w = _window()
+    assert dr.measure_top_hip_flexion(w).value == pytest.approx(0.0)
+    cut = dr.RepWindow(series=dict(w.series), fps=30.0, bottom=BOTTOM, cut_end=True)
+    assert dr.measure_top_hip_flexion(cut) is None
+    short = dr.RepWindow(series={"hip_flexion_deg": np.maximum(HIP, 25.0)}, fps=30.0, bottom=BOTTOM)
+    assert dr.measure_top_hip_flexion(short).value == pytest.approx(25.0)
+    assert w.n == N
+
+
+def test_hips_first_measures_the_trunk_tipping_while_the_knees_extend() -> None:
+    # Knees extend linearly 70 → 0 over frames 10..30; the trunk tips from 50° to 65° by frame 20 (half the knee
+    # extension), then rises. The measure is the tip during the first half: 15°.
+    n = 41
+    t = np.arange(n, dtype=float)
+    knee = np.clip(70 - 3.5 * (t - 10), 0, 70)
+    trunk = np.where(t <= 20, 50 + 1.5 * np.clip(t - 10, 0, None), 65 - 3.0 * (t - 20))
+    w = dr.RepWindow(series={"hip_flexion_deg": 100 - t, "knee_flexion_deg": knee, "trunk_incline_deg": trunk},
+                    fps=30.0, bottom=0)  # fmt: skip
+    m = dr.measure_hips_first(w)
+    assert m.value == pytest.approx(15.0) and m.frame == 20
+    flat = dr.RepWindow(series={**w.series, "knee_flexion_deg": np.full(n, 10.0)}, fps=30.0, bottom=0)
+    assert dr.measure_hips_first(flat) is None  # knees barely bend: nothing to compare
+
+
+def test_bar_distance_counts_only_frames_with_the_hands_below_the_knee() -> None:
+    hand = np.where(np.abs(np.arange(N) - BOTTOM) <= 5, 0.5, 1.5)
+    dist = np.where(hand < 1, 0.4, 2.0)  # far in front only while the hands are above the knee
+    assert dr.measure_bar_distance(_window(hand_height=hand, hand_to_shin=dist)).value == pytest.approx(0.4)
+
+
+def test_pelvis_tilt_leg_line_and_knee_width() -> None:
+    tilt = np.where(np.abs(np.arange(N) - BOTTOM) <= 3, 17.0, 2.0)
+    width = np.linspace(1.0, 0.6, N)
+    w = _window(pelvis_tilt_deg=tilt, leg_line_deg=np.full(N, 25.0), knee_width_ratio=width)
+    assert dr.measure_pelvis_tilt(w).value == pytest.approx(15.0)  # vs the rep's first frame
+    based = dr.RepWindow(series=dict(w.series), fps=30.0, bottom=BOTTOM, baseline=dr.Baseline(pelvis_tilt_deg=0.0))
+    assert dr.measure_pelvis_tilt(based).value == pytest.approx(17.0)  # vs the lifter's standing hip line
+    assert dr.measure_leg_line(w).value == pytest.approx(25.0)
+    assert dr.measure_knee_width(w).value == pytest.approx(width[-3])  # the narrowest value held for 0.1 s (3 frames)
+
+
+def test_missing_series_means_not_judged() -> None:
+    w = _window()
+    for fn in (dr.measure_back_bulge, dr.measure_head_offset, dr.measure_knee_bend, dr.measure_bar_distance,
+               dr.measure_pelvis_tilt, dr.measure_knee_width, dr.measure_hips_first):  # fmt: skip
+        assert fn(w) is None, fn.__name__
+
+
+@pytest.mark.parametrize(
+    ("check", "value", "expected"),
+    [
+        (dr.rounded_back(), 0.03, None),
+        (dr.rounded_back(), 0.045, "minor"),
+        (dr.rounded_back(), 0.06, "major"),
+        (dr.locked_knees(), 12.0, None),
+        (dr.locked_knees(), 8.0, "minor"),
+        (dr.locked_knees(), 2.0, "major"),
+        (dr.locked_knees(45.0, 25.0), 30.0, "minor"),
+    ],
+)
+def test_direction_of_grading(check: dr.Check, value: float, expected: str | None) -> None:
+    assert check.grade(value) == expected

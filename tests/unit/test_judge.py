@@ -1,0 +1,318 @@
+"""Judging reps, sessions and drills on synthetic lifters with faults of known size, plus the st17086ts knee takes."""
+
+from __future__ import annotations
+
+import json
+import re
+import tarfile
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hingecoach import judge, schema, synth
+from hingecoach.drills import DRILLS, LADDER, Drill
+from hingecoach.kinematics import compute_kinematics
+from hingecoach.skeleton import idx
+from hingecoach.track import PoseTrack
+
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+SIDE_CAM = synth.CameraSpec(facing="right")
+FRONT_CAM = synth.CameraSpec(facing="right", yaw_deg=90.0)
+# A balanced floor pull (bar near the shins): hip 110°, knee 70°, shins tipped 14° (hand_to_shin ≈ 0.15).
+DEADLIFT = {"start": "floor", "hip_flexion_deg": 110.0, "knee_flexion_deg": 70.0, "shin_ratio": 0.2}
+HIP_THRUST = {"horizontal": True, "hip_flexion_deg": 70.0, "knee_flexion_deg": 80.0}
+
+
+def _run(
+    drill: Drill, view: str = "side", camera: synth.CameraSpec = SIDE_CAM, **spec: object
+) -> list[judge.JudgedRep]:
+    res = synth.generate(synth.HingeSpec(**spec), camera, back_profile_k=21)  # type: ignore[arg-type]
+    kin = compute_kinematics(res.track)
+    return [judge.judge_rep(drill, kin, r, view=view) for r in res.reps]
+
+
+def _only(code: str, drill_id: str = "rdl") -> Drill:
+    """The drill with only the check under test (other checks have their own tests)."""
+    d = DRILLS[drill_id]
+    check = d.check(code)
+    assert check is not None
+    return replace(d, checks=(check,))
+
+
+def _severity(reps: list[judge.JudgedRep], code: str) -> str | None:
+    sev = {f.severity for r in reps for f in r.faults if f.code == code}
+    return "major" if "major" in sev else "minor" if sev else None
+
+
+@pytest.mark.parametrize(
+    ("drill_id", "spec"),
+    [
+        ("rdl", {}),
+        ("b_stance_rdl", {}),
+        ("hinge_wall", {}),
+        ("band_pull_through", {}),
+        ("good_morning", {"arms": "shoulders"}),
+        ("hinge_dowel", {"arms": "shoulders"}),
+        ("hinge_kneeling", {}),
+        ("deadlift", DEADLIFT),
+        ("hip_thrust", HIP_THRUST),
+        ("single_leg_rdl", {"single_leg": True, "knee_flexion_deg": 15.0}),
+    ],
+)
+def test_clean_synthetic_reps_raise_no_fault(drill_id: str, spec: dict[str, object]) -> None:
+    reps = _run(DRILLS[drill_id], **spec)
+    assert len(reps) == 3
+    for r in reps:
+        assert r.judged and r.faults == [] and r.score == 100, [(f.code, f.value) for f in r.faults]
+
+
+# Each case: check under test, the synthetic fault parameter at three sizes, and the expected severity for each.
+# The sizes are chosen from the analytic mapping of the parameter to the measured quantity (given in the comment),
+# away from the boundaries; (None, minor, major) means below the threshold, between it and major, beyond major.
+FAULT_CASES = [
+    # rounding β: lower-back bulge ≈ 0.48·tan(β/4)/2 → 20° 0.021, 45° 0.047, 70° 0.075 (threshold 0.035, major 0.055)
+    ("rounded_back", "rdl", "trunk_round_deg", (20.0, 45.0, 70.0), {}),
+    # neck flexion d: ear offset = (neck/trunk)·sin d = 0.347·sin d → 20° 0.12, 45° 0.25, 75° 0.34 (0.2 / 0.3)
+    ("head_out_of_line", "rdl", "head_drop_deg", (20.0, 45.0, 75.0), {}),
+    ("head_out_of_line", "rdl", "head_drop_deg", (-20.0, -45.0, -75.0), {}),  # craning up: the other side
+    # knee flexion at a fixed 80° hip: ratio 40/80 0.5, 72/80 0.9, 88/80 1.1 (0.8 / 1.0)
+    ("squat_pattern", "rdl", "knee_flexion_deg", (40.0, 72.0, 88.0), {}),
+    # knee flexion at the bottom: 20 (bent), 7, 2 (threshold 10, major 5)
+    ("locked_knees", "rdl", "knee_flexion_deg", (20.0, 7.0, 2.0), {}),
+    # floor pull: 60° (bent), 35°, 15° (threshold 45, major 25)
+    ("locked_knees", "deadlift", "knee_flexion_deg", (60.0, 35.0, 15.0), {**DEADLIFT, "shin_ratio": 0.5}),
+    # hip hyperextension at the top = lean_back (threshold 25, major 35)
+    ("overextension", "rdl", "lean_back_deg", (15.0, 30.0, 45.0), {}),
+    # hip flexion left at the top = lockout deficit (threshold 15, major 30)
+    ("incomplete_lockout", "rdl", "lockout_deficit_deg", (10.0, 20.0, 40.0), {}),
+    ("incomplete_hip_extension", "hip_thrust", "lockout_deficit_deg", (10.0, 20.0, 40.0), HIP_THRUST),
+    # share of the ascent the knees lead: trunk tip 1°, 13.5°, 30° (threshold 10, major 20)
+    ("hips_rise_first", "deadlift", "hips_rise_first", (0.1, 0.3, 0.5), DEADLIFT),
+]
+
+
+@pytest.mark.parametrize(("code", "drill_id", "param", "sizes", "base"), FAULT_CASES, ids=lambda x: str(x)[:24])
+def test_fault_fires_above_its_threshold_and_not_below(
+    code: str, drill_id: str, param: str, sizes: tuple[float, float, float], base: dict[str, object]
+) -> None:
+    drill = _only(code, drill_id)
+    got = [_severity(_run(drill, **{**base, param: size}), code) for size in sizes]
+    assert got == [None, "minor", "major"]
+
+
+@pytest.mark.parametrize(("code", "param", "sizes"), [("hips_not_level", "pelvis_drop_deg", (5.0, 15.0, 25.0)),
+                                                       ("knees_cave", "knee_valgus_deg", (1.0, 3.5, 8.0))])  # fmt: skip
+def test_frontal_faults_in_a_front_view(code: str, param: str, sizes: tuple[float, float, float]) -> None:
+    """Pelvis tilt is the drop itself (threshold 10, major 20); knee width ÷ ankle width = 1 − 4.45·sin(valgus):
+    1° 0.92, 3.5° 0.73, 8° 0.38 (threshold 0.8, major 0.6)."""
+    drill = _only(code, "single_leg_rdl" if code == "hips_not_level" else "hip_thrust")
+    got = [_severity(_run(drill, view="front", camera=FRONT_CAM, **{param: s}), code) for s in sizes]
+    assert got == [None, "minor", "major"]
+
+
+@pytest.mark.parametrize(("depth", "expected"), [(80.0, None), (120.0, "minor"), (150.0, "major")])
+def test_too_deep_follows_the_hands_against_mid_shin(depth: float, expected: str | None) -> None:
+    """Hand height truth from the generator's own sagittal geometry decides the expected verdict (0.25 / 0.0)."""
+    res = synth.generate(synth.HingeSpec(hip_flexion_deg=depth), SIDE_CAM)
+    lowest = float(np.min(res.angles["hand_height"]))
+    truth = None if lowest >= 0.25 else "minor" if lowest >= 0.0 else "major"
+    assert truth == expected, lowest  # the sizes straddle the thresholds by construction
+    assert _severity(_run(_only("too_deep"), hip_flexion_deg=depth), "too_deep") == expected
+
+
+def test_faults_are_judged_per_rep() -> None:
+    reps = _run(_only("rounded_back"), trunk_round_deg=60.0, fault_reps=(2,))
+    assert [bool(r.faults) for r in reps] == [False, True, False]
+    assert reps[1].score == 100 - judge.PENALTY[reps[1].faults[0].severity]
+    fault = reps[1].faults[0]
+    assert fault.threshold == pytest.approx(0.035) and fault.unit == "chord" and fault.value > 0.035
+    assert "candy cane" in fault.cue
+
+
+def test_back_line_held_range_ends_where_the_rounding_crosses_the_threshold() -> None:
+    """Rounding grows with the hinge (same easing), so the back breaks at the share of the descent where the bulge
+    reaches the threshold: 0.035 / 0.075 of the way to 80° ≈ 37° (± a frame)."""
+    clean = _run(DRILLS["rdl"])
+    assert clean[0].back_held_deg == pytest.approx(80.0, abs=1.0)
+    rounded = _run(DRILLS["rdl"], trunk_round_deg=70.0)
+    held = rounded[0].back_held_deg
+    assert held is not None and 30.0 < held < 45.0
+    assert rounded[0].metrics["back_held_to_hip_flexion_deg"] == held
+
+
+def test_a_front_view_does_not_guess_the_back_and_says_why() -> None:
+    reps = _run(DRILLS["rdl"], view="front", camera=FRONT_CAM, trunk_round_deg=70.0)
+    assert all("rounded_back" not in [f.code for f in r.faults] for r in reps)
+    assert all("rounded_back" in r.not_judged for r in reps)
+    warnings = dict(judge.view_warnings(DRILLS["rdl"], "front"))
+    assert "cannot be judged from a front view" in warnings["not_judged_rounded_back"]
+    assert "side" in warnings["not_judged_rounded_back"]
+    assert judge.view_warnings(DRILLS["rdl"], "side") == []
+    oblique = dict(judge.view_warnings(DRILLS["rdl"], "oblique"))
+    assert "not_judged_rounded_back" in oblique and "not_judged_squat_pattern" not in oblique
+
+
+def test_unreliable_reps_are_not_judged() -> None:
+    res = synth.generate(synth.HingeSpec(reps=2, trunk_round_deg=70.0), SIDE_CAM, back_profile_k=21)
+    kin = compute_kinematics(res.track)
+    kin = replace(kin, reliable=np.zeros_like(kin.reliable))
+    out = judge.judge_rep(DRILLS["rdl"], kin, res.reps[0], view="side")
+    assert not out.judged and out.faults == [] and out.score == 0
+    assert judge.summarise(DRILLS["rdl"], [out]).score is None
+
+
+# ------------------------------------------------------------------------------------------------ session
+def _rep(*faults: tuple[str, str]) -> judge.JudgedRep:
+    fs = [schema.Fault(code=c, severity=s, at_s=1.0, cue=f"cue {c}") for c, s in faults]  # type: ignore[arg-type]
+    return judge.JudgedRep(metrics={}, faults=fs, score=judge.score_faults(fs), judged=True)
+
+
+def test_summary_gives_at_most_two_cues_ranked_by_reps_affected() -> None:
+    drill = DRILLS["rdl"]
+    reps = [
+        _rep(("locked_knees", "minor"), ("rounded_back", "minor")),
+        _rep(("locked_knees", "minor")),
+        _rep(("locked_knees", "minor"), ("head_out_of_line", "minor")),
+        _rep(("rounded_back", "minor")),
+    ]
+    s = judge.summarise(drill, reps)
+    assert s.rep_count == 4
+    assert s.fault_counts == {"head_out_of_line": 1, "locked_knees": 3, "rounded_back": 2}
+    assert s.cues == [drill.check("locked_knees").cue, drill.check("rounded_back").cue]  # type: ignore[union-attr]
+    assert s.score == round(np.mean([70, 85, 70, 85]))
+    assert s.next_drill == "rdl"  # minor faults: keep practising
+
+
+def test_ladder_progress_regress_and_stay() -> None:
+    clean = [_rep() for _ in range(3)]
+    assert judge.next_drill(DRILLS["hinge_kneeling"], clean) == "hinge_dowel"
+    assert judge.next_drill(DRILLS["hinge_dowel"], clean) == "good_morning"
+    assert judge.next_drill(DRILLS["good_morning"], clean) == "rdl"
+    assert judge.next_drill(DRILLS["rdl"], clean) == "b_stance_rdl"
+    assert judge.next_drill(DRILLS["deadlift"], clean) == "b_stance_rdl"
+    assert judge.next_drill(DRILLS["single_leg_rdl"], clean) == "single_leg_rdl"
+    assert judge.next_drill(DRILLS["rdl"], clean[:2]) == "rdl"  # two clean reps are not yet a pattern
+    majors = [_rep(("rounded_back", "major")), _rep(("rounded_back", "major")), _rep()]
+    assert judge.next_drill(DRILLS["rdl"], majors) == "good_morning"
+    assert judge.next_drill(DRILLS["hinge_kneeling"], majors) == "hinge_kneeling"
+    mixed = [_rep(("rounded_back", "major")), _rep(("locked_knees", "major"))]
+    assert judge.next_drill(DRILLS["rdl"], mixed) == "rdl"  # different majors once each: not yet recurring
+    assert judge.next_drill(DRILLS["rdl"], []) is None
+    s = judge.summarise(DRILLS["rdl"], majors)
+    assert len(s.cues) == 2 and "before adding load" in s.cues[1]
+    assert "Clean reps" in judge.summarise(DRILLS["rdl"], clean).cues[0]
+    assert LADDER[0] == ("hinge_kneeling",)
+
+
+# ------------------------------------------------------------------------------------------------ recognition
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ({}, "rdl"),
+        ({"arms": "shoulders"}, "good_morning"),
+        (DEADLIFT, "deadlift"),
+        (HIP_THRUST, "hip_thrust"),
+        ({"single_leg": True, "knee_flexion_deg": 15.0}, "single_leg_rdl"),
+        ({"squat": True, "hip_flexion_deg": 60.0}, judge.SQUAT),
+    ],
+)
+def test_recognise_drill(spec: dict[str, object], expected: str) -> None:
+    res = synth.generate(synth.HingeSpec(**spec), SIDE_CAM)  # type: ignore[arg-type]
+    kin = compute_kinematics(res.track)
+    drill, conf = judge.recognise_drill(kin, list(res.reps), "side")
+    assert drill == expected
+    assert 0.5 <= conf <= 0.95
+    assert judge.recognise_drill(kin, [], "side") == ("hinge_dowel", 0.0)
+    assert judge.SQUAT not in DRILLS and judge.SQUAT_DRILL in DRILLS
+
+
+def test_back_line_frames_mark_breaks_only_where_the_view_can_see() -> None:
+    res = synth.generate(synth.HingeSpec(trunk_round_deg=70.0), SIDE_CAM, back_profile_k=21)
+    kin = compute_kinematics(res.track)
+    ok, known = judge.back_line_frames(kin, DRILLS["rdl"], "side")
+    assert ok.shape == known.shape == kin.t_s.shape
+    assert known.all() and not ok[res.reps[0].bottom] and ok[0]
+    ok_f, known_f = judge.back_line_frames(kin, DRILLS["rdl"], "front")
+    assert not known_f.any() and ok_f.all()
+
+
+# ------------------------------------------------------------------------------------------------ real data
+# OpenPose BODY_25 → BlazePose-33 names (the st17086ts takes come as BODY_25 JSON keypoints).
+BODY25 = {0: "nose", 2: "right_shoulder", 3: "right_elbow", 4: "right_wrist", 5: "left_shoulder", 6: "left_elbow",
+          7: "left_wrist", 9: "right_hip", 10: "right_knee", 11: "right_ankle", 12: "left_hip", 13: "left_knee",
+          14: "left_ankle", 15: "right_eye", 16: "left_eye", 17: "right_ear", 18: "left_ear", 19: "left_foot_index",
+          21: "left_heel", 22: "right_foot_index", 24: "right_heel"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Take:
+    label: str
+    subject: str
+    track: PoseTrack
+
+
+ST_ARCHIVE = DATA / "st17086ts" / "judge" / "knee_joint_graph_keypoints.tar.gz"
+
+
+@pytest.fixture(scope="module")
+def st17086ts_takes() -> list[_Take]:
+    if not ST_ARCHIVE.exists():
+        pytest.skip(f"shared data absent: {ST_ARCHIVE}")
+    return load_takes(ST_ARCHIVE)
+
+
+def load_takes(archive: Path) -> list[_Take]:
+    """Every take of the archive as a pose track (BODY_25 mapped to BlazePose names; 30 fps, portrait 1080×1920)."""
+    frames: dict[tuple[str, str], dict[int, list[float] | None]] = defaultdict(dict)
+    with tarfile.open(archive) as tf:
+        for member in tf:
+            m = re.search(r"/(正しい|膝悪い)/([^/]+)/[^/]*_(\d+)_keypoints\.json$", member.name)
+            fh = tf.extractfile(member) if m else None
+            if m is None or fh is None:
+                continue
+            people = json.load(fh)["people"]
+            frames[(m.group(1), m.group(2))][int(m.group(3))] = people[0]["pose_keypoints_2d"] if people else None
+    takes = []
+    for (label, subject), fr in sorted(frames.items()):
+        n = max(fr) + 1
+        xy = np.full((n, 33, 2), np.nan)
+        vis = np.zeros((n, 33))
+        for i, kp in fr.items():
+            if kp is None:
+                continue
+            a = np.asarray(kp, dtype=float).reshape(25, 3)
+            for j, name in BODY25.items():
+                if a[j, 2] > 0:
+                    xy[i, idx(name)] = a[j, :2]
+                    vis[i, idx(name)] = a[j, 2]
+        takes.append(_Take(label, subject, PoseTrack.from_numpy(xy, 30.0, (1080, 1920), visibility=vis)))
+    return takes
+
+
+@pytest.mark.real_data
+def test_st17086ts_near_straight_knees_vs_correct_pulls(st17086ts_takes: list[_Take]) -> None:
+    """Five lifters pulled with near-straight knees ('膝悪い'); two of them also pulled correctly ('正しい').
+
+    Oblique camera (~35–40° yaw). Expect: locked knees on nearly every rep of the bad takes, on no rep of 鈴木's
+    correct take, and on fewer reps of 佐藤's correct take than of his bad take (by the authors' own knee angles his
+    correct take stiffens in its later reps).
+    """
+    from hingecoach.reps import segment_reps
+    from hingecoach.view import classify_view
+
+    share: dict[tuple[str, str], float] = {}
+    for take in st17086ts_takes:
+        kin = compute_kinematics(take.track)
+        view = classify_view(take.track)
+        reps = segment_reps(kin, start_position="auto")
+        assert len(reps) >= 5, (take.subject, len(reps))
+        judged = [judge.judge_rep(DRILLS["deadlift"], kin, r, view=view) for r in reps]
+        flagged = ["locked_knees" in [f.code for f in j.faults] for j in judged]
+        share[(take.label, take.subject)] = float(np.mean(flagged))
+    bad = {s: v for (label, s), v in share.items() if label == "膝悪い"}
+    assert len(bad) == 5 and min(bad.values()) >= 0.8, bad
+    assert share[("正しい", "鈴木")] == 0.0
+    assert share[("正しい", "佐藤")] < share[("膝悪い", "佐藤")]
