@@ -12,7 +12,7 @@ from tests.fixtures.videos import (
 )
 
 from hingecoach.errors import ModelMissingError, MultiplePeopleError, NoPersonError, OutOfFrameError, VideoError
-from hingecoach.pose.extract import auto_workers, chunk_bounds, extract_track
+from hingecoach.pose.extract import auto_workers, chunk_bounds, extract_track, n_chunks
 from hingecoach.pose.quality import check_track, part_shares
 from hingecoach.skeleton import N_LANDMARKS, idx, sided
 from hingecoach.track import PoseTrack
@@ -120,6 +120,13 @@ def test_chunk_bounds_cover_every_frame_once() -> None:
         assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
         sizes = [b - a for a, b in bounds]
         assert max(sizes) - min(sizes) <= 1
+
+
+def test_long_clips_get_more_chunks_than_workers() -> None:
+    assert n_chunks(86, 2) == 2  # short: one chunk per worker
+    assert n_chunks(574, 2) == 4  # two each, so an early finisher can take more
+    assert n_chunks(250, 2) == 2  # no chunk under MIN_FRAMES_PER_CHUNK frames
+    assert n_chunks(10_000, 3) == 6
 
 
 def test_short_clips_use_one_worker() -> None:

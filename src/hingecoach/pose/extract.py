@@ -1,15 +1,17 @@
 """Video file in, :class:`~hingecoach.track.PoseTrack` out, as fast as this machine allows.
 
-Why chunks in processes: the pose model is almost all of the cost and one process keeps only ~1.1 cores busy, so
-a long clip is split into ``workers`` contiguous chunks, each tracked by its own process with its own VIDEO-mode
-landmarker (measured ~1.7× with two processes on two cores; see ``docs/pose-backend.md``). Inside every process the
-decoder runs in a background thread (:func:`hingecoach.video.iter_frames`), so decoding overlaps inference.
+Why chunks in processes: the pose model is almost all of the cost and one process keeps only ~1.1 cores busy. A
+long clip is cut into contiguous chunks (up to two per worker, so a worker that finishes early takes another) that
+``workers`` processes, this one included, take from one queue, each chunk tracked by a fresh VIDEO-mode landmarker.
+Inside every process the decoder runs in a background thread (:func:`hingecoach.video.iter_frames`), so decoding
+overlaps inference. Measured on the 2-core machine: 1.43-1.54x the frame rate of a naive sequential loop on a
+1080p clip (``bench/benchmark.py``, ``docs/pose-backend.md``).
 
 Seams: a chunk after the first starts decoding ``WARMUP_FRAMES`` early and throws those results away, so its tracker
 has locked on (and its landmark smoothing has settled) by the first frame it keeps. Each chunk also fingerprints its
 warm-up frames and the previous chunk its last frames; the parent compares them, so a decoder that seeks to the
 wrong frame is caught instead of silently shifting a chunk in time. Short clips (< ``MIN_FRAMES_PER_WORKER`` frames
-per worker) run in this process, where the ~0.5 s start-up of a worker would dominate.
+per worker) run in this process only, where starting another process (~0.7 s) would dominate.
 
 Masks never leave the worker: each frame's segmentation mask is reduced there to the dorsal back profile
 (:func:`hingecoach.backline.profile_from_mask`), a few numbers per frame.
@@ -30,14 +32,19 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from hingecoach.backline import profile_from_mask
 from hingecoach.errors import VideoError
+from hingecoach.pose.mediapipe_backend import MediaPipePoseBackend
 from hingecoach.pose.model import require_model
+from hingecoach.skeleton import N_LANDMARKS
 from hingecoach.track import PoseTrack
 from hingecoach.video import MIN_DECODED_FRACTION, VideoInfo, iter_frames, probe
 
 ProgressFn = Callable[[int, int], None]
 
 MIN_FRAMES_PER_WORKER: Final[int] = 150
+MIN_FRAMES_PER_CHUNK: Final[int] = 100
+CHUNKS_PER_WORKER: Final[int] = 2
 MAX_AUTO_WORKERS: Final[int] = 8
 WARMUP_FRAMES: Final[int] = 8
 PROGRESS_EVERY_FRAMES: Final[int] = 10
@@ -74,16 +81,6 @@ def _fingerprint(rgb: NDArray[np.uint8]) -> NDArray[np.float32]:
     return np.asarray(small, dtype=np.float32)
 
 
-def _profile_fn() -> Callable[[NDArray[np.float32], NDArray[np.float64]], NDArray[np.float64]] | None:
-    """INTEGRATION POINT with :mod:`hingecoach.backline`: None when that module (or its function) is not available."""
-    try:
-        from hingecoach import backline
-    except ImportError:
-        return None
-    fn = getattr(backline, "profile_from_mask", None)
-    return fn if callable(fn) else None
-
-
 def track_chunk(
     path: Path,
     model_path: Path,
@@ -97,9 +94,6 @@ def track_chunk(
     on_frames: Callable[[int], None] | None = None,
 ) -> ChunkResult:
     """Track frames ``[start, stop)`` of ``path`` with a fresh backend, after ``warmup`` discarded frames."""
-    from hingecoach.pose.mediapipe_backend import MediaPipePoseBackend
-
-    profile = _profile_fn() if with_masks else None
     first = max(0, start - warmup)
     xy: list[NDArray[np.float64]] = []
     vis: list[NDArray[np.float64]] = []
@@ -110,7 +104,7 @@ def track_chunk(
     tail: list[NDArray[np.float32]] = []
     expected = first
     reported = 0
-    with MediaPipePoseBackend(model_path, with_masks=profile is not None) as backend:
+    with MediaPipePoseBackend(model_path, with_masks=with_masks) as backend:
         for index, rgb in iter_frames(path, max_side=max_side, start=first, stop=stop):
             if index != expected:
                 raise VideoError(f"{path.name}: frames decoded out of order (got {index}, expected {expected})")
@@ -125,11 +119,10 @@ def track_chunk(
             vis.append(pose.visibility)
             world.append(pose.world_m)
             people.append(pose.n_people)
-            if profile is not None:
-                ok = pose.mask is not None and bool(np.isfinite(pose.xy_norm).all())
-                if ok and pose.mask is not None:
-                    h, w = pose.mask.shape
-                    profiles.append(profile(pose.mask, pose.xy_norm * np.array([w, h], dtype=np.float64)))
+            if with_masks:
+                if pose.mask is not None and np.isfinite(pose.xy_norm).all():
+                    h, w = pose.mask.shape  # the mask has the (shrunk) input frame's size
+                    profiles.append(profile_from_mask(pose.mask, pose.xy_norm * np.array([w, h], dtype=np.float64)))
                 else:
                     profiles.append(None)
             done = index + 1 - start
@@ -139,9 +132,9 @@ def track_chunk(
     n = len(xy)
     if on_frames is not None and n > reported:
         on_frames(n - reported)
-    nan_world = np.full((33, 3), np.nan)
+    nan_world = np.full((N_LANDMARKS, 3), np.nan)
     back: NDArray[np.float64] | None = None
-    if profile is not None:
+    if with_masks:
         k = next((p.shape[0] for p in profiles if p is not None), 0)
         back = np.full((n, k), np.nan)
         for i, p in enumerate(profiles):
@@ -149,9 +142,11 @@ def track_chunk(
                 back[i] = p
     return ChunkResult(
         start=start,
-        xy_norm=np.asarray(xy, dtype=np.float64).reshape(n, 33, 2),
-        visibility=np.asarray(vis, dtype=np.float64).reshape(n, 33),
-        world_m=np.asarray([w if w is not None else nan_world for w in world], dtype=np.float64).reshape(n, 33, 3),
+        xy_norm=np.asarray(xy, dtype=np.float64).reshape(n, N_LANDMARKS, 2),
+        visibility=np.asarray(vis, dtype=np.float64).reshape(n, N_LANDMARKS),
+        world_m=np.asarray([w if w is not None else nan_world for w in world], dtype=np.float64).reshape(
+            n, N_LANDMARKS, 3
+        ),
         n_people=np.asarray(people, dtype=np.int16),
         back_profile=back,
         head_prints=np.asarray(head, dtype=np.float32).reshape(-1, _FINGERPRINT_SIDE, _FINGERPRINT_SIDE),
@@ -160,17 +155,30 @@ def track_chunk(
 
 
 # ---------------------------------------------------------------------------------------------------- processes
-def _worker_main(job: int, kwargs: dict[str, Any], out: Any) -> None:
-    """Entry point of a worker process: results, progress and errors all go back through ``out``."""
-    try:
-        result = track_chunk(on_frames=lambda d: out.put(("progress", job, d)), **kwargs)
-        out.put(("result", job, result))
-    except Exception as exc:  # re-raised in the parent; a worker must never die silently
+def _worker_main(jobs: Any, out: Any) -> None:
+    """Entry point of a worker process: takes chunk jobs until a ``None``; results, progress, errors go to ``out``."""
+    import cv2
+
+    cv2.setNumThreads(1)  # one worker per core already: OpenCV's own thread pool would only oversubscribe
+    while True:
+        item = jobs.get()
+        if item is None:
+            return
+        job, kwargs = item
+
+        def report(d: int, job: int = job) -> None:
+            out.put(("progress", job, d))
+
         try:
-            pickle.dumps(exc)
-        except (pickle.PicklingError, TypeError, AttributeError):
-            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
-        out.put(("error", job, exc))
+            result = track_chunk(on_frames=report, **kwargs)
+            out.put(("result", job, result))
+        except Exception as exc:  # re-raised in the parent; a worker must never die silently
+            try:
+                pickle.dumps(exc)
+            except (pickle.PicklingError, TypeError, AttributeError):
+                exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+            out.put(("error", job, exc))
+            return
 
 
 def chunk_bounds(n_frames: int, workers: int) -> list[tuple[int, int]]:
@@ -188,54 +196,102 @@ def auto_workers(n_frames: int) -> int:
     return max(1, min(cores, MAX_AUTO_WORKERS, n_frames // MIN_FRAMES_PER_WORKER))
 
 
+def n_chunks(n_frames: int, workers: int) -> int:
+    """How many chunks to cut for ``workers`` processes (up to ``CHUNKS_PER_WORKER`` each, ≥ ``MIN_FRAMES_PER_CHUNK``).
+
+    More chunks than workers balance the load: a worker that finishes early takes the next chunk, and chunks differ
+    in cost (frames with nobody in them are cheap). The price is one warm-up per extra seam.
+    """
+    return max(workers, min(workers * CHUNKS_PER_WORKER, n_frames // MIN_FRAMES_PER_CHUNK))
+
+
 def _run_parallel(
-    path: Path, info: VideoInfo, common: dict[str, Any], bounds: list[tuple[int, int]], progress: ProgressFn | None
+    info: VideoInfo, common: dict[str, Any], bounds: list[tuple[int, int]], workers: int, progress: ProgressFn | None
 ) -> list[ChunkResult]:
+    """Track ``bounds`` with ``workers - 1`` spawned processes plus this one, all taking chunks from one queue.
+
+    This process works too rather than waiting: it saves one process start-up (~0.7 s of CPU for the imports and
+    the two landmarkers) and starts tracking at once while the others start. Between frames it relays the workers'
+    progress and results.
+    """
+    import cv2
+
     ctx = mp.get_context("spawn")  # never fork a process that may hold MediaPipe's native threads
+    jobs = ctx.Queue()
     out = ctx.Queue()
-    procs = []
     for job, (a, b) in enumerate(bounds):
         # The last chunk reads to the end of the file: the header's frame count may be off by a few frames.
         stop = None if job == len(bounds) - 1 else b
-        kwargs = {**common, "start": a, "stop": stop, "warmup": WARMUP_FRAMES if a > 0 else 0}
-        p = ctx.Process(target=_worker_main, args=(job, kwargs, out), name=f"hingecoach-pose-{job}", daemon=True)
+        jobs.put((job, {**common, "start": a, "stop": stop, "warmup": WARMUP_FRAMES if a > 0 else 0}))
+    for _ in range(workers):  # one stop marker per consumer; each consumer stops at the first it takes
+        jobs.put(None)
+    procs = [
+        ctx.Process(target=_worker_main, args=(jobs, out), name=f"hingecoach-pose-{w}", daemon=True)
+        for w in range(1, workers)
+    ]
+    for p in procs:
         p.start()
-        procs.append(p)
     results: dict[int, ChunkResult] = {}
     done = 0
-    strikes = 0  # consecutive empty polls while a worker has exited without delivering its result
+
+    def report(d: int) -> None:
+        nonlocal done
+        done += d
+        if progress is not None:
+            progress(min(done, info.frame_count), info.frame_count)
+
+    def handle(message: tuple[str, int, Any]) -> None:
+        kind, job, payload = message
+        if kind == "progress":
+            report(int(payload))
+        elif kind == "error":
+            raise payload
+        else:
+            results[job] = payload
+
+    def drain() -> None:
+        while True:
+            try:
+                handle(out.get_nowait())
+            except queue.Empty:
+                return
+
+    def on_frames(d: int) -> None:
+        report(d)
+        drain()
+
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)  # one process per core already: OpenCV's thread pool would only oversubscribe
+    strikes = 0  # consecutive empty polls while work is missing and no worker can deliver it
     try:
+        while (item := jobs.get()) is not None:
+            job, kwargs = item
+            results[job] = track_chunk(on_frames=on_frames, **kwargs)
         while len(results) < len(bounds):
             try:
-                kind, job, payload = out.get(timeout=_WORKER_POLL_S)
+                message = out.get(timeout=_WORKER_POLL_S)
             except queue.Empty:
-                # A worker flushes its queue before it exits, so a dead worker with nothing left to read is lost.
-                # Two strikes: the first empty poll may race with a worker that exited just after it.
-                lost = [j for j, p in enumerate(procs) if j not in results and not p.is_alive()]
+                # A worker flushes its queue before it exits, so a crashed worker, or all workers gone with chunks
+                # missing, means lost work. Two strikes: the first empty poll may race with a worker's last message.
+                crashed = [p for p in procs if p.exitcode not in (0, None)]
+                lost = crashed or all(not p.is_alive() for p in procs)
                 strikes = strikes + 1 if lost else 0
                 if strikes >= 2:
-                    p = procs[lost[0]]
-                    raise RuntimeError(
-                        f"pose worker {p.name} stopped without a result (exit code {p.exitcode})"
-                    ) from None
+                    code = crashed[0].exitcode if crashed else 0
+                    raise RuntimeError(f"a pose worker stopped without a result (exit code {code})") from None
                 continue
             strikes = 0
-            if kind == "progress":
-                done += int(payload)
-                if progress is not None:
-                    progress(min(done, info.frame_count), info.frame_count)
-            elif kind == "error":
-                raise payload
-            else:
-                results[job] = payload
+            handle(message)
     finally:
+        cv2.setNumThreads(threads)
         failed = len(results) < len(bounds)
         for p in procs:
             if failed and p.is_alive():
-                p.terminate()  # one chunk failed: the others' work is wasted, stop it now
+                p.terminate()  # a chunk failed: the others' work is wasted, stop it now
             p.join(timeout=5.0)
             if p.is_alive():
                 p.kill()
+        jobs.close()
         out.close()
     return [results[j] for j in range(len(bounds))]
 
@@ -299,7 +355,8 @@ def extract_track(
 
         chunks = [track_chunk(start=0, stop=None, warmup=0, on_frames=on_frames, **common)]
     else:
-        chunks = _run_parallel(p, info, common, chunk_bounds(info.frame_count, n_workers), progress)
+        bounds = chunk_bounds(info.frame_count, n_chunks(info.frame_count, n_workers))
+        chunks = _run_parallel(info, common, bounds, n_workers, progress)
         _check_seams(p.name, chunks)
     n = sum(c.n for c in chunks)
     if n == 0 or n < MIN_DECODED_FRACTION * info.frame_count:
@@ -327,7 +384,7 @@ def extract_track(
         source=f"mediapipe PoseLandmarker (BlazePose GHUM full, VIDEO mode) on {p.name}",
     )
     return track.with_log(
-        f"pose: extract_track(max_side={max_side}, workers={len(chunks)}, with_masks={with_masks}, "
+        f"pose: extract_track(max_side={max_side}, workers={n_workers}, chunks={len(chunks)}, with_masks={with_masks}, "
         f"warmup={WARMUP_FRAMES}) -> {n} frames, coverage {track.coverage():.3f}"
     )
 
@@ -341,4 +398,4 @@ def _pad_cols(a: NDArray[np.float64], k: int) -> NDArray[np.float64]:
     return out
 
 
-__all__ = ["ChunkResult", "auto_workers", "chunk_bounds", "extract_track", "track_chunk"]
+__all__ = ["ChunkResult", "auto_workers", "chunk_bounds", "extract_track", "n_chunks", "track_chunk"]
