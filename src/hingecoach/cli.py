@@ -7,7 +7,6 @@ nothing half-written.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from hingecoach.errors import HingecoachError
+from hingecoach.fileio import write_text_atomic
 
 app = typer.Typer(
     name="hingecoach",
@@ -37,17 +37,6 @@ STAGE_LABELS = {
     "overlay": "Drawing the overlay",
     "eval": "Evaluating clips",
 }
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a whole file or nothing: a temporary sibling renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    if isinstance(data, str):
-        tmp.write_text(data, encoding="utf-8")
-    else:
-        tmp.write_bytes(data)
-    tmp.replace(path)
 
 
 @contextmanager
@@ -167,7 +156,7 @@ def _write_outputs(
         if str(json_out) == "-":
             sys.stdout.write(doc + "\n")
         else:
-            write_atomic(json_out, doc)
+            write_text_atomic(json_out, doc)
     if track_out is not None:
         result.raw_track.save(track_out)
     if overlay is None and report is None and out_dir is None:
@@ -261,7 +250,7 @@ def eval_cmd(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Print rep-count, view, drill-recognition and per-fault precision/recall figures on a labelled manifest."""
-    from hingecoach.evaluate import evaluate
+    from hingecoach.evaluate import angle_accuracy, evaluate
 
     root = data_root or (Path.cwd() / ".." / "shared" / "data")
     if not manifest.is_file():
@@ -297,6 +286,15 @@ def eval_cmd(
         counts = [f"{m[k]:.0f}" for k in ("tp", "fp", "fn")]
         faults.add_row(code, *counts, f"{m['precision']:.2f}", f"{m['recall']:.2f}")
     out.print(faults)
+    angles = Table(title="Angle accuracy vs ground truth (clean → kinematics → reps)", header_style="bold")
+    for col in ("source", "hip MAE°", "hip RMSE°", "knee MAE°", "knee RMSE°", "reps found/true"):
+        angles.add_column(col)
+    for a in angle_accuracy(root, with_model=True):
+        angles.add_row(
+            a.source, f"{a.hip_mae_deg:.2f}", f"{a.hip_rmse_deg:.2f}", f"{a.knee_mae_deg:.2f}",
+            f"{a.knee_rmse_deg:.2f}", f"{a.reps_found}/{a.reps_true}",
+        )
+    out.print(angles)
     h = report.headline()
     out.print(
         f"expected faults found: {h['expected_faults_found']:.1%} · clean clips with a false alarm: "

@@ -14,6 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+from numpy.typing import NDArray
+
 from hingecoach.analysis import AnalysisResult, analyze_track
 from hingecoach.track import PoseTrack
 
@@ -181,3 +184,73 @@ def evaluate(
         if progress is not None:
             progress("eval", i + 1, len(rows))
     return report
+
+
+@dataclass(frozen=True)
+class AngleAccuracy:
+    """Angle error of the kinematics stage against a ground truth (degrees)."""
+
+    source: str
+    hip_mae_deg: float
+    hip_rmse_deg: float
+    knee_mae_deg: float
+    knee_rmse_deg: float
+    reps_found: int
+    reps_true: int
+
+
+def _errors(est: NDArray[np.float64], ref: NDArray[np.float64]) -> tuple[float, float]:
+    ok = np.isfinite(est) & np.isfinite(ref)
+    d = est[ok] - ref[ok]
+    return float(np.mean(np.abs(d))), float(np.sqrt(np.mean(d**2)))
+
+
+def _accuracy(source: str, track: PoseTrack, ref: dict[str, NDArray[np.float64]], reps_true: int) -> AngleAccuracy:
+    """Run the production path (clean → kinematics → reps) and compare hip/knee flexion with the truth."""
+    from hingecoach.filtering import clean_track
+    from hingecoach.kinematics import compute_kinematics
+    from hingecoach.reps import segment_reps
+
+    kin = compute_kinematics(clean_track(track))
+    hip = _errors(kin.series["hip_flexion_deg"], ref["hip_flexion_deg"])
+    knee = _errors(kin.series["knee_flexion_deg"], ref["knee_flexion_deg"])
+    return AngleAccuracy(source, *hip, *knee, len(segment_reps(kin)), reps_true)
+
+
+def angle_accuracy(data_root: Path, *, with_model: bool = False) -> list[AngleAccuracy]:
+    """Angle figures against a known truth.
+
+    Motion-capture markers through a virtual side camera (when the mocap file is present); synthetic lifters with
+    detector-like noise seen from the side (both facings) and 30° oblique; and, with ``with_model``, the synthetic
+    lifter *rendered as video* and tracked by the real pose model — the whole chain a user's video goes through.
+    """
+    from hingecoach.mocap import load_qualisys_tsv, reference_angles, side_camera_track
+    from hingecoach.synth import CameraSpec, HingeSpec, NoiseSpec, generate
+
+    out: list[AngleAccuracy] = []
+    tsv = data_root / "leafarcoder-mocap" / "LabData" / "deadlift.tsv"
+    if tsv.is_file():
+        mocap = load_qualisys_tsv(tsv)
+        out.append(_accuracy("mocap deadlift (Qualisys, 100 Hz)", side_camera_track(mocap), reference_angles(mocap), 3))
+    noise = NoiseSpec(noise_px=2.0, occlusion_frac=0.02, swap_frac=0.02, seed=3)
+    for label, cam in (
+        ("synthetic RDL, side, facing left, 2 px noise", CameraSpec(facing="left")),
+        ("synthetic RDL, side, facing right, 2 px noise", CameraSpec(facing="right")),
+        ("synthetic RDL, 30° oblique, 2 px noise", CameraSpec(facing="left", yaw_deg=30.0)),
+    ):
+        s = generate(HingeSpec(reps=3, arms="bar"), cam, noise)
+        out.append(_accuracy(label, s.track, dict(s.angles), len(s.reps)))
+    if with_model:
+        import tempfile
+
+        from hingecoach.pose.extract import extract_track
+        from hingecoach.render_figure import write_figure_video
+
+        for facing in ("right", "left"):
+            s = generate(HingeSpec(reps=3, arms="bar"), CameraSpec(facing=facing), NoiseSpec())
+            with tempfile.TemporaryDirectory() as tmp:
+                video = write_figure_video(s.track, Path(tmp) / "figure.mp4")
+                tracked = extract_track(video, with_masks=False)
+            label = f"rendered figure → pose model, side, facing {facing}"
+            out.append(_accuracy(label, tracked, dict(s.angles), len(s.reps)))
+    return out

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach.errors import TrackFormatError
+from hingecoach.fileio import atomic_path
 from hingecoach.skeleton import LANDMARK_NAMES, N_LANDMARKS
 
 FloatArray = NDArray[np.float64]
@@ -156,10 +157,8 @@ class PoseTrack:
             arrays["n_people"] = self.n_people
         if self.back_profile is not None:
             arrays["back_profile"] = self.back_profile.astype(np.float32)
-        tmp = path.with_name(path.name + ".part")
-        with open(tmp, "wb") as fh:
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
-        tmp.replace(path)
 
     @classmethod
     def load(cls, path: str | Path) -> PoseTrack:

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.fixtures import videos
 
 from hingecoach.demo import demo_session
-from tests.fixtures import videos
 
 CLI = [sys.executable, "-m", "hingecoach"]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hingecoach.report._io import atomic_path
+from hingecoach.fileio import atomic_path
 from hingecoach.report.export import csv_text, mot_text, trc_text, write_csv, write_json, write_mot, write_trc
 from hingecoach.report.inputs import ReportInputs
 from hingecoach.schema import Analysis, Fault, Rep, Source, Summary

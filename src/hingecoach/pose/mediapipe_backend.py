@@ -14,6 +14,10 @@ Design choices (measured; see ``docs/pose-backend.md``):
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
@@ -41,6 +45,32 @@ def _landmark_arrays(landmarks: Any) -> tuple[NDArray[np.float64], NDArray[np.fl
     """``(33, 3)`` x, y, z and ``(33,)`` visibility from a list of MediaPipe landmarks."""
     raw = np.array([(p.x, p.y, p.z, p.visibility or 0.0) for p in landmarks], dtype=np.float64)
     return raw[:, :3], raw[:, 3]
+
+
+@contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for a moment: MediaPipe/LiteRT log INFO and WARNING lines from C++ at
+    start-up and on the first frames (absl logging, which ``GLOG_minloglevel`` does not reach), and a user should
+    see only hingecoach's progress and its one-line errors. ``HINGECOACH_NATIVE_LOGS=1`` keeps them for debugging.
+    Python exceptions are unaffected: they are raised after the descriptor is restored.
+    """
+    if os.environ.get("HINGECOACH_NATIVE_LOGS") == "1":
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+# Native start-up chatter ends after the first inferences of each landmarker.
+_QUIET_FIRST_CALLS: Final[int] = 3
 
 
 class MediaPipePoseBackend:
@@ -72,34 +102,47 @@ class MediaPipePoseBackend:
         }
         self._tracker: Any = None
         self._counter: Any = None
+        self._calls = 0
         try:
-            self._tracker = vision.PoseLandmarker.create_from_options(
-                vision.PoseLandmarkerOptions(
-                    base_options=BaseOptions(model_asset_path=str(path)),
-                    running_mode=vision.RunningMode.VIDEO,
-                    num_poses=1,
-                    output_segmentation_masks=with_masks,
-                    **common,
-                )
-            )
-            if count_every_ms is not None:
-                self._counter = vision.PoseLandmarker.create_from_options(
-                    vision.PoseLandmarkerOptions(
-                        base_options=BaseOptions(model_asset_path=str(path)),
-                        running_mode=vision.RunningMode.IMAGE,
-                        num_poses=2,
-                        output_segmentation_masks=False,
-                        **common,
-                    )
-                )
+            with native_stderr_silenced():
+                self._create(vision, BaseOptions, path, common)
         except (RuntimeError, ValueError, OSError) as exc:  # MediaPipe's ways of saying "bad model file"
             self.close()
             raise ModelMissingError(
                 f"pose model at {path} does not load ({exc}); rebuild it with `hingecoach setup-model --rebuild`"
             ) from exc
 
+    def _create(self, vision: Any, BaseOptions: Any, path: Path, common: dict[str, Any]) -> None:
+        """The VIDEO-mode tracker (one person) and, if counting, an IMAGE-mode two-person counter."""
+        self._tracker = vision.PoseLandmarker.create_from_options(
+            vision.PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_path=str(path)),
+                running_mode=vision.RunningMode.VIDEO,
+                num_poses=1,
+                output_segmentation_masks=self.with_masks,
+                **common,
+            )
+        )
+        if self.count_every_ms is not None:
+            self._counter = vision.PoseLandmarker.create_from_options(
+                vision.PoseLandmarkerOptions(
+                    base_options=BaseOptions(model_asset_path=str(path)),
+                    running_mode=vision.RunningMode.IMAGE,
+                    num_poses=2,
+                    output_segmentation_masks=False,
+                    **common,
+                )
+            )
+
     def process(self, frame_rgb: NDArray[np.uint8], t_ms: int) -> FramePose:
         """Landmarks of the tracked person in one RGB frame; ``t_ms`` must strictly increase between calls."""
+        if self._calls < _QUIET_FIRST_CALLS:
+            self._calls += 1
+            with native_stderr_silenced():
+                return self._process(frame_rgb, t_ms)
+        return self._process(frame_rgb, t_ms)
+
+    def _process(self, frame_rgb: NDArray[np.uint8], t_ms: int) -> FramePose:
         import mediapipe as mp
 
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame_rgb))
@@ -125,7 +168,8 @@ class MediaPipePoseBackend:
         for attr in ("_tracker", "_counter"):
             handle = getattr(self, attr, None)
             if handle is not None:
-                handle.close()
+                with native_stderr_silenced():
+                    handle.close()
                 setattr(self, attr, None)
 
     def __enter__(self) -> MediaPipePoseBackend:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from hingecoach.errors import ModelMissingError
+from hingecoach.fileio import write_bytes_atomic
 
 ENV_MODEL: Final[str] = "HINGECOACH_MODEL"
 MODEL_FILENAME: Final[str] = "pose_landmarker_full.task"
@@ -195,19 +196,6 @@ def read_normalization(tflite: bytes) -> tuple[list[float], list[float]] | None:
     return None
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the model is an ordinary shared file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _zip_task(detector: bytes, landmarks: bytes) -> bytes:
     """Zip the two models uncompressed, each member's data aligned to ``_ZIP_ALIGN`` bytes (like Android's zipalign).
 
@@ -269,7 +257,7 @@ def build_task_from_wheel(wheel_path: Path, out: Path, *, verify: bool = True) -
         raise ModelMissingError(f"cannot read {wheel_path}: {exc}") from exc
     landmarks = add_normalization_metadata(landmarks_raw)
     task = _zip_task(detector, landmarks)
-    _write_atomic(out, task)
+    write_bytes_atomic(out, task)
     if verify:
         try:
             verify_task(out)
@@ -289,7 +277,7 @@ def build_task_from_wheel(wheel_path: Path, out: Path, *, verify: bool = True) -
         "added_metadata": {"normalization_mean": LANDMARK_NORM_MEAN, "normalization_std": LANDMARK_NORM_STD},
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    _write_atomic(provenance_path(out), (json.dumps(record, indent=2) + "\n").encode())
+    write_bytes_atomic(provenance_path(out), (json.dumps(record, indent=2) + "\n").encode())
     return out
 
 

@@ -25,7 +25,7 @@ from typing import Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from hingecoach.report._io import write_text_atomic
+from hingecoach.fileio import write_text_atomic
 from hingecoach.report.inputs import BACK_BREAKS, BACK_HOLDS, PHASE_NAMES, ReportInputs
 from hingecoach.schema import Analysis
 from hingecoach.skeleton import LANDMARK_NAMES

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from numpy.typing import NDArray
 
 from hingecoach import __version__
-from hingecoach.report._io import write_text_atomic
+from hingecoach.fileio import write_text_atomic
 from hingecoach.report.inputs import BACK_HOLDS, ReportInputs, drill_text, key_frame_targets
 from hingecoach.report.overlay import annotate_frames, read_frames
 from hingecoach.report.plots import timeline_svg

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach.errors import HingecoachError
-from hingecoach.report._io import temp_sibling
+from hingecoach.fileio import temp_sibling
 
 
 class FfmpegMissingError(HingecoachError):

@@ -1,4 +1,5 @@
-"""Atomic file output: every file the report stage writes appears whole or not at all.
+"""Atomic file output: every file hingecoach writes (JSON, tracks, reports, videos, the model) appears whole or
+not at all.
 
 A crash (or a full disk) half-way through an export must never leave a truncated CSV or MP4 that looks valid,
 so writers produce a sibling temporary file and rename it into place only once it is complete.
@@ -38,4 +39,13 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     final = Path(path)
     with atomic_path(final) as tmp:
         tmp.write_text(text, encoding="utf-8", newline="\n")
+    return final
+
+
+def write_bytes_atomic(path: str | Path, data: bytes, *, mode: int = 0o644) -> Path:
+    """Write bytes atomically with ordinary file permissions and return the final path."""
+    final = Path(path)
+    with atomic_path(final) as tmp:
+        tmp.write_bytes(data)
+        tmp.chmod(mode)
     return final
