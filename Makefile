@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install demo test lint bench eval clean
+.PHONY: install demo test lint bench eval clean docs
 
 install: $(VENV)/.installed
 
@@ -25,3 +25,6 @@ eval: install
 
 clean:
 	rm -rf $(VENV) example out test-artifacts
+
+docs: install
+	$(PY) scripts/regen_checks_doc.py

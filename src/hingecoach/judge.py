@@ -9,6 +9,7 @@ should definitely improve that first before adding weight".
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -139,7 +140,13 @@ def derived_series(track: PoseTrack) -> dict[str, FloatArray]:
     the image (a front-view measure; NaN when the ankles overlap, as in a side view).
     """
     xy = track.xy_px
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        # frames where both landmarks of a pair are missing are NaN by design ("Mean of empty slice")
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _derived(xy)
 
+
+def _derived(xy: FloatArray) -> dict[str, FloatArray]:
     def mid(part: str) -> FloatArray:
         return np.asarray(np.nanmean(xy[:, [idx(f"left_{part}"), idx(f"right_{part}")]], axis=1), dtype=np.float64)
 
