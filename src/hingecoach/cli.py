@@ -199,6 +199,39 @@ def track(
         out.print(f"saved {tr.n_frames} frames ({tr.coverage():.0%} with a person) to {output}")
 
 
+@app.command()
+def drills(
+    drill: Annotated[str | None, typer.Argument(help="Show one drill's checks in full.")] = None,
+) -> None:
+    """List the drills (the article's ladder) and what each one checks."""
+    from hingecoach.analysis import check_drill_id
+    from hingecoach.drills import DRILLS
+
+    if drill is None:
+        table = Table(header_style="bold")
+        for col in ("level", "drill", "name", "film from", "checks"):
+            table.add_column(col)
+        for d in sorted(DRILLS.values(), key=lambda d: d.level):
+            table.add_row(str(d.level), d.id, d.name, d.needs_view, ", ".join(c.code for c in d.checks))
+        out.print(table)
+        return
+    try:
+        spec = DRILLS[check_drill_id(drill)] if drill != "auto" else None
+    except HingecoachError as exc:
+        raise fail(exc) from None
+    if spec is None:
+        raise fail(HingecoachError("'auto' is not a drill; name one (see `hingecoach drills`)"))
+    out.print(f"[bold]{spec.name}[/bold] ({spec.id}) - {spec.description}")
+    for step in spec.instructions:
+        out.print(f"  - {step}")
+    for c in spec.checks:
+        sign = ">" if c.direction == "above" else "<"
+        out.print(f"[bold]{c.code}[/bold]: {c.quantity} {sign} {c.threshold:g} {c.unit} (major {sign} {c.major_at:g})")
+        out.print(f"    why: {c.threshold_reason}")
+        out.print(f"    cue: {c.cue}")
+        out.print(f"    article: \u201c{c.seed_quote}\u201d")
+
+
 @app.command("setup-model")
 def setup_model(
     rebuild: Annotated[bool, typer.Option(help="Rebuild even if the model file exists.")] = False,
