@@ -1,10 +1,10 @@
-"""Throughput of the pose stage on one clip: decode only, a naive loop, and the real extract_track path.
+"""Throughput of the pose stage on one clip: decode only, a naive loop, and the real `hingecoach analyze` path.
 
 Usage: .venv/bin/python bench/benchmark.py [--clip PATH] [--workers N] [--json OUT.json]
 
 The naive loop is what one would write first: decode every frame at full resolution, convert to RGB, run a
 VIDEO-mode PoseLandmarker (one person, segmentation masks on, as the analysis needs them) in one thread of one
-process. ``extract_track`` does strictly more work per frame (people counting ~1/s, back profile from the mask) and
+process. ``analyze`` does strictly more work per frame (people counting ~1/s, back profile from the mask) and
 should still be faster: decoding overlaps inference, frames are shrunk to 960 px, and long clips run in parallel
 processes. The figure of merit is the ratio of the two (goal: ≥ 1.3× on the 2-core reference machine).
 """
@@ -23,7 +23,9 @@ from pathlib import Path
 
 import cv2
 
-from hingecoach.pose.extract import auto_workers, extract_track
+from hingecoach.analysis import analyze_video
+from hingecoach.pose.extract import auto_workers
+from hingecoach.pose.mediapipe_backend import native_stderr_silenced
 from hingecoach.pose.model import require_model
 from hingecoach.video import probe
 
@@ -79,7 +81,7 @@ def naive_loop(path: Path, model: Path) -> Run:
     cap = cv2.VideoCapture(str(path))
     fps = cap.get(cv2.CAP_PROP_FPS)
     n = detected = 0
-    with vision.PoseLandmarker.create_from_options(opts) as landmarker:
+    with native_stderr_silenced(), vision.PoseLandmarker.create_from_options(opts) as landmarker:
         while True:
             ok, bgr = cap.read()
             if not ok:
@@ -93,16 +95,18 @@ def naive_loop(path: Path, model: Path) -> Run:
 
 
 def real_path(path: Path, workers: int) -> Run:
+    """The whole ``hingecoach analyze`` path: probe, decode + pose, cleaning, kinematics, reps and checks."""
     t0, c0 = time.perf_counter(), _cpu_s()
-    track = extract_track(path, workers=workers)
+    result = analyze_video(path, drill="auto", workers=workers)
     wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
-    return Run(f"extract_track, workers={workers}", track.n_frames, wall, cpu, int(track.detected().sum()))
+    track = result.raw_track
+    return Run(f"analyze, workers={workers}", track.n_frames, wall, cpu, int(track.detected().sum()))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--clip", type=Path, default=DEFAULT_CLIP)
-    parser.add_argument("--workers", type=int, default=None, help="extract_track workers (default: automatic)")
+    parser.add_argument("--workers", type=int, default=None, help="pose workers (default: automatic)")
     parser.add_argument("--rounds", type=int, default=1, help="interleaved repetitions; the fastest of each is kept")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
     args = parser.parse_args()
@@ -137,11 +141,11 @@ def main() -> int:
             f"{1000 * run.cpu_s / run.frames:5.1f} CPU-ms/frame){extra}"
         )
     naive = best["naive decode + pose (1 process)"]
-    one = best["extract_track, workers=1"]
-    real = best[f"extract_track, workers={workers}"]
+    one = best["analyze, workers=1"]
+    real = best[f"analyze, workers={workers}"]
     print(f"load average after each round: {', '.join(f'{x:.2f}' for x in loads)}")
     print(
-        f"speed-up of extract_track over the naive loop: {real.fps / naive.fps:.2f}x (workers={workers}), "
+        f"speed-up of analyze over the naive loop: {real.fps / naive.fps:.2f}x (workers={workers}), "
         f"{one.fps / naive.fps:.2f}x (workers=1)"
     )
     if args.json is not None:
