@@ -115,3 +115,17 @@ def test_demo_runs_the_real_pipeline_end_to_end(tmp_path: Path) -> None:
     clean = [r for r in doc["reps"] if r["index"] in (1, 2)]
     assert all(not r["faults"] for r in clean), clean
     assert any(f["code"] == "rounded_back" for r in doc["reps"] if r["index"] in (3, 4) for f in r["faults"])
+
+
+def test_drills_lists_the_ladder_and_explains_a_drill() -> None:
+    from hingecoach.schema import DRILL_IDS
+
+    res = run("drills")
+    assert res.returncode == 0, res.stderr
+    listed = res.stdout.replace("\n", " ")
+    assert all(d[:12] in listed for d in DRILL_IDS)
+    res = run("drills", "rdl")
+    assert res.returncode == 0
+    assert "rounded_back" in res.stdout and "cue:" in res.stdout and "article:" in res.stdout
+    res = run("drills", "zercher")
+    assert res.returncode == 2 and "unknown drill" in _only_error_line(res.stderr)
