@@ -15,6 +15,9 @@ SCHEMA_ID = "hingecoach/analysis@1"
 CameraView = Literal["side", "front", "oblique", "unknown"]
 Severity = Literal["minor", "major"]
 Phase = Literal["setup", "descent", "bottom", "ascent", "lockout"]
+#: The three answers a check gives on a rep, plus "borderline": a value inside the measurement's uncertainty band
+#: around the threshold (reported, not flipped to fault or clean by noise).
+CheckState = Literal["fault", "clean", "borderline", "not_judged"]
 
 DRILL_IDS: tuple[str, ...] = (
     "hinge_dowel",
@@ -53,6 +56,22 @@ class Fault(_Model):
     unit: str | None = None
 
 
+class CheckResult(_Model):
+    """One check on one rep: its answer, and the evidence for it."""
+
+    code: str
+    state: CheckState
+    quantity: str | None = None
+    value: float | None = Field(default=None, description="The measured quantity (None when not judged).")
+    threshold: float | None = None
+    band: float | None = Field(default=None, description="Half-width of the borderline band around the threshold.")
+    unit: str | None = None
+    severity: Severity | None = Field(default=None, description="Set when state is 'fault'.")
+    at_s: float | None = Field(default=None, description="When the value was measured (inside the rep).")
+    reason: str | None = Field(default=None, description="Why not judged or borderline, in the user's words.")
+    how_to_film: str | None = Field(default=None, description="For not_judged: how to film so it can be judged.")
+
+
 class Rep(_Model):
     index: int = Field(ge=1)
     start_s: float
@@ -68,6 +87,7 @@ class Rep(_Model):
     metrics: dict[str, float | None]
     faults: list[Fault] = Field(default_factory=list)
     score: int = Field(ge=0, le=100)
+    checks: list[CheckResult] = Field(default_factory=list, description="Every check's answer on this rep.")
 
 
 class Warning(_Model):
@@ -83,6 +103,18 @@ class Summary(_Model):
     next_drill: str | None = None
 
 
+class Provenance(_Model):
+    """What produced this result (the history store and the batch runner key on it)."""
+
+    hingecoach_version: str
+    model_sha256: str | None = None
+    config_hash: str | None = None
+    config: dict[str, object] | None = None
+    source_sha256: str | None = None
+    drill_table_version: str | None = None
+    track_log: list[str] = Field(default_factory=list)
+
+
 class Analysis(_Model):
     schema_: Literal["hingecoach/analysis@1"] = Field(default="hingecoach/analysis@1", alias="schema")
     source: Source
@@ -93,6 +125,7 @@ class Analysis(_Model):
     reps: list[Rep]
     summary: Summary
     warnings: list[Warning] = Field(default_factory=list)
+    provenance: Provenance | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
