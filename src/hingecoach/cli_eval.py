@@ -144,6 +144,9 @@ def eval_cmd(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write every figure as JSON here (- = stdout).")
     ] = None,
+    cached_only: Annotated[
+        bool, typer.Option("--cached-only", help="Skip clips without a cached track instead of extracting them.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Fault figures leave-one-lifter-out (headline) and in-sample, drill recognition, abstentions, rep counts."""
@@ -157,10 +160,12 @@ def eval_cmd(
         raise fail(HingecoachError(f"data root not found: {root} (pass --data-root)"))
     cache_dir = cache or Path.home() / ".cache/hingecoach/tracks"
     with progress_bar(quiet or str(json_out) == "-") as progress:
-        report = evaluate(manifest, root, cache_dir, only=only or (), progress=progress)
+        report = evaluate(manifest, root, cache_dir, only=only or (), cached_only=cached_only, progress=progress)
         fig = all_figures(report)
         if mirror:
-            mirrored = evaluate(manifest, root, cache_dir, only=only or (), mirror=True, progress=progress)
+            mirrored = evaluate(
+                manifest, root, cache_dir, only=only or (), mirror=True, cached_only=cached_only, progress=progress
+            )
             fig["mirror"] = mirror_agreement(report, mirrored)
     if angles:
         fig["angle_accuracy"] = _angles(root, model_angles)

@@ -154,13 +154,24 @@ def _file_key(video: Path, version: int) -> str:
     return hashlib.sha1(ident.encode()).hexdigest()[:16]
 
 
-def cached_track(video: Path, cache_dir: Path, *, workers: int | None = None) -> PoseTrack:
-    """The pose track of ``video``, extracted once and cached by (absolute path, size, mtime, profile version)."""
+class NotCachedError(HingecoachError):
+    """``cached_only`` was asked and the clip has no cached track (nothing was extracted)."""
+
+    code = "not_cached"
+
+
+def cached_track(video: Path, cache_dir: Path, *, workers: int | None = None, cached_only: bool = False) -> PoseTrack:
+    """The pose track of ``video``, extracted once and cached by (absolute path, size, mtime, profile version).
+
+    ``cached_only``: raise :class:`NotCachedError` instead of extracting (a quick look while a cache fills).
+    """
     from hingecoach.pose.extract import extract_track
 
     cached = cache_dir / f"{video.stem}-{_file_key(video, track_version())}.npz"
     if cached.exists():
         return PoseTrack.load(cached)
+    if cached_only:
+        raise NotCachedError(f"no cached track for {video.name}")
     tr = extract_track(video, workers=workers)
     cache_dir.mkdir(parents=True, exist_ok=True)
     tr.save(cached)  # atomic: a killed run leaves no half-written cache entry
@@ -326,20 +337,26 @@ def evaluate(
     *,
     only: Sequence[str] = (),
     mirror: bool = False,
+    cached_only: bool = False,
     progress: ProgressFn | None = None,
 ) -> EvalReport:
     """Analyse every manifest clip once (``only``: paths containing one of these strings).
 
     ``mirror``: analyse a horizontally flipped copy of each clip instead (see :func:`mirrored_copy`).
+    ``cached_only``: skip (as errors) clips whose track is not cached yet, never extracting.
     """
     rows = [r for r in read_manifest(manifest) if not only or any(s in r.path for s in only)]
     report = EvalReport()
     for i, row in enumerate(rows):
         try:
             video = data_root / row.path
-            if mirror:
+            if mirror and not cached_only:
                 video = mirrored_copy(video, cache_dir)
-            report.outcomes.append(analyse_clip(row, cached_track(video, cache_dir)))
+            elif mirror:
+                video = cache_dir / "mirror" / f"{video.stem}-{_file_key(video, 1)}-hflip.mp4"
+                if not video.exists():
+                    raise NotCachedError(f"no mirrored copy of {row.path}")
+            report.outcomes.append(analyse_clip(row, cached_track(video, cache_dir, cached_only=cached_only)))
         except HingecoachError as exc:
             report.outcomes.append(
                 ClipOutcome(row, 0, "unknown", "", frozenset(), 0, error=f"{exc.code}: {exc.message}")
