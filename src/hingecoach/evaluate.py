@@ -160,6 +160,11 @@ class NotCachedError(HingecoachError):
     code = "not_cached"
 
 
+def track_cache_path(video: Path, cache_dir: Path) -> Path:
+    """Where :func:`cached_track` keeps the track of ``video``."""
+    return cache_dir / f"{video.stem}-{_file_key(video, track_version())}.npz"
+
+
 def cached_track(video: Path, cache_dir: Path, *, workers: int | None = None, cached_only: bool = False) -> PoseTrack:
     """The pose track of ``video``, extracted once and cached by (absolute path, size, mtime, profile version).
 
@@ -167,7 +172,7 @@ def cached_track(video: Path, cache_dir: Path, *, workers: int | None = None, ca
     """
     from hingecoach.pose.extract import extract_track
 
-    cached = cache_dir / f"{video.stem}-{_file_key(video, track_version())}.npz"
+    cached = track_cache_path(video, cache_dir)
     if cached.exists():
         return PoseTrack.load(cached)
     if cached_only:
