@@ -35,8 +35,9 @@ from hingecoach.track import PoseTrack
 ProgressFn = Callable[[str, int, int], None]
 
 #: Checks whose thresholds were chosen by looking at the labelled dev clips (docs/checks.md, eval/README.md), used
-#: until ``drills.Check.fitted`` marks them in the table itself (then the table wins). Each is refit
-#: leave-one-lifter-out; the others follow from the article, anatomy or landmark noise and are scored as they are.
+#: only while no check of ``drills`` sets ``Check.fitted`` (once the table marks any, the table alone decides).
+#: Each is refit leave-one-lifter-out; the others follow from the article, anatomy or landmark noise and are scored
+#: as they are.
 #:
 #: | code | why it counts as fitted |
 #: |---|---|
@@ -267,9 +268,16 @@ class ClipOutcome:
     drill_used: str = ""
     checks: tuple[CheckSpec, ...] = ()
     reps: tuple[RepRecord, ...] = ()
+    #: Back-line answers on deepest-lean frames outside every segmented rep (``Analysis.clip_checks``).
+    outside: tuple[CheckAnswer, ...] = ()
 
     def spec(self, code: str) -> CheckSpec | None:
         return next((c for c in self.checks if c.code == code), None)
+
+    def answers(self, code: str) -> list[CheckAnswer]:
+        """Every answer of check ``code`` on this clip: one per rep (when given), then those outside the reps."""
+        per_rep = [a for r in self.reps if (a := r.answer(code)) is not None]
+        return per_rep + [a for a in self.outside if a.code == code]
 
 
 def band_state(spec: CheckSpec, value: float, threshold: float) -> str:
@@ -314,7 +322,12 @@ def outcome_of(row: ManifestRow, res: AnalysisResult, drill_auto: str) -> ClipOu
     a: Analysis = res.analysis
     drill = DRILLS[a.drill]
     reps = tuple(RepRecord(r.index, r.judged, rep_answers(r, drill, a.camera_view)) for r in a.reps)
-    found = frozenset(f.code for r in a.reps for f in r.faults)
+    outside = tuple(CheckAnswer(c.code, c.state, c.value, c.reason) for c in getattr(a, "clip_checks", []))
+    found = frozenset(
+        {f.code for r in a.reps for f in r.faults}
+        | {x.code for r in reps for x in r.answers if x.state == "fault"}
+        | {x.code for x in outside if x.state == "fault"}
+    )
     return ClipOutcome(
         row=row,
         reps_found=a.summary.rep_count,
@@ -325,6 +338,7 @@ def outcome_of(row: ManifestRow, res: AnalysisResult, drill_auto: str) -> ClipOu
         drill_used=a.drill,
         checks=tuple(CheckSpec.of(c) for c in drill.checks),
         reps=reps,
+        outside=outside,
     )
 
 

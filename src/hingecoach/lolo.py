@@ -15,6 +15,7 @@ reported per lifter.
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -89,9 +90,12 @@ def rep_values(o: ClipOutcome, code: str) -> list[float | None]:
 
 
 def clip_value(o: ClipOutcome, code: str) -> float | None:
-    """The most extreme judged rep value in the check's direction (None when no rep judged it)."""
+    """The most extreme judged value in the check's direction, over the reps and the frames outside them.
+
+    None when nothing judged it.
+    """
     spec = o.spec(code)
-    vals = [v for v in rep_values(o, code) if v is not None]
+    vals = [a.value for a in o.answers(code) if a.state in JUDGED_STATES and a.value is not None]
     if spec is None or not vals:
         return None
     return max(vals) if spec.direction == "above" else min(vals)
@@ -269,6 +273,11 @@ def drill_recognition(outcomes: Sequence[ClipOutcome]) -> dict[str, Any]:
     }
 
 
+def _reason(text: str | None, default: str) -> str:
+    """A reason with its numbers replaced by '#', so answers group by why, not by the value measured."""
+    return re.sub(r"[-+]?\d+(?:\.\d+)?", "#", text) if text else default
+
+
 def abstentions(outcomes: Sequence[ClipOutcome]) -> dict[str, Any]:
     """Not-judged and borderline answers by reason, and 'not judged' on clean side views of a whole body."""
     not_judged: Counter[str] = Counter()
@@ -280,19 +289,18 @@ def abstentions(outcomes: Sequence[ClipOutcome]) -> dict[str, Any]:
             continue
         if not o.reps:
             no_reps.append(o.row.path)
-        for r in o.reps:
-            for a in r.answers:
-                if a.state == "not_judged":
-                    not_judged[f"{a.code}: {a.reason or 'no reason given'}"] += 1
-                elif a.state == "borderline":
-                    borderline[f"{a.code}: {a.reason or 'inside the band'}"] += 1
+        for a in [x for r in o.reps for x in r.answers] + list(o.outside):
+            if a.state == "not_judged":
+                not_judged[f"{a.code}: {_reason(a.reason, 'no reason given')}"] += 1
+            elif a.state == "borderline":
+                borderline[f"{a.code}: {_reason(a.reason, 'inside the band')}"] += 1
         if o.row.whole_body and o.row.faults_known and not o.row.faults:
             for spec in o.checks:
                 if "side" not in spec.views:
                     continue
-                answers = [r.answer(spec.code) for r in o.reps]
-                if not any(a is not None and a.state in JUDGED_STATES for a in answers):
-                    why = next((a.reason for a in answers if a is not None and a.reason), "no rep found")
+                answers = o.answers(spec.code)
+                if not any(a.state in JUDGED_STATES for a in answers):
+                    why = next((a.reason for a in answers if a.reason), "no rep found")
                     clean_side.append({"path": o.row.path, "code": spec.code, "reason": why or ""})
     return {
         "not_judged": dict(not_judged.most_common()),
