@@ -107,6 +107,8 @@ def print_figures(fig: dict[str, Any]) -> None:
         f"rep count on {rc.get('clips', 0):.0f} clips: exact {_pct(rc.get('exact'))}, off-by-one "
         f"{_pct(rc.get('off_by_one'))}, MAE {_num(rc.get('mae'))} · camera view {_pct(fig['view_accuracy'])}"
     )
+    if fig.get("stale_tracks"):
+        out.print(f"[yellow]{len(fig['stale_tracks'])} clips on stale tracks (no back profile): {fig['stale_tracks']}")
     if f["offline_mismatch"]:
         out.print(f"[yellow]re-deciding at the table thresholds differs from the tool on: {f['offline_mismatch']}")
     if "mirror" in fig:
@@ -147,6 +149,10 @@ def eval_cmd(
     cached_only: Annotated[
         bool, typer.Option("--cached-only", help="Skip clips without a cached track instead of extracting them.")
     ] = False,
+    stale_ok: Annotated[
+        bool,
+        typer.Option("--stale-ok", help="Use an older-version cached track without its back profile (no re-extract)."),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Fault figures leave-one-lifter-out (headline) and in-sample, drill recognition, abstentions, rep counts."""
@@ -160,11 +166,20 @@ def eval_cmd(
         raise fail(HingecoachError(f"data root not found: {root} (pass --data-root)"))
     cache_dir = cache or Path.home() / ".cache/hingecoach/tracks"
     with progress_bar(quiet or str(json_out) == "-") as progress:
-        report = evaluate(manifest, root, cache_dir, only=only or (), cached_only=cached_only, progress=progress)
+        report = evaluate(
+            manifest, root, cache_dir, only=only or (), cached_only=cached_only, stale_ok=stale_ok, progress=progress
+        )
         fig = all_figures(report)
         if mirror:
             mirrored = evaluate(
-                manifest, root, cache_dir, only=only or (), mirror=True, cached_only=cached_only, progress=progress
+                manifest,
+                root,
+                cache_dir,
+                only=only or (),
+                mirror=True,
+                cached_only=cached_only,
+                stale_ok=stale_ok,
+                progress=progress,
             )
             fig["mirror"] = mirror_agreement(report, mirrored)
     if angles:

@@ -17,7 +17,7 @@ import csv
 import hashlib
 import subprocess
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
@@ -64,6 +64,8 @@ ASSUMED_FITTED: Final[frozenset[str]] = frozenset(
 
 #: Manifest ``faults`` value for "the frames let me defend neither a fault nor a clean clip".
 UNKNOWN_FAULTS: Final[str] = "?"
+#: Log line of a track whose stale back profile was dropped (:func:`cached_track` with ``stale_ok``).
+STALE_MARK: Final[str] = "eval: stale track"
 REVISED: Final[str] = "revised-after-tool"
 
 
@@ -166,16 +168,27 @@ def track_cache_path(video: Path, cache_dir: Path) -> Path:
     return cache_dir / f"{video.stem}-{_file_key(video, track_version())}.npz"
 
 
-def cached_track(video: Path, cache_dir: Path, *, workers: int | None = None, cached_only: bool = False) -> PoseTrack:
+def cached_track(
+    video: Path, cache_dir: Path, *, workers: int | None = None, cached_only: bool = False, stale_ok: bool = False
+) -> PoseTrack:
     """The pose track of ``video``, extracted once and cached by (absolute path, size, mtime, profile version).
 
     ``cached_only``: raise :class:`NotCachedError` instead of extracting (a quick look while a cache fills).
+    ``stale_ok``: when only a track of an older profile version is cached, use its landmarks *without* its back
+    profile (the back-line checks then cannot be judged and say so) rather than re-extracting; the track's log
+    says so, and ``ClipOutcome.stale_track`` marks the clip in the figures.
     """
     from hingecoach.pose.extract import extract_track
 
     cached = track_cache_path(video, cache_dir)
     if cached.exists():
         return PoseTrack.load(cached)
+    if stale_ok:
+        old = cache_dir / f"{video.stem}-{_file_key(video, 1)}.npz"
+        if old.exists():
+            tr = PoseTrack.load(old)
+            log = (*tr.log, f"{STALE_MARK}: back profile of version 1 dropped (current {track_version()})")
+            return replace(tr, back_profile=None, log=log)
     if cached_only:
         raise NotCachedError(f"no cached track for {video.name}")
     tr = extract_track(video, workers=workers)
@@ -270,6 +283,7 @@ class ClipOutcome:
     reps: tuple[RepRecord, ...] = ()
     #: Back-line answers on deepest-lean frames outside every segmented rep (``Analysis.clip_checks``).
     outside: tuple[CheckAnswer, ...] = ()
+    stale_track: bool = False
 
     def spec(self, code: str) -> CheckSpec | None:
         return next((c for c in self.checks if c.code == code), None)
@@ -339,6 +353,7 @@ def outcome_of(row: ManifestRow, res: AnalysisResult, drill_auto: str) -> ClipOu
         checks=tuple(CheckSpec.of(c) for c in drill.checks),
         reps=reps,
         outside=outside,
+        stale_track=any(line.startswith(STALE_MARK) for line in res.raw_track.log),
     )
 
 
@@ -357,12 +372,14 @@ def evaluate(
     only: Sequence[str] = (),
     mirror: bool = False,
     cached_only: bool = False,
+    stale_ok: bool = False,
     progress: ProgressFn | None = None,
 ) -> EvalReport:
     """Analyse every manifest clip once (``only``: paths containing one of these strings).
 
     ``mirror``: analyse a horizontally flipped copy of each clip instead (see :func:`mirrored_copy`).
     ``cached_only``: skip (as errors) clips whose track is not cached yet, never extracting.
+    ``stale_ok``: see :func:`cached_track`.
     """
     rows = [r for r in read_manifest(manifest) if not only or any(s in r.path for s in only)]
     report = EvalReport()
@@ -375,7 +392,8 @@ def evaluate(
                 video = cache_dir / "mirror" / f"{video.stem}-{_file_key(video, 1)}-hflip.mp4"
                 if not video.exists():
                     raise NotCachedError(f"no mirrored copy of {row.path}")
-            report.outcomes.append(analyse_clip(row, cached_track(video, cache_dir, cached_only=cached_only)))
+            track = cached_track(video, cache_dir, cached_only=cached_only, stale_ok=stale_ok)
+            report.outcomes.append(analyse_clip(row, track))
         except HingecoachError as exc:
             report.outcomes.append(
                 ClipOutcome(row, 0, "unknown", "", frozenset(), 0, error=f"{exc.code}: {exc.message}")

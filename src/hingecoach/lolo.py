@@ -321,6 +321,7 @@ def all_figures(report: EvalReport) -> dict[str, Any]:
         "faults": fault_figures(ok),
         "faults_without_revised_rows": fault_figures([o for o in ok if not o.row.revised]),
         "revised_rows": revised,
+        "stale_tracks": [o.row.path for o in ok if o.stale_track],
         "drill_recognition": drill_recognition(ok),
         "rep_count": report.rep_count(),
         "view_accuracy": report.view_accuracy(),

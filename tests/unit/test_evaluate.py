@@ -210,3 +210,21 @@ def test_angle_accuracy_on_synthetic_lifters_is_within_a_few_degrees() -> None:
     assert all(f.reps_found == f.reps_true == 3 for f in figures)
     oblique = next(f for f in figures if "oblique" in f.source)
     assert oblique.hip_mae_deg < 8.0  # projection foreshortens the sagittal angle; documented, not hidden
+
+
+def test_track_cache_is_keyed_by_profile_version_and_stale_tracks_lose_their_back_profile(tmp_path: Path) -> None:
+    from hingecoach.demo import demo_session
+    from hingecoach.evaluate import STALE_MARK, NotCachedError, _file_key, cached_track, track_version
+
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"stand-in")
+    old = tmp_path / f"clip-{_file_key(video, 1)}.npz"
+    demo_session().track.save(old)
+    if track_version() == 1:  # the key of version 1 is the legacy key: the cached track is current
+        assert cached_track(video, tmp_path, cached_only=True).n_frames > 0
+        return
+    assert _file_key(video, track_version()) != _file_key(video, 1)
+    with pytest.raises(NotCachedError):
+        cached_track(video, tmp_path, cached_only=True)
+    stale = cached_track(video, tmp_path, cached_only=True, stale_ok=True)
+    assert stale.back_profile is None and any(line.startswith(STALE_MARK) for line in stale.log)
