@@ -15,7 +15,14 @@ knee landmark lost behind a plate.
 
 The signal is the image hip flexion in side views; front-on and oblique cameras use the view-independent hip angle
 from BlazePose's world landmarks instead (``hip_flexion_3d_deg``), which still shows the hinge when the image angle
-does not.
+does not. When hip flexion cannot be trusted — the knee landmark lost, or stuck on the plates so that standing
+upright reads like a deep hinge — the reps are found on the trunk's incline (a hinge *is* the trunk tipping at the
+hips: "tip forward at the hips"), and from the front on the hip's height.
+
+Takes: a clip joined from several takes is split at each cut (:func:`take_bounds`) and every take is segmented on
+its own, so the end of one take and the start of the next never make a rep between them; a rep split by a cut is not
+a rep. In a standing drill a long rest at the bottom with the hands at the floor is the weight being set down or
+picked up, not a rep.
 
 Start positions:
 
@@ -34,9 +41,10 @@ the user sees it, but flagged, so checks that need the top (lockout, lean-back) 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 import numpy as np
@@ -70,6 +78,30 @@ ONSET_FRAC: Final[float] = 0.10
 MIN_TRUNK_DEG: Final[float] = 15.0
 #: ... or, seen from the front, foreshorten the trunk by this share of its length.
 MIN_TRUNK_SHORTENING: Final[float] = 0.2
+#: Hip flexion is not trusted when the lifter stands with the trunk within this of vertical (deg) for
+#: ``MIN_UPRIGHT_S`` and the hip still reads more than ``STANDING_HIP_MAX_DEG`` (dev clips standing: −20…+31°).
+UPRIGHT_TRUNK_DEG: Final[float] = 15.0
+MIN_UPRIGHT_S: Final[float] = 0.3
+STANDING_HIP_MAX_DEG: Final[float] = 45.0
+#: Trunk-incline fallback: a rep tips the trunk at least this far (deg) and locks out within this of vertical.
+MIN_TRUNK_REP_DEG: Final[float] = 30.0
+TRUNK_LOCKOUT_MAX_DEG: Final[float] = 20.0
+#: Hip-height fallback (% of leg length below standing): a rep drops the hips at least this much; the top is within
+#: ``HIP_DROP_LOCKOUT_PCT`` of standing height (walking bobs the hips by ~2–3 %).
+MIN_HIP_DROP_PCT: Final[float] = 8.0
+HIP_DROP_LOCKOUT_PCT: Final[float] = 4.0
+#: Cuts: the hips and shoulders both move more than this many trunk lengths within ``CUT_WINDOW_S``, or the trunk's
+#: image length changes by more than ``CUT_SCALE`` (share) in that time.
+CUT_JUMP: Final[float] = 0.6
+CUT_WINDOW_S: Final[float] = 0.1
+CUT_SCALE: Final[float] = 0.3
+#: A take shorter than this (s) holds no rep.
+MIN_TAKE_S: Final[float] = 0.5
+#: Standing drills: a rest at the bottom of ``SETUP_HOLD_S`` or more with the hands at floor level (``hand_height``
+#: below ``FLOOR_HAND_HEIGHT``) is setting the weight down or picking it up, not a rep. A bar with 45 cm plates on
+#: the floor puts the hands ~0.4 shin lengths above the ankle (kettlebell and dumbbell handles about the same); the
+#: article's RDL goes "to about mid-shin" (0.5) and turns round there rather than resting.
+FLOOR_HAND_HEIGHT: Final[float] = 0.5
 
 # Phase codes (schema.Phase order).
 SETUP, DESCENT, BOTTOM, ASCENT, LOCKOUT = 0, 1, 2, 3, 4
@@ -118,10 +150,7 @@ def _bridge(x: FloatArray, max_gap: int) -> FloatArray:
     return out
 
 
-def signal_name(kin: Kinematics) -> str:
-    """Which hip series segmentation uses: the image (sagittal) angle in side views, the world-landmark 3-D angle
-    when the camera is front-on or oblique (where the image angle is meaningless) and world landmarks exist.
-    """
+def _hip_signal_name(kin: Kinematics) -> str:
     world = kin.series.get("hip_flexion_3d_deg")
     if world is None or np.isfinite(world).mean() < 0.5:
         return "hip_flexion_deg"
@@ -129,10 +158,141 @@ def signal_name(kin: Kinematics) -> str:
     return "hip_flexion_3d_deg" if view in ("front", "oblique") else "hip_flexion_deg"
 
 
+def hip_unreliable(kin: Kinematics, name: str) -> bool:
+    """Is this hip-flexion series unusable for finding reps?
+
+    Yes when it is missing on more than half the frames, or when the lifter stands with an upright trunk (trunk
+    incline within ``UPRIGHT_TRUNK_DEG`` of vertical for at least ``MIN_UPRIGHT_S``) and the hip still reads more than
+    ``STANDING_HIP_MAX_DEG`` of flexion: with the trunk vertical the hip angle is the thigh's angle, which standing is
+    near 0. That is the knee landmark placed on a plate (a rounded deadlift behind 20 kg plates read ~80° standing).
+    """
+    x = np.asarray(kin.series[name], dtype=np.float64)
+    if np.isfinite(x).mean() < 0.5:
+        return True
+    trunk = kin.series.get("trunk_incline_deg")
+    if trunk is None:
+        return False
+    with np.errstate(invalid="ignore"):
+        upright = np.isfinite(x) & (np.abs(trunk) <= UPRIGHT_TRUNK_DEG)
+    if upright.sum() < MIN_UPRIGHT_S * kin.fps:
+        return False
+    return bool(np.median(x[upright]) > STANDING_HIP_MAX_DEG)
+
+
+def hip_drop_pct(kin: Kinematics) -> FloatArray:
+    """How far the mid-hip is below its standing height, in % of the leg's length (0 standing, ~40 at a squat).
+
+    The last-resort rep signal: it needs neither knees nor a sagittal view (hip and ankle midpoints in the image).
+    """
+    xy = kin.track.xy_px
+    hip = (xy[:, INDEX["left_hip"]] + xy[:, INDEX["right_hip"]]) / 2
+    ankle = (xy[:, INDEX["left_ankle"]] + xy[:, INDEX["right_ankle"]]) / 2
+    height = ankle[:, 1] - hip[:, 1]  # image y grows downwards
+    finite = height[np.isfinite(height)]
+    if finite.size < 5:
+        return np.full(height.shape, np.nan)
+    leg = float(np.percentile(finite, 95))
+    if leg <= 0:
+        return np.full(height.shape, np.nan)
+    return np.asarray(100.0 * (leg - height) / leg, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class _Signal:
+    """The series reps are found on, with its own lockout level and minimum depth (same units as the series)."""
+
+    name: str
+    x: FloatArray
+    lockout_max: float
+    min_depth: float
+
+
+def _choose_signal(kin: Kinematics) -> _Signal:
+    """Hip flexion when it can be trusted; else the trunk's incline (side/oblique); else the hip's height.
+
+    Why these fallbacks: a hinge *is* the trunk tipping about the hips, so the trunk incline rises and falls with
+    every rep whatever the knees do (standing 0–10°, a deadlift's set-up 40–60°, an RDL 60–90°); from the front the
+    incline is not seen, but the hips still drop as the lifter sits back (an RDL ~10–15 %, a pull from the floor
+    ~35–45 % of the leg's length).
+    """
+    bridge = round(MAX_BRIDGE_S * kin.fps)
+    hip_name = _hip_signal_name(kin)
+    lockout = LOCKOUT_MAX_3D_DEG if hip_name == "hip_flexion_3d_deg" else LOCKOUT_MAX_DEG
+    hip = _Signal(hip_name, _bridge(np.asarray(kin.series[hip_name], dtype=np.float64), bridge), lockout, MIN_DEPTH_DEG)
+    if not hip_unreliable(kin, hip_name):
+        return hip
+    trunk = kin.series.get("trunk_incline_deg")
+    if trunk is not None and np.isfinite(trunk).mean() >= 0.5 and classify_view(kin.track).view != "front":
+        t = _bridge(np.asarray(trunk, dtype=np.float64), bridge)
+        if _excursion(t, 0, t.shape[0] - 1) >= MIN_TRUNK_REP_DEG:
+            return _Signal("trunk_incline_deg", t, TRUNK_LOCKOUT_MAX_DEG, MIN_TRUNK_REP_DEG)
+    drop = _bridge(hip_drop_pct(kin), bridge)
+    if np.isfinite(drop).mean() >= 0.5 and _excursion(drop, 0, drop.shape[0] - 1) >= MIN_HIP_DROP_PCT:
+        return _Signal("hip_drop_pct", drop, HIP_DROP_LOCKOUT_PCT, MIN_HIP_DROP_PCT)
+    return hip
+
+
+def signal_name(kin: Kinematics) -> str:
+    """Which series segmentation uses: the image (sagittal) hip angle in side views, the world-landmark 3-D angle
+    when the camera is front-on or oblique (where the image angle is meaningless) and world landmarks exist, and
+    ``trunk_incline_deg`` or ``hip_drop_pct`` when hip flexion is unreliable (:func:`hip_unreliable`).
+    """
+    return _choose_signal(kin).name
+
+
 def hinge_signal(kin: Kinematics) -> FloatArray:
-    """The hip flexion series segmentation works on (see :func:`signal_name`): short holes bridged, long left NaN."""
-    x = np.asarray(kin.series[signal_name(kin)], dtype=np.float64)
-    return _bridge(x, round(MAX_BRIDGE_S * kin.fps))
+    """The series segmentation works on (see :func:`signal_name`): short holes bridged, long left NaN."""
+    return _choose_signal(kin).x
+
+
+# ---------------------------------------------------------------------------------------------- takes
+
+
+def take_bounds(kin: Kinematics) -> list[tuple[int, int]]:
+    """The clip's takes as ``[lo, hi)`` frame ranges: split at cuts and at long losses of the person.
+
+    A cut is a frame where the hips *and* the shoulders move more than ``CUT_JUMP`` trunk lengths within
+    ``CUT_WINDOW_S`` (no lift moves the body that fast: a deadlift's hips rise at ≤ 1.5 m/s, about 0.3 trunk lengths
+    in 0.1 s) or the trunk's length in the image changes by more than ``CUT_SCALE`` (the camera moved or zoomed);
+    a loss of the person longer than ``MAX_BRIDGE_S`` also ends a take. Why: a rep needs one continuous view of the
+    lifter; joining the end of one take to the start of the next invents a descent or an ascent that never happened.
+    """
+    xy = kin.track.xy_px
+    n = xy.shape[0]
+    hip = (xy[:, INDEX["left_hip"]] + xy[:, INDEX["right_hip"]]) / 2
+    sh = (xy[:, INDEX["left_shoulder"]] + xy[:, INDEX["right_shoulder"]]) / 2
+    trunk = np.linalg.norm(sh - hip, axis=-1)
+    ok = np.isfinite(hip).all(axis=1) & np.isfinite(sh).all(axis=1) & (trunk > 0)
+    idx = np.flatnonzero(ok)
+    if idx.size < 2:
+        return [(0, n)]
+    scale = float(np.percentile(trunk[idx], 90))
+    win = max(1, round(CUT_WINDOW_S * kin.fps))
+    max_gap = round(MAX_BRIDGE_S * kin.fps)
+    cuts: list[int] = []
+    gaps = np.flatnonzero(np.diff(idx) > max_gap)
+    cuts.extend(int(idx[g + 1]) for g in gaps)
+    # Jumps: compare each valid frame with the valid frame ``win`` steps earlier in the valid sequence.
+    k = np.arange(win, idx.size)
+    i0, i1 = idx[k - win], idx[k]
+    close = (i1 - i0) <= max_gap
+    d_hip = np.linalg.norm(hip[i1] - hip[i0], axis=-1) / scale
+    d_sh = np.linalg.norm(sh[i1] - sh[i0], axis=-1) / scale
+    ratio = trunk[i1] / trunk[i0]
+    jump = close & (((d_hip > CUT_JUMP) & (d_sh > CUT_JUMP)) | (np.abs(np.log(ratio)) > np.log(1.0 + CUT_SCALE)))
+    last = -(10**9)
+    for j in np.flatnonzero(jump):
+        # the cut lies between i0 and i1: put it at the largest one-step move inside that stretch
+        a_i, b_i = int(i0[j]), int(i1[j])
+        seg = idx[(idx >= a_i) & (idx <= b_i)]
+        steps = np.linalg.norm(np.diff(hip[seg], axis=0), axis=-1) + np.linalg.norm(np.diff(sh[seg], axis=0), axis=-1)
+        at = int(seg[int(np.argmax(steps)) + 1]) if steps.size else b_i
+        if at - last > win:
+            cuts.append(at)
+            last = at
+    bounds = sorted({0, n, *cuts})
+    takes = [(lo, hi) for lo, hi in itertools.pairwise(bounds) if hi - lo >= 2]
+    return takes or [(0, n)]
 
 
 @dataclass(frozen=True)
@@ -143,13 +303,13 @@ class _Levels:
     low: float
 
 
-def _levels(x: FloatArray) -> _Levels | None:
+def _levels(x: FloatArray, min_depth: float = MIN_DEPTH_DEG) -> _Levels | None:
     finite = x[np.isfinite(x)]
     if finite.size < 5:
         return None
     top, bottom = np.percentile(finite, [5, 95])
     span = float(bottom - top)
-    if span < MIN_DEPTH_DEG:
+    if span < min_depth:
         return None
     return _Levels(float(top), span, float(top + HIGH_FRAC * span), float(top + LOW_FRAC * span))
 
@@ -254,15 +414,71 @@ def _excursion(series: FloatArray | None, a: int, b: int) -> float:
 # ---------------------------------------------------------------------------------------------- segmentation
 
 
-def segment_reps(
-    kin: Kinematics, *, start_position: Literal["auto", "standing", "floor"] = "auto"
-) -> list[RepSegment]:
-    """Find the reps of a clip (see the module docstring for the rules). Returns them in time order."""
-    x = hinge_signal(kin)
-    lockout_max = LOCKOUT_MAX_3D_DEG if signal_name(kin) == "hip_flexion_3d_deg" else LOCKOUT_MAX_DEG
+def segment_reps(kin: Kinematics, *, start_position: Literal["auto", "standing", "floor"] = "auto") -> list[RepSegment]:
+    """Find the reps of a clip (see the module docstring for the rules). Returns them in time order.
+
+    Each take (:func:`take_bounds`) is segmented on its own; a rep that a cut between takes splits is not a rep
+    (only the clip's own first and last frames make partial reps).
+    """
+    sig = _choose_signal(kin)
+    n = sig.x.shape[0]
+    takes = take_bounds(kin)
+    hand = kin.series.get("hand_height")
+    out: list[RepSegment] = []
+    for lo, hi in takes:
+        if (hi - lo) / kin.fps < MIN_TAKE_S:
+            continue
+        ctx = _Take(
+            x=sig.x[lo:hi],
+            t=np.asarray(kin.t_s, dtype=np.float64)[lo:hi],
+            fps=float(kin.fps),
+            trunk=None if (tr := kin.series.get("trunk_incline_deg")) is None else np.asarray(tr)[lo:hi],
+            trunk_len=_trunk_length_px(kin)[lo:hi],
+            hand=None if hand is None else np.asarray(hand, dtype=np.float64)[lo:hi],
+            seam_start=lo > 0,
+            seam_end=hi < n,
+        )
+        for r in _segment_take(ctx, sig, start_position):
+            out.append(_shift(r, lo))
+    return out
+
+
+def _shift(r: RepSegment, lo: int) -> RepSegment:
+    if lo == 0:
+        return r
+    lockout = None if r.lockout is None else r.lockout + lo
+    return replace(r, start=r.start + lo, bottom=r.bottom + lo, end=r.end + lo, lockout=lockout)
+
+
+@dataclass(frozen=True)
+class _Take:
+    """One take's slices of what segmentation reads; ``seam_*``: the take starts/ends at a cut inside the clip."""
+
+    x: FloatArray
+    t: FloatArray
+    fps: float
+    trunk: FloatArray | None
+    trunk_len: FloatArray
+    hand: FloatArray | None
+    seam_start: bool
+    seam_end: bool
+
+
+def _weight_on_floor(hand: FloatArray | None, a: int, b: int) -> bool:
+    """The hands rest at floor level (median ``hand_height`` below :data:`FLOOR_HAND_HEIGHT`) over ``[a, b]``."""
+    if hand is None:
+        return False
+    seg = hand[a : b + 1]
+    seg = seg[np.isfinite(seg)]
+    return bool(seg.size and float(np.median(seg)) < FLOOR_HAND_HEIGHT)
+
+
+def _segment_take(ctx: _Take, sig: _Signal, start_position: Literal["auto", "standing", "floor"]) -> list[RepSegment]:
+    x = ctx.x
+    lockout_max = sig.lockout_max
     n = x.shape[0]
-    t = np.asarray(kin.t_s, dtype=np.float64)
-    lv = _levels(x)
+    t = ctx.t
+    lv = _levels(x, sig.min_depth)
     if lv is None:
         return []
     runs = _runs(_down_state(x, lv))
@@ -273,11 +489,11 @@ def segment_reps(
     mode = start_position
     if mode == "auto":
         mode = "floor" if runs[0][0] <= first_ok else "standing"
-    vel = _velocity(x, kin.fps)
-    trunk = kin.series.get("trunk_incline_deg")
-    trunk_len = _trunk_length_px(kin)
-    tol = max(2.0, 0.03 * lv.span)
-    setup_hold = round(SETUP_HOLD_S * kin.fps)
+    vel = _velocity(x, ctx.fps)
+    trunk = ctx.trunk
+    trunk_len = ctx.trunk_len
+    tol = max(2.0, 0.03 * lv.span) if sig.min_depth >= MIN_DEPTH_DEG else max(0.5, 0.03 * lv.span)
+    setup_hold = round(SETUP_HOLD_S * ctx.fps)
     out: list[RepSegment] = []
     for r, (a, b) in enumerate(runs):
         prev_end = runs[r - 1][1] if r > 0 else 0
@@ -293,7 +509,7 @@ def segment_reps(
         tops = [v for v in (top_before, top_after) if np.isfinite(v)]
         ref_top = min(tops) if tops else lv.top
         depth = peak - ref_top
-        if depth < MIN_DEPTH_DEG:
+        if depth < sig.min_depth:
             continue
         # Ends of the excursion: from the steepest descent back to the top, from the steepest ascent on to the top.
         # The steepest descent lies between the last frame below ``low`` and the bottom; the steepest ascent between
@@ -318,6 +534,8 @@ def segment_reps(
         h0, h1 = _plateau(x, peak_i, start, end, 0.15 * depth)
         floor_pull = False
         opens_at_bottom = cut_start and np.isfinite(x[first_ok]) and x[first_ok] >= peak - 0.25 * depth
+        if start_position == "standing" and h1 - h0 >= setup_hold and _weight_on_floor(ctx.hand, h0, h1):
+            continue  # a standing drill's weight set down on the floor (or picked up from it): not a rep
         if h1 - h0 >= setup_hold or (mode == "floor" and opens_at_bottom):
             up = _steepest(vel, h1, max(min(exit_, end), h1) + 1, -1.0)
             start = bottom = _lift_off(x, vel, up, h0, tol)
@@ -325,8 +543,10 @@ def segment_reps(
         if mode == "floor" and cut_end and x[last_ok] >= peak - 0.25 * depth:
             continue  # the set-down after the last lockout
         cut_start = cut_start and not floor_pull
+        if (cut_start and ctx.seam_start) or (cut_end and ctx.seam_end):
+            continue  # split by a cut between takes: neither take shows the whole rep
         min_s = MIN_REP_S / 2 if floor_pull else MIN_REP_S  # a pull from the floor is an ascent only
-        if not cut_start and not cut_end and (end - start) / kin.fps < min_s:
+        if not cut_start and not cut_end and (end - start) / ctx.fps < min_s:
             continue
         if not _trunk_moved(trunk, trunk_len, start, end):
             continue  # the hips "moved" but the trunk did not: a lost knee landmark, not a hinge
@@ -371,11 +591,12 @@ def phase_labels(kin: Kinematics, reps: Sequence[RepSegment]) -> NDArray[np.int8
     The bottom phase is the plateau around the rep's bottom frame where hip flexion stays within 3 % of the clip's
     range (at least 2°) of the deepest value.
     """
-    x = hinge_signal(kin)
+    sig = _choose_signal(kin)
+    x = sig.x
     n = x.shape[0]
     labels = np.zeros(n, dtype=np.int8)
-    lv = _levels(x)
-    span = lv.span if lv is not None else MIN_DEPTH_DEG
+    lv = _levels(x, sig.min_depth)
+    span = lv.span if lv is not None else sig.min_depth
     ordered = sorted(reps, key=lambda r: r.start)
     for i, r in enumerate(ordered):
         p0, p1 = _plateau(x, r.bottom, r.start, r.end, max(2.0, 0.03 * span))
