@@ -207,28 +207,6 @@ def test_ladder_progress_regress_and_stay() -> None:
     assert LADDER[0] == ("hinge_kneeling",)
 
 
-# ------------------------------------------------------------------------------------------------ recognition
-@pytest.mark.parametrize(
-    ("spec", "expected"),
-    [
-        ({}, "rdl"),
-        ({"arms": "shoulders"}, "good_morning"),
-        (DEADLIFT, "deadlift"),
-        (HIP_THRUST, "hip_thrust"),
-        ({"single_leg": True, "knee_flexion_deg": 15.0}, "single_leg_rdl"),
-        ({"squat": True, "hip_flexion_deg": 60.0}, judge.SQUAT),
-    ],
-)
-def test_recognise_drill(spec: dict[str, object], expected: str) -> None:
-    res = synth.generate(synth.HingeSpec(**spec), SIDE_CAM)  # type: ignore[arg-type]
-    kin = compute_kinematics(res.track)
-    drill, conf = judge.recognise_drill(kin, list(res.reps), "side")
-    assert drill == expected
-    assert 0.5 <= conf <= 0.95
-    assert judge.recognise_drill(kin, [], "side") == ("hinge_dowel", 0.0)
-    assert judge.SQUAT not in DRILLS and judge.SQUAT_DRILL in DRILLS
-
-
 def test_back_line_frames_mark_breaks_only_where_the_view_can_see() -> None:
     res = synth.generate(synth.HingeSpec(trunk_round_deg=70.0), SIDE_CAM, back_profile_k=21)
     kin = compute_kinematics(res.track)
