@@ -90,6 +90,9 @@ TRUNK_LOCKOUT_MAX_DEG: Final[float] = 20.0
 #: ``HIP_DROP_LOCKOUT_PCT`` of standing height (walking bobs the hips by ~2–3 %).
 MIN_HIP_DROP_PCT: Final[float] = 8.0
 HIP_DROP_LOCKOUT_PCT: Final[float] = 4.0
+#: A rep whose trunk stays upright still counts when the hips sink this much (% of leg length): a squat seen from
+#: the front (a knee landmark sliding over a plate moves the hip angle, not the hip's height).
+HIPS_SANK_PCT: Final[float] = 20.0
 #: Cuts: the hips and shoulders both move more than this many trunk lengths within ``CUT_WINDOW_S``, or the trunk's
 #: image length changes by more than ``CUT_SCALE`` (share) in that time.
 CUT_JUMP: Final[float] = 0.6
@@ -424,6 +427,7 @@ def segment_reps(kin: Kinematics, *, start_position: Literal["auto", "standing",
     n = sig.x.shape[0]
     takes = take_bounds(kin)
     hand = kin.series.get("hand_height")
+    drop = hip_drop_pct(kin)
     out: list[RepSegment] = []
     for lo, hi in takes:
         if (hi - lo) / kin.fps < MIN_TAKE_S:
@@ -434,6 +438,7 @@ def segment_reps(kin: Kinematics, *, start_position: Literal["auto", "standing",
             fps=float(kin.fps),
             trunk=None if (tr := kin.series.get("trunk_incline_deg")) is None else np.asarray(tr)[lo:hi],
             trunk_len=_trunk_length_px(kin)[lo:hi],
+            drop=drop[lo:hi],
             hand=None if hand is None else np.asarray(hand, dtype=np.float64)[lo:hi],
             seam_start=lo > 0,
             seam_end=hi < n,
@@ -459,6 +464,7 @@ class _Take:
     fps: float
     trunk: FloatArray | None
     trunk_len: FloatArray
+    drop: FloatArray
     hand: FloatArray | None
     seam_start: bool
     seam_end: bool
@@ -548,8 +554,8 @@ def _segment_take(ctx: _Take, sig: _Signal, start_position: Literal["auto", "sta
         min_s = MIN_REP_S / 2 if floor_pull else MIN_REP_S  # a pull from the floor is an ascent only
         if not cut_start and not cut_end and (end - start) / ctx.fps < min_s:
             continue
-        if not _trunk_moved(trunk, trunk_len, start, end):
-            continue  # the hips "moved" but the trunk did not: a lost knee landmark, not a hinge
+        if not _trunk_moved(trunk, trunk_len, start, end) and not _excursion(ctx.drop, start, end) >= HIPS_SANK_PCT:
+            continue  # the hip angle "moved" but neither the trunk nor the hips did: a lost knee landmark
         lockout = end if (not cut_end and np.isfinite(top_after) and top_after <= lockout_max) else None
         out.append(
             RepSegment(
