@@ -127,8 +127,8 @@ def test_back_line_says_why_it_cannot_judge() -> None:
     assert isinstance(got, dr.NotJudged) and "40 px" in got.reason and got.how_to_film
     few = _lean_window(dowel_bow=np.where(HIP >= 85.0, 0.05, np.nan))
     assert isinstance(dr.measure_dowel_bow(few), dr.NotJudged)
-    ref = dr.RepWindow(series=_lean_window(dowel_bow=bow).series, fps=30.0, bottom=BOTTOM,
-                       baseline=dr.Baseline(deep_lean_deg=60.0, reference=dr.BackReference(dowel_bow=0.04)))  # fmt: skip
+    own = dr.Baseline(deep_lean_deg=60.0, reference=dr.BackReference(dowel_bow=0.04))
+    ref = dr.RepWindow(series=_lean_window(dowel_bow=bow).series, fps=30.0, bottom=BOTTOM, baseline=own)
     m = dr.measure_dowel_bow(ref)
     assert isinstance(m, dr.Measured) and m.relative and m.value == pytest.approx(0.01)
 
