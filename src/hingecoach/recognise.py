@@ -66,8 +66,12 @@ SQUAT_TRUNK_DEG: Final[float] = 45.0
 HANDS_DOWN: Final[float] = 1.5
 #: Hands at floor level with a bar or bell in them (a 45 cm plate puts the bar ~0.4 shin above the ankle).
 HANDS_AT_FLOOR: Final[float] = 0.6
-#: Knee bend at the bottom (deg) from which a pull is a floor deadlift rather than an RDL's "slight bend" (15–30°).
+#: Knee bend at the bottom (deg) from which a pull is a floor deadlift rather than an RDL's "slight bend" (15–30°):
+#: a rep that reaches the floor needs this much; dev floor pulls read 42–112°.
 DEADLIFT_KNEE_DEG: Final[float] = 45.0
+#: ... and a rep that starts from a rest at the bottom with less than this (deg) is an RDL's or pull-through's soft
+#: knee held at the bottom, not a set-up at the bar (synthetic pull-throughs 22–23°, the shallowest dev pull 42°).
+SOFT_KNEE_MAX_DEG: Final[float] = 35.0
 #: Hands at or above this height at the bottom are at the shoulders (a bar, stick or bell on the upper back).
 HANDS_AT_SHOULDERS: Final[float] = 1.8
 #: One ankle this high above the other (leg lengths) means a single-leg stance.
@@ -230,7 +234,8 @@ def recognise(kin: KinematicsLike, reps: Sequence[RepLike], view: object) -> Rec
     hands_ok = hands_down or not np.isfinite(hand)  # plates hide the knees, so the hands' height is unknown
     to_floor = np.isfinite(f["hand_lowest"]) and f["hand_lowest"] < HANDS_AT_FLOOR
     not_up = not (np.isfinite(hand) and hand >= HANDS_AT_SHOULDERS)
-    if (not_up and f["floor_share"] > 0.5) or (hands_ok and (f["floor_share"] > 0 or to_floor) and bent):
+    soft = np.isfinite(knee) and knee < SOFT_KNEE_MAX_DEG  # an RDL's or pull-through's bend, not a floor set-up
+    if (not_up and not soft and f["floor_share"] > 0.5) or (hands_ok and (f["floor_share"] > 0 or to_floor) and bent):
         # before the squat rule: a squat-like pull from the floor is still a pull (its squat_pattern check says so)
         conf = _margin(f["floor_share"], 0.0, 0.5) if f["floor_share"] > 0.5 else 0.5
         if np.isfinite(knee):

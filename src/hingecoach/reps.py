@@ -105,6 +105,8 @@ MIN_TAKE_S: Final[float] = 0.5
 #: the floor puts the hands ~0.4 shin lengths above the ankle (kettlebell and dumbbell handles about the same); the
 #: article's RDL goes "to about mid-shin" (0.5) and turns round there rather than resting.
 FLOOR_HAND_HEIGHT: Final[float] = 0.5
+#: ... and the knees bent at least this much (deg): an RDL's "slight bend" is 15–30°.
+SET_DOWN_KNEE_DEG: Final[float] = 40.0
 
 # Phase codes (schema.Phase order).
 SETUP, DESCENT, BOTTOM, ASCENT, LOCKOUT = 0, 1, 2, 3, 4
@@ -134,8 +136,6 @@ class RepSegment:
     @property
     def ascent_s(self) -> float:
         return self.end_s - self.bottom_s
-
-
 
 
 @dataclass(frozen=True)
@@ -303,13 +303,22 @@ class _Take:
     seam_end: bool
 
 
-def _weight_on_floor(hand: FloatArray | None, a: int, b: int) -> bool:
-    """The hands rest at floor level (median ``hand_height`` below :data:`FLOOR_HAND_HEIGHT`) over ``[a, b]``."""
+def _weight_on_floor(hand: FloatArray | None, knee: FloatArray | None, a: int, b: int) -> bool:
+    """The hands rest at floor level (median ``hand_height`` below :data:`FLOOR_HAND_HEIGHT`) over ``[a, b]`` with
+    the knees bent (median ≥ :data:`SET_DOWN_KNEE_DEG`): putting a weight down bends the knees, while a single-leg
+    RDL's reach to the floor keeps the standing knee soft.
+    """
     if hand is None:
         return False
     seg = hand[a : b + 1]
     seg = seg[np.isfinite(seg)]
-    return bool(seg.size and float(np.median(seg)) < FLOOR_HAND_HEIGHT)
+    if not (seg.size and float(np.median(seg)) < FLOOR_HAND_HEIGHT):
+        return False
+    if knee is None:
+        return True
+    k = knee[a : b + 1]
+    k = k[np.isfinite(k)]
+    return not k.size or float(np.median(k)) >= SET_DOWN_KNEE_DEG
 
 
 def _segment_take(ctx: _Take, sig: _Signal, start_position: Literal["auto", "standing", "floor"]) -> list[RepSegment]:
@@ -373,7 +382,7 @@ def _segment_take(ctx: _Take, sig: _Signal, start_position: Literal["auto", "sta
         h0, h1 = _plateau(x, peak_i, start, end, 0.15 * depth)
         floor_pull = False
         opens_at_bottom = cut_start and np.isfinite(x[first_ok]) and x[first_ok] >= peak - 0.25 * depth
-        if start_position == "standing" and h1 - h0 >= setup_hold and _weight_on_floor(ctx.hand, h0, h1):
+        if start_position == "standing" and h1 - h0 >= setup_hold and _weight_on_floor(ctx.hand, ctx.knee, h0, h1):
             continue  # a standing drill's weight set down on the floor (or picked up from it): not a rep
         if h1 - h0 >= setup_hold or (mode == "floor" and opens_at_bottom):
             up = _steepest(vel, h1, max(min(exit_, end), h1) + 1, -1.0)
