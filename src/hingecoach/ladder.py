@@ -324,6 +324,7 @@ def decide(athlete: str, records: Sequence[SessionRecordLike]) -> PlanDecision:
         )
 
     # 1. Regress: a fault that recurs, or (on a loaded drill) any pattern fault that persists.
+    persisting = _persisting(evid)
     for reg in rung.regressions:
         window = evid[: reg.sessions]
         if len(window) < reg.sessions:
@@ -333,13 +334,13 @@ def decide(athlete: str, records: Sequence[SessionRecordLike]) -> PlanDecision:
             for e, h in zip(window, hits, strict=True):
                 assert h is not None
                 reasons.append(f"{_day(e.recorded_at)}: " + _fault_note(reg.fault, h.major_reps, "major "))
+            to = _unloaded_target(persisting[0], current) if DRILLS[reg.to].loaded and persisting else reg.to
             return out(
                 "regress",
-                reg.to,
+                to,
                 f"{reg.fault.replace('_', ' ').capitalize()} keeps coming back as a major fault, so step back to "
-                f"the {_name(reg.to)} and rebuild the pattern there before returning to the {_name(current)}.",
+                f"the {_name(to)} and rebuild the pattern there before returning to the {_name(current)}.",
             )
-    persisting = _persisting(evid)
     if rung.loaded and persisting:
         code = persisting[0]
         to = _unloaded_target(code, current)

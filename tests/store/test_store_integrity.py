@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
-from tests.fixtures import store_data
+from tests.fixtures import store_workers
 from tests.fixtures.store_data import Clip, counts, day
 
 from hingecoach.store import CorruptStoreError, ImportValidationError, NewerSchemaError, Store, StoreError
@@ -54,7 +54,7 @@ def test_a_process_killed_mid_save_leaves_no_half_session(db_url: str, clips: di
         before = counts(store)
     ctx = mp.get_context("spawn")
     ready = ctx.Event()
-    proc = ctx.Process(target=store_data.die_mid_save, args=(db_url, clips["rounded"].analysis.to_json(), ready))
+    proc = ctx.Process(target=store_workers.die_mid_save, args=(db_url, clips["rounded"].analysis.to_json(), ready))
     proc.start()
     proc.join(120)
     assert ready.is_set(), "the worker never reached the middle of its save"
@@ -72,7 +72,7 @@ def test_two_processes_saving_at_once_lose_nothing(db_url: str, clips: dict[str,
     for w in range(2):
         # distinct clips per worker, plus one clip both save (must end up stored once)
         shas = [f"{w}{i}".ljust(64, "a") for i in range(len(docs) - 1)] + ["f" * 64]
-        jobs.append(ctx.Process(target=store_data.save_many, args=(db_url, "New Athlete", docs, shas, barrier)))
+        jobs.append(ctx.Process(target=store_workers.save_many, args=(db_url, "New Athlete", docs, shas, barrier)))
     for p in jobs:
         p.start()
     for p in jobs:
