@@ -90,7 +90,17 @@ def plan(
         out.print(f"[dim]rule on the {decision.current_drill or 'first'} rung: {decision.rule}[/dim]")
     if decision.evidence:
         table = Table(title="evidence (newest first)", header_style="bold")
-        for col in ("session", "date", "drill", "view", "judged", "back seen", "usable range", "faults (reps)", "clean"):
+        for col in (
+            "session",
+            "date",
+            "drill",
+            "view",
+            "judged",
+            "back seen",
+            "usable range",
+            "faults (reps)",
+            "clean",
+        ):
             table.add_column(col)
         for e in decision.evidence:
             faults = "; ".join(f"{f.code} {','.join(map(str, f.reps))}" for f in e.faults) or "none"
@@ -204,8 +214,14 @@ def record_session(
         st = session_stats(analysis)
         points.append(
             ProgressPoint(
-                label="this clip", drill=analysis.drill, usable_range_deg=st.usable_range_deg, score=st.score,
-                judged_reps=len(st.judged), rep_count=st.rep_count, fault_frequency=st.fault_frequency, current=True,
-            )  # fmt: skip
+                label="this clip",
+                drill=analysis.drill,
+                usable_range_deg=st.usable_range_deg,
+                score=st.score,
+                judged_reps=len(st.judged),
+                rep_count=st.rep_count,
+                fault_frequency=st.fault_frequency,
+                current=True,
+            )
         )
     return points if len(points) >= 2 else None

@@ -205,7 +205,8 @@ class PlanDecision(_Model):
 
 
 def _name(drill: str | None) -> str:
-    return DRILLS[drill].name if drill in DRILLS else str(drill)
+    spec = DRILLS.get(drill) if drill is not None else None
+    return spec.name if spec is not None else str(drill)
 
 
 def _day(dt: datetime) -> str:
@@ -225,7 +226,8 @@ def assess(rec: SessionRecordLike, rung: Rung) -> SessionEvidence:
             if sev == "major":
                 majors.setdefault(code, []).append(r.index)
     faults = [
-        FaultEvidence(code=c, reps=sorted(set(v)), major_reps=sorted(set(majors.get(c, [])))) for c, v in by_code.items()
+        FaultEvidence(code=c, reps=sorted(set(v)), major_reps=sorted(set(majors.get(c, []))))
+        for c, v in by_code.items()
     ]
     evidence = True
     if len(judged) < rung.min_judged_reps:
@@ -307,7 +309,9 @@ def decide(athlete: str, records: Sequence[SessionRecordLike]) -> PlanDecision:
     reasons: list[str] = []
     latest = mine[0]
     if not latest.evidence:
-        reasons.append(f"the latest session ({_day(latest.recorded_at)}) is not enough to go on: " + "; ".join(latest.notes))
+        reasons.append(
+            f"the latest session ({_day(latest.recorded_at)}) is not enough to go on: " + "; ".join(latest.notes)
+        )
 
     def out(action: Action, nxt: str | None, text: str) -> PlanDecision:
         return PlanDecision(
@@ -417,4 +421,3 @@ def plan(store: Store, athlete: str) -> PlanDecision:
 def ladder_table() -> list[Rung]:
     """The rungs in ladder order (for docs and the CLI)."""
     return [RUNGS[d] for level in LADDER for d in level]
-

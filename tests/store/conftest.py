@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from tests.fixtures import store_data
-from tests.fixtures.postgres import PgServer, PostgresMissing, running_server
+from tests.fixtures.postgres import PgServer, PostgresMissingError, running_server
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -22,7 +22,7 @@ def pg_server() -> Iterator[PgServer]:
     try:
         with running_server() as server:
             yield server
-    except PostgresMissing as exc:
+    except PostgresMissingError as exc:
         pytest.fail(str(exc), pytrace=False)
 
 

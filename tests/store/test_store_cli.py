@@ -13,9 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from tests.fixtures.store_data import Clip
-
 from typer.testing import CliRunner
 
 from hingecoach.cli import app

@@ -104,7 +104,7 @@ def test_clean_dowel_sessions_progress_to_the_loaded_level(clips: dict[str, Clip
 
 def test_a_minor_pattern_fault_still_seen_blocks_the_loaded_step() -> None:
     clean = ((),) * 5
-    one_minor = (((("squat_pattern", "minor"),),) + ((),) * 4)  # 1 rep of 5: still a clean session
+    one_minor = ((("squat_pattern", "minor"),),) + ((),) * 4  # 1 rep of 5: still a clean session
     d = decide("Ana", [made(0, "hinge_wall", list(clean)), made(1, "hinge_wall", list(one_minor))])
     assert d.evidence[0].clean and d.action == "stay" and d.next_drill == "hinge_wall"
     assert "still shows up" in d.explanation

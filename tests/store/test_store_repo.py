@@ -12,8 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 from tests.fixtures.store_data import Clip, counts, day
 
-from hingecoach.store import Store, StoreError, UnknownAthleteError
-from hingecoach.store import accounts
+from hingecoach.store import Store, StoreError, UnknownAthleteError, accounts
 from hingecoach.store.models import Base
 
 
@@ -69,7 +68,7 @@ def test_unknown_athlete_lists_close_names(db_url: str, clips: dict[str, Clip]) 
 
 
 def test_names_are_data_not_sql(db_url: str, clips: dict[str, Clip]) -> None:
-    evil = "Robert'); DROP TABLE athletes;-- \"x\" %s :name"
+    evil = 'Robert\'); DROP TABLE athletes;-- "x" %s :name'
     with Store(db_url) as store:
         store.save_session(clips["clean"].analysis, evil, clips["clean"].path)
         assert store.athletes() == [evil]
@@ -109,7 +108,9 @@ def test_forget_removes_every_trace(db_url: str, clips: dict[str, Clip], tmp_pat
         upload = store.athlete_dir(ana) / "uploads" / "clip.mp4"
         upload.parent.mkdir(parents=True)
         upload.write_bytes(b"video")
-        accounts.create_upload_job(store, coach.id, ana, "rdl", stored_file=str(upload.relative_to(store.artefact_root)))
+        accounts.create_upload_job(
+            store, coach.id, ana, "rdl", stored_file=str(upload.relative_to(store.artefact_root))
+        )
         ana_session = store.history("Ana")[0].id
         report_dir = store.artefact_root / "reports" / str(ana_session)
         report_dir.mkdir(parents=True)

@@ -70,7 +70,9 @@ def _progress_figure(points: Sequence[ProgressPoint], width_in: float) -> Figure
     if codes:
         ax_faults.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8.5)
     else:
-        ax_faults.text(0.5, 0.5, "no faults in any session", transform=ax_faults.transAxes, ha="center", color="#16a34a")
+        ax_faults.text(
+            0.5, 0.5, "no faults in any session", transform=ax_faults.transAxes, ha="center", color="#16a34a"
+        )
     ax_faults.set_xticks(x, [f"{p.label}\n{p.drill}" for p in points], fontsize=8)
     if len(points) == 1:
         ax_faults.set_xlim(-0.5, 0.5)

@@ -63,9 +63,7 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def create_user(
-    store: Store, email: str, password_hash: str, role: Role, *, athlete_id: int | None = None
-) -> UserInfo:
+def create_user(store: Store, email: str, password_hash: str, role: Role, *, athlete_id: int | None = None) -> UserInfo:
     """A new account; :class:`StoreError` when the e-mail is taken or the role unknown."""
     if role not in ROLES:
         raise StoreError(f"unknown role {role!r}; one of {', '.join(ROLES)}")

@@ -161,7 +161,9 @@ def translate_errors(url: URL) -> Iterator[None]:
     except DatabaseError as exc:
         msg = _first_line(exc)
         if "not a database" in msg or "malformed" in msg:
-            raise CorruptStoreError(f"the history database {describe(url)} is damaged or not a database: {msg}") from None
+            raise CorruptStoreError(
+                f"the history database {describe(url)} is damaged or not a database: {msg}"
+            ) from None
         raise StoreError(f"the history database {describe(url)} failed: {msg}") from None
 
 

@@ -284,7 +284,7 @@ class Store:
         return SaveResult(row.id, created=True)
 
     def history(self, athlete: str, *, drill: str | None = None) -> list[SessionRecord]:
-        """The athlete's sessions, oldest first (optionally of one drill). Unknown athlete: :class:`UnknownAthleteError`."""
+        """The athlete's sessions, oldest first (optionally of one drill); :class:`UnknownAthleteError` if unknown."""
         with self.transaction() as s:
             ath = self._find(s, athlete)
             q = (
@@ -352,7 +352,8 @@ class Store:
             s.execute(delete(Athlete).where(Athlete.id == ath.id))
             athlete_dir = self.athlete_dir(ath.id)
         for rel in [*dirs, *files]:
-            self._remove(rel)
+            if rel:
+                self._remove(rel)
         self._remove(str(athlete_dir.relative_to(self.artefact_root)))
         return n
 
@@ -388,4 +389,3 @@ class Store:
             shutil.rmtree(target, ignore_errors=True)
         elif target.exists():
             target.unlink(missing_ok=True)
-

@@ -77,7 +77,9 @@ def upgrade() -> None:
         sa.Column("back_held_deg", sa.Float(), nullable=True),
         sa.Column("metrics", JSON_, nullable=False),
         sa.Column("faults", JSON_, nullable=False),
-        sa.ForeignKeyConstraint(["session_id"], ["sessions.id"], name="fk_reps_session_id_sessions", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["session_id"], ["sessions.id"], name="fk_reps_session_id_sessions", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_reps"),
         sa.UniqueConstraint("session_id", "rep_index", name="uq_reps_session_index"),
     )
@@ -92,7 +94,9 @@ def upgrade() -> None:
         sa.Column("athlete_id", sa.Integer(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.CheckConstraint("role IN ('coach', 'athlete')", name="ck_users_role"),
-        sa.ForeignKeyConstraint(["athlete_id"], ["athletes.id"], name="fk_users_athlete_id_athletes", ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["athlete_id"], ["athletes.id"], name="fk_users_athlete_id_athletes", ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_users"),
         sa.UniqueConstraint("email", name="uq_users_email"),
     )
