@@ -294,7 +294,8 @@ def _persisting(evid: Sequence[SessionEvidence]) -> list[str]:
 
 def decide(athlete: str, records: Sequence[SessionRecordLike]) -> PlanDecision:
     """The next drill from an athlete's sessions (any order; the latest drill is the current rung)."""
-    recs = sorted(records, key=lambda r: (r.recorded_at, r.id))
+    # sessions of a drill this version does not know (a newer hingecoach's export) cannot be placed on the ladder
+    recs = sorted((r for r in records if r.drill in RUNGS), key=lambda r: (r.recorded_at, r.id))
     if not recs:
         first = LADDER[0][0]
         return PlanDecision(

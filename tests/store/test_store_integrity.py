@@ -115,12 +115,16 @@ def _broken_files(good: dict[str, object], folder: Path) -> dict[str, Path]:
     wrong_drill["athletes"][0]["sessions"][0]["drill"] = "deadlift"
     extra = json.loads(json.dumps(good))
     extra["athletes"][0]["sessions"][0]["surprise"] = 1
+    unknown = json.loads(json.dumps(good))
+    unknown["athletes"][0]["sessions"][0]["drill"] = "zercher_squat"
+    unknown["athletes"][0]["sessions"][0]["analysis"]["drill"] = "zercher_squat"
     other = json.loads(json.dumps(good))
     other["schema"] = "someone/else@1"
     return {
         "score out of range": write("bad_rep", json.dumps(bad_rep)),
         "drill mismatch": write("wrong_drill", json.dumps(wrong_drill)),
         "unknown field": write("extra", json.dumps(extra)),
+        "unknown drill": write("unknown", json.dumps(unknown)),
         "other schema": write("other", json.dumps(other)),
         "not json": write("not_json", "{ this is not json"),
         "empty": write("empty", ""),

@@ -207,6 +207,8 @@ class Store:
         returns the existing session with ``created=False``. Provenance comes from ``analysis.provenance`` when the
         result has it, else from the keyword arguments (what the caller knows about how it was made).
         """
+        if analysis.drill not in schema.DRILL_IDS:
+            raise StoreError(f"cannot store a session of unknown drill {analysis.drill!r}")
         sha = source_sha256 or clip_identity(analysis, source_path)
         when = recorded_at or datetime.now(UTC)
         for attempt in range(SAVE_ATTEMPTS):

@@ -17,6 +17,7 @@ from typing import Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hingecoach import schema
+from hingecoach.schema import DRILL_IDS
 from hingecoach.fileio import write_text_atomic
 from hingecoach.store.errors import ImportValidationError
 from hingecoach.store.repo import Store
@@ -40,6 +41,8 @@ class SessionExport(_Model):
 
     @model_validator(mode="after")
     def _same_drill(self) -> SessionExport:
+        if self.drill not in DRILL_IDS:
+            raise ValueError(f"unknown drill {self.drill!r}")
         if self.drill != self.analysis.drill:
             raise ValueError(f"drill {self.drill!r} differs from the analysis's drill {self.analysis.drill!r}")
         return self
