@@ -114,8 +114,11 @@ def analyze(
     ] = None,
     workers: Annotated[int | None, typer.Option(help="Pose worker processes (default: by clip length).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary (for scripts).")] = False,
+    athlete: Annotated[str | None, typer.Option(help="Whose session: the report shows their progress.")] = None,
+    save: Annotated[bool, typer.Option("--save", help="Record the session in the athlete's history.")] = False,
+    db: Annotated[str | None, typer.Option("--db", help="History database URL or SQLite file.")] = None,
 ) -> None:
-    """Analyse one clip: reps, angles, faults, cues."""
+    """Analyse one clip: reps, angles, faults, cues (with --athlete/--save: and record it in the history)."""
     from hingecoach.analysis import analyze_track, analyze_video, check_drill_id
     from hingecoach.track import PoseTrack
 
@@ -131,7 +134,10 @@ def analyze(
 
     video = None if input_path.suffix.lower() == ".npz" else input_path
     try:
-        _write_outputs(result, video, json_out, track_out, overlay, report, out_dir, quiet)
+        from hingecoach.cli_store import record_session
+
+        hist = record_session(result, input_path, athlete=athlete, save=save, db=db, drill=drill, quiet=quiet)
+        _write_outputs(result, video, json_out, track_out, overlay, report, out_dir, quiet, history=hist)
     except HingecoachError as exc:
         raise fail(exc) from None
     if not quiet and str(json_out) != "-":
@@ -147,8 +153,12 @@ def _write_outputs(
     report: Path | None,
     out_dir: Path | None,
     quiet: bool,
+    history: Any = None,
 ) -> None:
-    """Write the artefacts asked for; the overlay pass decodes the video once and feeds the report's key frames."""
+    """Write the artefacts asked for; the overlay pass decodes the video once and feeds the report's key frames.
+
+    ``history``: the athlete's progress points for the report's "progress" section (None: no such section).
+    """
     from hingecoach.report import ReportInputs, render_overlay, render_report, write_all
 
     doc = result.analysis.to_json()
@@ -165,7 +175,7 @@ def _write_outputs(
     with progress_bar(quiet) as progress:
         on_frame = lambda d, t: progress("overlay", d, t)  # noqa: E731
         if out_dir is not None:
-            files = write_all(out_dir, inputs, video_path=video, progress=on_frame)
+            files = write_all(out_dir, inputs, video_path=video, progress=on_frame, history=history)
             result.raw_track.save(out_dir / "track.npz")
             if not quiet:
                 out.print("wrote " + ", ".join(str(f) for f in files.all()))
@@ -174,7 +184,9 @@ def _write_outputs(
             ov = render_overlay(video, result.raw_track, inputs, overlay, progress=on_frame)
             key_frames = ov.key_frames
         if report is not None:
-            render_report(inputs, report, key_frames=key_frames, video_path=video, overlay_path=overlay)
+            render_report(
+                inputs, report, key_frames=key_frames, video_path=video, overlay_path=overlay, progress=history
+            )
 
 
 @app.command()
@@ -272,6 +284,12 @@ def demo(
         out.print(f"open {out_dir / 'report.html'}")
         out.print("the same on your own video: hingecoach analyze VIDEO --drill rdl --out DIR")
 
+# Commands that live in their own modules register on ``app`` when imported (each a thin layer over its library).
+from hingecoach import (
+    cli_eval,  # noqa: F401
+    cli_store,  # noqa: F401
+)
+
 
 def main() -> None:
     """Console entry point."""
@@ -280,6 +298,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-from hingecoach import cli_eval  # noqa: E402,F401
