@@ -68,7 +68,7 @@ def analyze_track(
     before any judging, so a caller never gets a half-made result.
     """
     drill_id = check_drill_id(drill)
-    warnings = [Warning(code=c, message=m) for c, m in check_track(track)]
+    warnings = [Warning(code=c, message=m) for c, m in (*track.warnings, *check_track(track))]
 
     cleaned = clean_track(track)
     view = classify_view(cleaned)

@@ -11,6 +11,7 @@ Saved as a compressed ``.npz`` with a JSON header so analysis can be re-run with
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ class PoseTrack:
         back_profile: ``(T, K)`` dorsal silhouette profile (see :mod:`hingecoach.backline`), or None.
         source: free text: which software produced the track, and from what.
         log: provenance, one entry per processing step applied (filtering, gap filling...).
+        warnings: ``(code, message)`` pairs the analysis must pass on (e.g. ``timing_untrusted``).
 
     """
 
@@ -54,6 +56,9 @@ class PoseTrack:
     back_profile: FloatArray | None = None
     source: str = ""
     log: tuple[str, ...] = field(default_factory=tuple)
+    #: ``(code, message)`` warnings about how the track was made (untrusted timing, which of two people was
+    #: tracked); the analysis passes them on to the user.
+    warnings: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         t = self.t_s.shape[0]
@@ -86,6 +91,7 @@ class PoseTrack:
         n_people: NDArray[Any] | None = None,
         back_profile: NDArray[Any] | None = None,
         source: str = "numpy",
+        warnings: Sequence[tuple[str, str]] = (),
     ) -> PoseTrack:
         """The single in-memory entry point: arrays in, a validated track out (copies to float64)."""
         xy = np.asarray(xy_px, dtype=np.float64)
@@ -106,6 +112,7 @@ class PoseTrack:
             n_people=None if n_people is None else np.asarray(n_people, dtype=np.int16),
             back_profile=None if back_profile is None else np.asarray(back_profile, dtype=np.float64),
             source=source,
+            warnings=tuple((str(c), str(m)) for c, m in warnings),
         )
 
     # ------------------------------------------------------------------ views
@@ -143,6 +150,7 @@ class PoseTrack:
             "image_wh": list(self.image_wh),
             "source": self.source,
             "log": list(self.log),
+            "warnings": [list(w) for w in self.warnings],
             "landmarks": list(LANDMARK_NAMES),
         }
         arrays: dict[str, NDArray[Any]] = {
@@ -178,6 +186,7 @@ class PoseTrack:
                     n_people=np.asarray(z["n_people"], dtype=np.int16) if "n_people" in z else None,
                     source=str(header.get("source", "")),
                     log=tuple(header.get("log", ())),
+                    warnings=tuple((str(c), str(m)) for c, m in header.get("warnings", ())),
                     **opt,
                 )
         except (OSError, ValueError, KeyError) as exc:

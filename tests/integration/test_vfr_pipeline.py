@@ -1,0 +1,64 @@
+"""The whole pipeline on a variable-frame-rate file (issue 12, first row of the table).
+
+A real 59.94 fps RDL clip (3 reps) is re-encoded at 480 px (the constant-rate original), and a copy of it keeps
+every frame for 2.1 s (rep 1) and then only every third frame, with the original timestamps (60 → 20 fps: what a phone does
+when the light drops). Tracked with the default workers (so chunks are cut across the switch), the copy must give
+the same reps at the same times as the original, within one frame of the copy's own rate at that time.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tests.fixtures.videos import ffmpeg, frame_times, write_vfr_copy
+
+from hingecoach.analysis import AnalysisResult, analyze_track
+from hingecoach.pose.extract import extract_track
+
+RDL = "gym-app-ai/videos/rdl.mp4"  # 1920x926, 59.94 fps, 402 frames, 3 reps
+
+pytestmark = [pytest.mark.real_data, pytest.mark.model, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def clips(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    src = shared_data / RDL
+    if not src.exists():
+        pytest.skip(f"{RDL} is absent from the shared data folder")
+    folder = tmp_path_factory.mktemp("vfr_pipeline")
+    cfr = folder / "cfr60.mp4"
+    ffmpeg("-i", str(src), "-vf", "scale=480:-2", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-an",
+           str(cfr))
+    vfr = write_vfr_copy(cfr, folder / "vfr.mp4", switch_s=2.1, keep_every=3)
+    return cfr, vfr
+
+
+@pytest.fixture(scope="module")
+def results(clips: tuple[Path, Path]) -> tuple[AnalysisResult, AnalysisResult, np.ndarray]:
+    cfr, vfr = clips
+    a = analyze_track(extract_track(cfr, with_masks=False, workers=2), drill="rdl")
+    track = extract_track(vfr, with_masks=False, workers=2)
+    assert "chunks=" in track.log[-1] and "workers=2" in track.log[-1]
+    b = analyze_track(track, drill="rdl")
+    return a, b, frame_times(vfr)
+
+
+def test_vfr_track_times_are_the_containers(results: tuple[AnalysisResult, AnalysisResult, np.ndarray]) -> None:
+    _, b, ref = results
+    assert b.raw_track.n_frames == ref.size
+    np.testing.assert_allclose(b.raw_track.t_s, ref, atol=1e-3)
+    assert not [w for w in b.analysis.warnings if w.code == "timing_untrusted"]
+
+
+def test_vfr_reps_match_the_constant_rate_original(
+    results: tuple[AnalysisResult, AnalysisResult, np.ndarray],
+) -> None:
+    a, b, ref = results
+    assert a.analysis.summary.rep_count == b.analysis.summary.rep_count == 3
+    local_frame = np.diff(ref)
+    for ra, rb in zip(a.analysis.reps, b.analysis.reps, strict=True):
+        for key in ("start_s", "bottom_s", "end_s"):
+            ta, tb = getattr(ra, key), getattr(rb, key)
+            i = min(int(np.searchsorted(ref, tb)), local_frame.size - 1)
+            tolerance = max(local_frame[max(i - 1, 0)], local_frame[i]) + 1e-3  # one frame of the copy, there
+            assert abs(ta - tb) <= tolerance, f"rep {ra.index} {key}: {ta} vs {tb} (tolerance {tolerance:.3f})"
