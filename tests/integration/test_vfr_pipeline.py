@@ -4,6 +4,10 @@ A real 59.94 fps RDL clip (3 reps) is re-encoded at 480 px (the constant-rate or
 every frame for 2.1 s (rep 1) and then only every third frame, with the original timestamps (60 → 20 fps: what a phone does
 when the light drops). Tracked with the default workers (so chunks are cut across the switch), the copy must give
 the same reps at the same times as the original, within one frame of the copy's own rate at that time.
+
+The switch lies between reps 1 and 2: a switch inside a rep's bottom plateau shifts ``bottom_s`` by up to half the
+plateau's length in the denser part, because ``reps.py`` takes the plateau's middle by frame index, not by time
+(measured: 50 ms with a switch at 3.5 s; reported to the lead, who owns reps.py).
 """
 
 from pathlib import Path
@@ -59,6 +63,8 @@ def test_vfr_reps_match_the_constant_rate_original(
     for ra, rb in zip(a.analysis.reps, b.analysis.reps, strict=True):
         for key in ("start_s", "bottom_s", "end_s"):
             ta, tb = getattr(ra, key), getattr(rb, key)
-            i = min(int(np.searchsorted(ref, tb)), local_frame.size - 1)
-            tolerance = max(local_frame[max(i - 1, 0)], local_frame[i]) + 1e-3  # one frame of the copy, there
-            assert abs(ta - tb) <= tolerance, f"rep {ra.index} {key}: {ta} vs {tb} (tolerance {tolerance:.3f})"
+            # The copy can only name its own frames: compare with its frame nearest the original's time, and allow
+            # one of its frames (at 20 fps, 50 ms) either way.
+            i = int(np.argmin(np.abs(ref - ta)))
+            frame = max(local_frame[max(i - 1, 0)], local_frame[min(i, local_frame.size - 1)])
+            assert abs(tb - ref[i]) <= frame + 1e-3, f"rep {ra.index} {key}: {ta} vs {tb} (one frame = {frame:.3f})"
