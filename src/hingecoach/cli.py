@@ -121,6 +121,7 @@ def analyze(
 
     try:
         check_drill_id(drill)
+        _check_outputs(json_out, track_out, overlay, report, out_dir)
         if input_path.suffix.lower() == ".npz":
             result = analyze_track(PoseTrack.load(input_path), drill=drill, source_path=str(input_path))
         else:
@@ -136,6 +137,19 @@ def analyze(
         raise fail(exc) from None
     if not quiet and str(json_out) != "-":
         _print_summary(result)
+
+
+def _check_outputs(
+    json_out: Path | None, track_out: Path | None, overlay: Path | None, report: Path | None, out_dir: Path | None
+) -> None:
+    """Every output target must be writable before any work starts (one line, exit 2, otherwise)."""
+    from hingecoach.fileio import check_writable
+
+    for target in (json_out, track_out, overlay, report):
+        if target is not None and str(target) != "-":
+            check_writable(target)
+    if out_dir is not None:
+        check_writable(out_dir, folder=True)
 
 
 def _write_outputs(
@@ -189,6 +203,7 @@ def track(
     from hingecoach.video import probe
 
     try:
+        _check_outputs(None, output, None, None, None)
         probe(video)
         with progress_bar(quiet) as progress:
             tr = extract_track(video, workers=workers, progress=lambda d, t: progress("pose", d, t))
