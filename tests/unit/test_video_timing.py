@@ -2,6 +2,7 @@
 zeroed or broken (issue 12). Variants are made with ffmpeg from a real clip in ../shared/data; no model runs here.
 """
 
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -58,7 +59,7 @@ def test_time_chunks_of_a_vfr_file_tile_it_exactly(vfr: Path) -> None:
     ref = frame_times(vfr)
     cuts = [0.0, 0.71, 1.52, 2.05, None]  # in the 30 fps part, just after the switch, in the 10 fps part
     got: list[float] = []
-    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+    for a, b in itertools.pairwise(cuts):
         frames = list(iter_timed_frames(vfr, fps=info.fps, max_side=None, from_s=a or 0.0, until_s=b, lead=4))
         lead = [f.t_s for f in frames if f.lead]
         kept = [f.t_s for f in frames if not f.lead]
