@@ -2,8 +2,8 @@
 
 A real 59.94 fps RDL clip (3 reps) is re-encoded at 480 px (the constant-rate original), and a copy of it keeps
 every frame for 2.1 s (rep 1) and then only every third frame, with the original timestamps (60 → 20 fps: what a
-phone does when the light drops). Tracked with the default workers (so chunks are cut across the switch), the copy must give
-the same reps at the same times as the original, within one frame of the copy's own rate at that time.
+phone does when the light drops). Tracked with two workers (so chunks are cut in the variable-rate part), the copy
+must give the same reps at the same times as the original, within one frame of the copy's own rate at that time.
 
 The switch lies between reps 1 and 2: a switch inside a rep's bottom plateau shifts ``bottom_s`` by up to half the
 plateau's length in the denser part, because ``reps.py`` takes the plateau's middle by frame index, not by time
