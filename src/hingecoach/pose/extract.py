@@ -54,6 +54,7 @@ PROGRESS_EVERY_FRAMES: Final[int] = 10
 SEAM_FINGERPRINT_TOL: Final[float] = 2.0
 _FINGERPRINT_SIDE: Final[int] = 16
 _WORKER_POLL_S: Final[float] = 0.2
+_NAN_OTHER: Final[NDArray[np.float64]] = np.full(4, np.nan)
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class ChunkResult:
     head_t: NDArray[np.float64]  # their times
     tail_prints: NDArray[np.float32]  # fingerprints of the last WARMUP_FRAMES kept frames
     tail_t: NDArray[np.float64]  # their times
-    second_person: tuple[float, float] | None = None  # see MediaPipePoseBackend.second_person
+    other_person: NDArray[np.float64] | None = None  # (n, 4) normalised, see FramePose.other_person
 
     @property
     def n(self) -> int:
@@ -115,6 +116,7 @@ def track_chunk(
     world: list[NDArray[np.float64] | None] = []
     times: list[float] = []
     people: list[int] = []
+    others: list[NDArray[np.float64]] = []
     profiles: list[NDArray[np.float64] | None] = []
     head: list[NDArray[np.float32]] = []
     head_t: list[float] = []
@@ -140,6 +142,7 @@ def track_chunk(
             vis.append(pose.visibility)
             world.append(pose.world_m)
             people.append(pose.n_people)
+            others.append(pose.other_person if pose.other_person is not None else _NAN_OTHER)
             if with_masks:
                 if pose.mask is not None and np.isfinite(pose.xy_norm).all():
                     h, w = pose.mask.shape  # the mask has the (shrunk) input frame's size
@@ -150,7 +153,6 @@ def track_chunk(
             if on_frames is not None and done - reported >= PROGRESS_EVERY_FRAMES:
                 on_frames(done - reported)
                 reported = done
-        second = None
     n = len(xy)
     if on_frames is not None and n > reported:
         on_frames(n - reported)
@@ -176,7 +178,7 @@ def track_chunk(
         head_t=np.asarray(head_t, dtype=np.float64),
         tail_prints=_prints([p for _, p in tail]),
         tail_t=np.asarray([t for t, _ in tail], dtype=np.float64),
-        second_person=second,
+        other_person=np.asarray(others, dtype=np.float64).reshape(n, 4),
     )
 
 
@@ -427,6 +429,8 @@ def extract_track(
     if all(b is not None for b in profiles):
         k = max(b.shape[1] for b in profiles if b is not None)
         back = np.concatenate([_pad_cols(b, k) for b in profiles if b is not None]) if k > 0 else None
+    others = [c.other_person if c.other_person is not None else np.full((c.n, 4), np.nan) for c in chunks]
+    other = np.concatenate(others) * np.array([info.width, info.height, info.height, info.height], dtype=np.float64)
     track = PoseTrack.from_numpy(
         xy,
         info.fps,
@@ -436,6 +440,7 @@ def extract_track(
         world_m=np.concatenate([c.world_m for c in chunks]),
         n_people=np.concatenate([c.n_people for c in chunks]),
         back_profile=back,
+        other_person=other if np.isfinite(other).any() else None,
         source=f"mediapipe PoseLandmarker (BlazePose GHUM full, VIDEO mode) on {p.name}",
         warnings=warnings,
     )
