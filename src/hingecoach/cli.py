@@ -113,6 +113,10 @@ def analyze(
         Path | None, typer.Option("--out", help="Write every artefact (JSON, overlay, report, CSV/TRC/MOT) here.")
     ] = None,
     workers: Annotated[int | None, typer.Option(help="Pose worker processes (default: by clip length).")] = None,
+    max_fps: Annotated[
+        float | None,
+        typer.Option("--max-fps", min=1.0, help="Track at most this many frames per second (default: every frame)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary (for scripts).")] = False,
 ) -> None:
     """Analyse one clip: reps, angles, faults, cues."""
@@ -126,7 +130,7 @@ def analyze(
             result = analyze_track(PoseTrack.load(input_path), drill=drill, source_path=str(input_path))
         else:
             with progress_bar(quiet) as progress:
-                result = analyze_video(input_path, drill=drill, workers=workers, progress=progress)
+                result = analyze_video(input_path, drill=drill, workers=workers, max_fps=max_fps, progress=progress)
     except HingecoachError as exc:
         raise fail(exc) from None
 

@@ -70,3 +70,18 @@ def test_track_output_is_checked_too(tmp_path: Path) -> None:
     assert done.stderr.strip().splitlines() == [
         "hingecoach: error: cannot write /proc/track.npz: /proc does not accept files (No such file or directory)"
     ]
+
+
+@pytest.mark.real_data
+@pytest.mark.model
+@pytest.mark.slow
+def test_analyze_max_fps_option(clip: Path, tmp_path: Path) -> None:
+    out = tmp_path / "half.json"
+    done = run("analyze", clip, "--drill", "deadlift", "--quiet", "--max-fps", "15", "--json", out)
+    assert done.returncode == 0, done.stderr
+    import json
+
+    doc = json.loads(out.read_text())
+    assert doc["source"]["frame_count"] == 86 and doc["source"]["fps"] == pytest.approx(30.0)
+    assert doc["summary"]["rep_count"] == 1
+    assert all(r["end_frame"] <= 43 for r in doc["reps"])  # indices of the 43 tracked frames

@@ -68,3 +68,22 @@ def test_vfr_reps_match_the_constant_rate_original(
             i = int(np.argmin(np.abs(ref - ta)))
             frame = max(local_frame[max(i - 1, 0)], local_frame[min(i, local_frame.size - 1)])
             assert abs(tb - ref[i]) <= frame + 1e-3, f"rep {ra.index} {key}: {ta} vs {tb} (one frame = {frame:.3f})"
+
+
+def test_max_fps_tracks_every_other_frame_with_true_times_and_the_same_reps(
+    clips: tuple[Path, Path], results: tuple[AnalysisResult, AnalysisResult, np.ndarray]
+) -> None:
+    """Issue 16's analysis rate: a 59.94 fps clip tracked at most 30 times a second."""
+    cfr, _ = clips
+    full = results[0]
+    track = extract_track(cfr, with_masks=False, workers=2, max_fps=30.0)
+    n_full = full.raw_track.n_frames
+    assert abs(track.n_frames - n_full / 2) <= 2
+    step = np.diff(track.t_s)
+    assert np.allclose(step, 2 / 59.94, atol=1e-3)  # every other frame, each at its own time
+    np.testing.assert_allclose(track.t_s, full.raw_track.t_s[::2][: track.n_frames], atol=1e-3)
+    half = analyze_track(track, drill="rdl")
+    assert half.analysis.summary.rep_count == full.analysis.summary.rep_count
+    for ra, rb in zip(full.analysis.reps, half.analysis.reps, strict=True):
+        for key in ("start_s", "bottom_s", "end_s"):
+            assert abs(getattr(ra, key) - getattr(rb, key)) <= 1.5 * step.max(), (ra.index, key)
