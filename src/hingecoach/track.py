@@ -129,7 +129,12 @@ class PoseTrack:
 
     @property
     def duration_s(self) -> float:
-        return float(self.n_frames / self.fps)
+        """Seconds the track covers, from its timestamps (right for variable frame rate and thinned tracks too):
+        the last frame's time plus one typical frame interval.
+        """
+        if self.n_frames < 2:
+            return float(self.n_frames / self.fps)
+        return float(self.t_s[-1] - self.t_s[0] + np.median(np.diff(self.t_s)))
 
     def detected(self) -> NDArray[np.bool_]:
         """``(T,)`` True where the pose model returned a person."""
