@@ -113,6 +113,10 @@ def analyze(
         Path | None, typer.Option("--out", help="Write every artefact (JSON, overlay, report, CSV/TRC/MOT) here.")
     ] = None,
     workers: Annotated[int | None, typer.Option(help="Pose worker processes (default: by clip length).")] = None,
+    max_fps: Annotated[
+        float | None,
+        typer.Option("--max-fps", min=1.0, help="Track at most this many frames per second (default: every frame)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary (for scripts).")] = False,
     athlete: Annotated[str | None, typer.Option(help="Whose session: the report shows their progress.")] = None,
     save: Annotated[bool, typer.Option("--save", help="Record the session in the athlete's history.")] = False,
@@ -124,11 +128,12 @@ def analyze(
 
     try:
         check_drill_id(drill)
+        _check_outputs(json_out, track_out, overlay, report, out_dir)
         if input_path.suffix.lower() == ".npz":
             result = analyze_track(PoseTrack.load(input_path), drill=drill, source_path=str(input_path))
         else:
             with progress_bar(quiet) as progress:
-                result = analyze_video(input_path, drill=drill, workers=workers, progress=progress)
+                result = analyze_video(input_path, drill=drill, workers=workers, max_fps=max_fps, progress=progress)
     except HingecoachError as exc:
         raise fail(exc) from None
 
@@ -142,6 +147,19 @@ def analyze(
         raise fail(exc) from None
     if not quiet and str(json_out) != "-":
         _print_summary(result)
+
+
+def _check_outputs(
+    json_out: Path | None, track_out: Path | None, overlay: Path | None, report: Path | None, out_dir: Path | None
+) -> None:
+    """Every output target must be writable before any work starts (one line, exit 2, otherwise)."""
+    from hingecoach.fileio import check_writable
+
+    for target in (json_out, track_out, overlay, report):
+        if target is not None and str(target) != "-":
+            check_writable(target)
+    if out_dir is not None:
+        check_writable(out_dir, folder=True)
 
 
 def _write_outputs(
@@ -201,6 +219,7 @@ def track(
     from hingecoach.video import probe
 
     try:
+        _check_outputs(None, output, None, None, None)
         probe(video)
         with progress_bar(quiet) as progress:
             tr = extract_track(video, workers=workers, progress=lambda d, t: progress("pose", d, t))
