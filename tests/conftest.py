@@ -18,7 +18,9 @@ import pytest
 from hingecoach.track import PoseTrack
 
 # HINGECOACH_SHARED_DATA points elsewhere (a git worktree whose ../shared is not the project's shared folder).
-SHARED_DATA = Path(os.environ.get("HINGECOACH_SHARED_DATA") or Path(__file__).resolve().parents[1] / ".." / "shared" / "data")
+SHARED_DATA = Path(
+    os.environ.get("HINGECOACH_SHARED_DATA") or Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+)
 
 
 @pytest.fixture

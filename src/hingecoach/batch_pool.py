@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -160,10 +161,11 @@ def ray_available() -> bool:
 def run_ray(jobs: Sequence[ClipJob], *, address: str, fn: ClipFn) -> Iterator[tuple[ClipResult, int]]:
     """One Ray task per clip (``max_retries=1``: a task whose worker dies runs once more, then is reported).
 
-    ``address="auto"`` joins the cluster named by ``RAY_ADDRESS`` or starts a local one; anything else is passed to
-    ``ray.init(address=...)``. A Ray session this function started is shut down at the end; one already running
-    (a test fixture, a notebook) is left alone. At most twice the cluster's CPUs are in flight, so the driver's
-    memory does not grow with the archive and Ctrl-C has little to cancel.
+    ``address="auto"`` joins the cluster named by ``RAY_ADDRESS`` or starts a local one (its workers at normal
+    priority, like the local pool's); anything else is passed to ``ray.init(address=...)``. A Ray session this
+    function started is shut down at the end; one already running (a test fixture, a notebook) is left alone. At
+    most twice the cluster's CPUs are in flight, so the driver's memory does not grow with the archive and Ctrl-C
+    has little to cancel.
     """
     if not jobs:
         return
@@ -175,6 +177,10 @@ def run_ray(jobs: Sequence[ClipJob], *, address: str, fn: ClipFn) -> Iterator[tu
 
     started = False
     if not ray.is_initialized():
+        if address == "auto" and not os.environ.get("RAY_ADDRESS"):
+            # A Ray started here runs its workers at nice 15 by default; on a machine shared with other work that
+            # would make Ray look slower than the local pool for no reason of its own. Equal terms: nice 0.
+            os.environ.setdefault("RAY_worker_niceness", "0")
         ray.init(address=None if address == "auto" else address, include_dashboard=False, log_to_driver=False)
         started = True
     try:

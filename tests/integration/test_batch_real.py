@@ -123,6 +123,7 @@ def test_a_worker_killed_mid_clip_is_retried_and_the_batch_completes(archive: Pa
 def local_ray() -> Iterator[None]:
     """One local Ray for the whole session (2 CPUs, no dashboard); its workers inherit this environment."""
     ray = pytest.importorskip("ray")
+    os.environ.setdefault("RAY_worker_niceness", "0")  # as run_batch does for a Ray it starts itself
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
