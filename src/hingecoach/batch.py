@@ -274,6 +274,7 @@ class ClipRecord:
     error_message: str | None = None
     attempts: int | None = None
     wall_s: float | None = None
+    cpu_s: float | None = None  # CPU time of the worker process (all its threads) on this clip
 
     @property
     def failed(self) -> bool:
@@ -469,6 +470,7 @@ def write_result(out_dir: Path, job: ClipJob, res: ClipResult, attempts: int) ->
             sha=job.content_sha256,
             attempts=attempts,
             wall_s=round(res.wall_s, 3),
+            cpu_s=round(res.cpu_s, 3),
         )
     code, message = res.error_code or "internal_error", res.error_message or "unknown error"
     fail = {
