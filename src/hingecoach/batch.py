@@ -57,6 +57,12 @@ class BatchInputError(HingecoachError):
     code = "bad_batch_input"
 
 
+class ModelMismatchError(HingecoachError):
+    """A worker would load another pose model than the driver's (a cluster node set up differently)."""
+
+    code = "model_mismatch"
+
+
 # ---------------------------------------------------------------------------------------------------- discovery
 @dataclass(frozen=True)
 class ClipEntry:
@@ -205,6 +211,12 @@ def analyze_clip(job: ClipJob) -> ClipResult:
     limit_threads(job.threads)
     t0, c0 = time.perf_counter(), time.process_time()
     try:
+        here = _local_model_sha(job.model_path)
+        if job.model_sha256 is not None and here != job.model_sha256:
+            raise ModelMismatchError(
+                f"this worker's pose model (sha256 {str(here)[:12]}) is not the driver's ({job.model_sha256[:12]}); "
+                "install the same model on every node (hingecoach setup-model, or HINGECOACH_MODEL on shared storage)"
+            )
         result = analyze_video(
             job.path,
             drill=job.config.drill,
@@ -246,6 +258,16 @@ def analyze_clip(job: ClipJob) -> ClipResult:
         cpu_s=time.process_time() - c0,
         pid=os.getpid(),
     )
+
+
+_model_shas: dict[str | None, str | None] = {}
+
+
+def _local_model_sha(model_path: str | None) -> str | None:
+    """The sha256 of the model this process will load (once per process: read from the record beside the file)."""
+    if model_path not in _model_shas:
+        _model_shas[model_path] = model_sha256(model_path)
+    return _model_shas[model_path]
 
 
 def _version() -> str:
@@ -353,8 +375,10 @@ def plan(
     from hingecoach.analysis import check_drill_id
     from hingecoach.pose.model import default_model_path
 
-    mpath = model_path if model_path is not None else default_model_path()
-    msha = model_sha256(mpath)
+    # Workers resolve the default model themselves (HINGECOACH_MODEL or the per-user cache on *their* node); only an
+    # explicit path is sent. Either way they check it is the same file by its sha256.
+    msha = model_sha256(model_path if model_path is not None else default_model_path())
+    mpath = str(model_path) if model_path is not None else None
     jobs: list[ClipJob] = []
     done: list[ClipRecord] = []
     seen: dict[str, str] = {}
@@ -387,7 +411,7 @@ def plan(
             continue
         seen[sha] = path
         cfg = config if drill == config.drill else config.model_copy(update={"drill": drill})
-        job = ClipJob(path, sha, cfg, config_hash(cfg), str(mpath), msha, e.athlete, threads)
+        job = ClipJob(path, sha, cfg, config_hash(cfg), mpath, msha, e.athlete, threads)
         doc = _read_json(out_dir / f"{sha}.json")
         if doc is not None and _matches(doc.get("provenance"), job):
             done.append(record_from_analysis(doc, path=path, status="up_to_date", athlete=e.athlete, sha=sha))

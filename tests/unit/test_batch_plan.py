@@ -16,6 +16,7 @@ from hingecoach.batch import (
     ClipJob,
     ClipRecord,
     ClipResult,
+    analyze_clip,
     discover,
     plan,
     read_manifest,
@@ -234,3 +235,12 @@ def test_archive_files_describe_every_clip(tmp_path: Path) -> None:
     files = write_index_files(tmp_path, records, backend="local", wall_s=1.0)
     assert sorted(p.name for p in files.values()) == ["index.html", "results.jsonl", "summary.csv"]
     assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+
+
+def test_a_worker_with_another_model_refuses_the_clip(tmp_path: Path) -> None:
+    model = _touch(tmp_path / "model.task", b"this worker's model")
+    clip = _touch(tmp_path / "c.mp4", b"clip")
+    job = ClipJob(str(clip), "sha", AnalysisConfig(), "h", str(model), "0" * 64)
+    res = analyze_clip(job)
+    assert not res.ok and res.error_code == "model_mismatch"
+    assert "setup-model" in (res.error_message or "")
