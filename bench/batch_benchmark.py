@@ -216,11 +216,16 @@ def main() -> int:
         ray_init_s = time.perf_counter() - t0
         runs.append(batch(clips, f"batch, local Ray ({cores} CPUs)", frames, ray="auto"))
         ray.shutdown()
+    print(f"{'':32s} {'frames/s':>8s} {'clips/s':>7s} {'wall s':>7s} {'CPU-ms/fr':>9s} {'cores got':>9s}  load")
     for r in runs:
         print(
-            f"{r.label:32s} {r.fps:6.1f} frames/s {r.clips_per_s:5.2f} clips/s ({r.wall_s:6.1f} s; "
-            f"load {r.load_before:.1f} -> {r.load_after:.1f})"
+            f"{r.label:32s} {r.fps:8.1f} {r.clips_per_s:7.2f} {r.wall_s:7.1f} {r.cpu_ms_per_frame:9.1f} "
+            f"{r.cpu_s / r.wall_s:9.2f}  {r.load_before:.1f} -> {r.load_after:.1f}"
         )
+    print(
+        "CPU: batch runs count their workers' CPU summed over clips, the others this process and its children; "
+        "'cores got' = CPU s / wall s, i.e. how much of the machine the run actually had"
+    )
     by = {r.label: r for r in runs}
     b1, bn = by["batch, 1 worker"], by[f"batch, {workers} workers"]
     ratios = {

@@ -609,22 +609,27 @@ def _ordered(entries: list[ClipEntry], p: Plan, new: dict[str, ClipRecord], inte
 # ---------------------------------------------------------------------------------------------------- store hook
 # The history store (``hingecoach.store``) is built on another branch. This is the one place the batch talks to it;
 # the lead wires the call at merge time. Until then ``--db`` fails fast with a clear message, before any analysis.
-def store_available() -> bool:
+StoreSave = Callable[..., object]
+
+
+def store_saver() -> StoreSave:
+    """The store's ``save_analysis_json(db_url, analysis_json, *, athlete)``; a clear error when it is not there."""
+    import importlib
     import importlib.util
 
-    return importlib.util.find_spec("hingecoach.store") is not None
+    if importlib.util.find_spec("hingecoach.store") is None:
+        raise HingecoachError("--db needs the history store (hingecoach.store), which this build does not include")
+    save = getattr(importlib.import_module("hingecoach.store"), "save_analysis_json", None)
+    if not callable(save):
+        raise HingecoachError(
+            "the history store (hingecoach.store) has no save_analysis_json(db_url, analysis_json, athlete=...)"
+        )
+    return save  # type: ignore[no-any-return]
 
 
 def save_to_store(db_url: str, out_dir: Path, records: Iterable[ClipRecord]) -> int:
-    """Save the analysed clips' results into the history store at ``db_url``; returns how many were saved."""
-    if not store_available():
-        raise HingecoachError("--db needs the history store (hingecoach.store), which this build does not include")
-    import importlib
-
-    store = importlib.import_module("hingecoach.store")
-    save = getattr(store, "save_analysis_json", None)
-    if save is None:
-        raise HingecoachError("hingecoach.store has no save_analysis_json(db_url, analysis_json, athlete=...) yet")
+    """Save every clip that has a result into the history store at ``db_url``; returns how many were saved."""
+    save = store_saver()
     n = 0
     for r in records:
         if r.result_file and not r.failed:
@@ -647,6 +652,6 @@ __all__ = [
     "read_manifest",
     "run_batch",
     "save_to_store",
-    "store_available",
+    "store_saver",
     "threads_per_worker",
 ]

@@ -71,7 +71,7 @@ def batch(
 ) -> None:
     """Analyse a whole archive; resumable (a rerun skips clips already analysed the same way)."""
     from hingecoach.analysis import check_drill_id
-    from hingecoach.batch import BatchEvent, run_batch, save_to_store, store_available
+    from hingecoach.batch import BatchEvent, run_batch, save_to_store, store_saver
     from hingecoach.config import AnalysisConfig
 
     try:
@@ -80,8 +80,8 @@ def batch(
             raise HingecoachError("--workers must be at least 1")
         if workers is not None and ray is not None:
             raise HingecoachError("--workers is for the local pool; with --ray, Ray places the tasks")
-        if db is not None and not store_available():
-            raise HingecoachError("--db needs the history store (hingecoach.store), which this build does not include")
+        if db is not None:
+            store_saver()  # fail before analysing anything when the store is not there
     except HingecoachError as exc:
         raise fail(exc) from None
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -244,3 +246,26 @@ def test_a_worker_with_another_model_refuses_the_clip(tmp_path: Path) -> None:
     res = analyze_clip(job)
     assert not res.ok and res.error_code == "model_mismatch"
     assert "setup-model" in (res.error_message or "")
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    return subprocess.run(
+        [sys.executable, "-m", "hingecoach", "batch", *args], env=env, text=True, capture_output=True, timeout=120
+    )
+
+
+def test_cli_refuses_unusable_input_in_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for args, message in [
+        ((str(tmp_path / "missing"), "--out", str(out)), "archive not found"),
+        ((str(tmp_path), "--out", str(out), "--drill", "squat"), "unknown drill"),
+        ((str(tmp_path), "--out", str(out), "--db", "sqlite:///x.db"), "history store"),
+        ((str(tmp_path), "--out", str(out), "--workers", "0"), "at least 1"),
+    ]:
+        r = _cli(*args)
+        assert r.returncode == 2, (args, r.stderr)
+        assert message in r.stderr and "Traceback" not in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+    assert not out.exists()
