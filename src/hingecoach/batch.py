@@ -21,11 +21,12 @@ This module prints nothing; :mod:`hingecoach.cli_batch` is the thin command line
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -537,8 +538,7 @@ def run_batch(
     workers). On Ctrl-C the workers are stopped, the index files are written for the clips done so far, and
     :class:`KeyboardInterrupt` propagates; every result file on disk is whole.
     """
-    from hingecoach.batch_pool import run_local, run_ray
-    from hingecoach.batch_report import write_index_files
+    from hingecoach.batch_pool import ray_session
 
     out = Path(out_dir)
     cfg = config or AnalysisConfig()
@@ -550,6 +550,25 @@ def run_batch(
         n_workers = max(1, workers if workers is not None else usable_cores())
         threads = threads_per_worker(n_workers)
     p = plan(entries, out, config=cfg, model_path=model_path, threads=threads, retry_failed=retry_failed)
+    with contextlib.ExitStack() as stack:
+        if ray is not None and p.jobs:
+            stack.enter_context(ray_session(ray))  # before anything is written: a bad address writes nothing
+        return _run(entries, p, out, ray, n_workers, clip_fn, on_event, t0)
+
+
+def _run(
+    entries: list[ClipEntry],
+    p: Plan,
+    out: Path,
+    ray: str | None,
+    n_workers: int,
+    clip_fn: ClipFn,
+    on_event: EventFn | None,
+    t0: float,
+) -> BatchSummary:
+    from hingecoach.batch_pool import run_local, run_ray
+    from hingecoach.batch_report import write_index_files
+
     out.mkdir(parents=True, exist_ok=True)
     if on_event is not None:
         on_event(BatchEvent("planned", total=len(p.jobs), skipped=len(p.done)))
@@ -562,9 +581,9 @@ def run_batch(
         if on_event is not None:
             on_event(BatchEvent(kind, path=path, pid=pid, record=rec))
 
-    results: Iterator[tuple[ClipResult, int]]
+    results: Generator[tuple[ClipResult, int], None, None]
     if ray is not None:
-        results = run_ray(p.jobs, address=ray, fn=clip_fn)
+        results = run_ray(p.jobs, fn=clip_fn)
         backend = f"ray ({ray})"
     else:
         n_workers = min(n_workers, max(1, len(p.jobs)))
@@ -572,23 +591,22 @@ def run_batch(
             p.jobs, workers=n_workers, fn=clip_fn, on_start=lambda job, pid: emit("started", job.path, pid)
         )
         backend = "local"
-    interrupted = False
     try:
-        for res, attempts in results:
-            job = by_path[res.path]
-            rec = write_result(out, job, res, attempts)
-            new[job.path] = rec
-            emit("done", job.path, res.pid, rec)
-    except KeyboardInterrupt:
-        interrupted = True
-        raise
+        # closing(): on Ctrl-C or any error the pool's own clean-up (stopping its workers) runs now, not whenever
+        # the traceback that keeps this frame alive is dropped.
+        with contextlib.closing(results):
+            for res, attempts in results:
+                job = by_path[res.path]
+                rec = write_result(out, job, res, attempts)
+                new[job.path] = rec
+                emit("done", job.path, res.pid, rec)
     finally:
-        records = _ordered(entries, p, new, interrupted)
+        records = _ordered(entries, p, new)
         files = write_index_files(out, records, backend=backend, wall_s=time.perf_counter() - t0)
     return BatchSummary(out, records, time.perf_counter() - t0, backend, n_workers, files)
 
 
-def _ordered(entries: list[ClipEntry], p: Plan, new: dict[str, ClipRecord], interrupted: bool) -> list[ClipRecord]:
+def _ordered(entries: list[ClipEntry], p: Plan, new: dict[str, ClipRecord]) -> list[ClipRecord]:
     """Every clip's record in discovery order; an interrupted run lists clips it never got to as not analysed."""
     known = {r.path: r for r in p.done} | new
     out = []

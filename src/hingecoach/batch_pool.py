@@ -17,7 +17,8 @@ import multiprocessing as mp
 import os
 import signal
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from typing import Any, Final
@@ -68,7 +69,7 @@ def run_local(
     workers: int,
     fn: ClipFn,
     on_start: Callable[[ClipJob, int], None] | None = None,
-) -> Iterator[tuple[ClipResult, int]]:
+) -> Generator[tuple[ClipResult, int], None, None]:
     """Run ``fn`` on every job in ``workers`` spawned processes; yield ``(result, attempts)`` as clips finish.
 
     ``on_start(job, pid)`` is called when a clip is handed to a worker. Closing the generator (or an exception in
@@ -158,67 +159,103 @@ def ray_available() -> bool:
     return importlib.util.find_spec("ray") is not None
 
 
-def run_ray(jobs: Sequence[ClipJob], *, address: str, fn: ClipFn) -> Iterator[tuple[ClipResult, int]]:
-    """One Ray task per clip (``max_retries=1``: a task whose worker dies runs once more, then is reported).
+def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """Fail in seconds on an address nothing listens on (``ray.init`` itself retries for minutes)."""
+    import socket
+
+    from hingecoach.errors import HingecoachError
+
+    hostport = address.split("://", 1)[-1].rsplit("/", 1)[0]
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        return  # not host:port (e.g. "local"): let Ray judge it
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise HingecoachError(f"no Ray cluster answers at {address}: {exc.strerror or exc}") from None
+
+
+@contextmanager
+def ray_session(address: str) -> Iterator[None]:
+    """Join or start Ray for the duration of the block; a clear one-line error when that is not possible.
 
     ``address="auto"`` joins the cluster named by ``RAY_ADDRESS`` or starts a local one (its workers at normal
-    priority, like the local pool's); anything else is passed to ``ray.init(address=...)``. A Ray session this
-    function started is shut down at the end; one already running (a test fixture, a notebook) is left alone. At
-    most twice the cluster's CPUs are in flight, so the driver's memory does not grow with the archive and Ctrl-C
-    has little to cancel.
+    priority, like the local pool's); anything else is passed to ``ray.init(address=...)``. A session started here
+    is shut down at the end; one already running (a test fixture, a notebook) is used and left alone.
     """
-    if not jobs:
-        return
     from hingecoach.errors import HingecoachError
 
     if not ray_available():
         raise HingecoachError("--ray needs Ray: pip install 'hingecoach[ray]'")
     import ray
 
-    started = False
-    if not ray.is_initialized():
-        if address == "auto" and not os.environ.get("RAY_ADDRESS"):
-            # A Ray started here runs its workers at nice 15 by default; on a machine shared with other work that
-            # would make Ray look slower than the local pool for no reason of its own. Equal terms: nice 0.
-            os.environ.setdefault("RAY_worker_niceness", "0")
-        ray.init(address=None if address == "auto" else address, include_dashboard=False, log_to_driver=False)
-        started = True
+    if ray.is_initialized():
+        yield
+        return
+    target = address if address != "auto" else os.environ.get("RAY_ADDRESS", "")
+    if target and target != "auto":
+        _check_reachable(target)
+    if address == "auto" and not os.environ.get("RAY_ADDRESS"):
+        # A Ray started here runs its workers at nice 15 by default; on a machine shared with other work that
+        # would make Ray look slower than the local pool for no reason of its own. Equal terms: nice 0.
+        os.environ.setdefault("RAY_worker_niceness", "0")
     try:
-        task = ray.remote(num_cpus=1, max_retries=1)(fn)
-        cpus = ray.cluster_resources().get("CPU", 1)  # type: ignore[no-untyped-call]
-        window = max(2, 2 * int(cpus))
-        queue: deque[ClipJob] = deque(jobs)
-        pending: dict[Any, ClipJob] = {}
-        try:
-            while queue or pending:
-                while queue and len(pending) < window:
-                    job = queue.popleft()
-                    pending[task.remote(job)] = job
-                ready, _ = ray.wait(list(pending), num_returns=1, timeout=1.0)
-                for ref in ready:
-                    job = pending.pop(ref)
-                    try:
-                        res: ClipResult = ray.get(ref)
-                        yield res, 1
-                    except ray.exceptions.RayError as exc:  # the task's worker died on both attempts, or Ray failed
-                        crashed = isinstance(exc, ray.exceptions.WorkerCrashedError | ray.exceptions.NodeDiedError)
-                        yield (
-                            ClipResult(
-                                path=job.path,
-                                content_sha256=job.content_sha256,
-                                error_code="worker_died" if crashed else "ray_error",
-                                error_message=(
-                                    f"the Ray worker analysing this clip died on each of {MAX_ATTEMPTS} attempts"
-                                    if crashed
-                                    else f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-                                ),
-                                attempts=MAX_ATTEMPTS if crashed else 1,
-                            ),
-                            MAX_ATTEMPTS if crashed else 1,
-                        )
-        finally:
-            for ref in pending:
-                ray.cancel(ref, force=True)
+        ray.init(address=None if address == "auto" else address, include_dashboard=False, log_to_driver=False)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = target or "a local Ray"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise HingecoachError(
+            f"cannot start or join Ray ({where}): {first}; a cluster with token authentication also needs "
+            "RAY_AUTH_MODE=token and its token here (docs/batch.md)"
+        ) from None
+    try:
+        yield
     finally:
-        if started:
-            ray.shutdown()
+        ray.shutdown()
+
+
+def run_ray(jobs: Sequence[ClipJob], *, fn: ClipFn) -> Generator[tuple[ClipResult, int], None, None]:
+    """One Ray task per clip (``max_retries=1``: a task whose worker dies runs once more, then is reported).
+
+    Runs inside :func:`ray_session`. At most twice the cluster's CPUs are in flight, so the driver's memory does not
+    grow with the archive and Ctrl-C has little to cancel.
+    """
+    if not jobs:
+        return
+    import ray
+
+    task = ray.remote(num_cpus=1, max_retries=1)(fn)
+    cpus = ray.cluster_resources().get("CPU", 1)  # type: ignore[no-untyped-call]
+    window = max(2, 2 * int(cpus))
+    queue: deque[ClipJob] = deque(jobs)
+    pending: dict[Any, ClipJob] = {}
+    try:
+        while queue or pending:
+            while queue and len(pending) < window:
+                job = queue.popleft()
+                pending[task.remote(job)] = job
+            ready, _ = ray.wait(list(pending), num_returns=1, timeout=1.0)
+            for ref in ready:
+                job = pending.pop(ref)
+                try:
+                    res: ClipResult = ray.get(ref)
+                    yield res, 1
+                except ray.exceptions.RayError as exc:  # the task's worker died on both attempts, or Ray failed
+                    crashed = isinstance(exc, ray.exceptions.WorkerCrashedError | ray.exceptions.NodeDiedError)
+                    yield (
+                        ClipResult(
+                            path=job.path,
+                            content_sha256=job.content_sha256,
+                            error_code="worker_died" if crashed else "ray_error",
+                            error_message=(
+                                f"the Ray worker analysing this clip died on each of {MAX_ATTEMPTS} attempts"
+                                if crashed
+                                else f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                            ),
+                            attempts=MAX_ATTEMPTS if crashed else 1,
+                        ),
+                        MAX_ATTEMPTS if crashed else 1,
+                    )
+    finally:
+        for ref in pending:
+            ray.cancel(ref, force=True)
