@@ -22,7 +22,6 @@ This module prints nothing; :mod:`hingecoach.cli_batch` is the thin command line
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import os
 import time
@@ -31,15 +30,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from hingecoach.batch_inputs import (
+    MANIFEST_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    BatchInputError,
+    ClipEntry,
+    discover,
+    read_manifest,
+)
 from hingecoach.config import AnalysisConfig
 from hingecoach.errors import HingecoachError
 from hingecoach.fileio import write_text_atomic
 from hingecoach.provenance import config_hash, content_sha256, model_sha256
 
-VIDEO_EXTENSIONS: Final[frozenset[str]] = frozenset(
-    {".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".3gp", ".wmv"}
-)
-MANIFEST_EXTENSIONS: Final[frozenset[str]] = frozenset({".csv", ".jsonl"})
 FAILED_DIR: Final[str] = "failed"
 #: Error codes that depend only on the clip and how it is analysed: the same inputs fail the same way, so a rerun
 #: skips them (``retry_failed`` forces another try). Crashes and unexpected errors are always retried.
@@ -52,95 +55,10 @@ MAX_ATTEMPTS: Final[int] = 2
 Status = Literal["analysed", "up_to_date", "failed", "failed_before", "duplicate"]
 
 
-class BatchInputError(HingecoachError):
-    """The archive folder or manifest cannot be read (missing, not a folder or manifest, malformed)."""
-
-    code = "bad_batch_input"
-
-
 class ModelMismatchError(HingecoachError):
     """A worker would load another pose model than the driver's (a cluster node set up differently)."""
 
     code = "model_mismatch"
-
-
-# ---------------------------------------------------------------------------------------------------- discovery
-@dataclass(frozen=True)
-class ClipEntry:
-    """One clip to analyse, as listed by a folder walk or a manifest row."""
-
-    path: Path
-    drill: str | None = None
-    athlete: str | None = None
-
-
-def discover(source: str | Path, *, exclude: Path | None = None) -> list[ClipEntry]:
-    """Clips of a folder (recursively, by video extension, sorted) or of a manifest (``.csv`` / ``.jsonl``).
-
-    ``exclude`` (the output folder) is never walked, so an output folder inside the archive is not re-read.
-    """
-    src = Path(source)
-    if src.is_dir():
-        skip = exclude.resolve() if exclude is not None else None
-        found = []
-        for p in sorted(src.rglob("*")):
-            if skip is not None and p.resolve().is_relative_to(skip):
-                continue
-            rel_parts = p.relative_to(src).parts
-            if any(part.startswith(".") for part in rel_parts):  # hidden folders, temp files of atomic writes
-                continue
-            if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS:
-                found.append(ClipEntry(p))
-        return found
-    if src.is_file() and src.suffix.lower() in MANIFEST_EXTENSIONS:
-        return read_manifest(src)
-    if not src.exists():
-        raise BatchInputError(f"archive not found: {src}")
-    raise BatchInputError(f"{src} is neither a folder nor a manifest (.csv or .jsonl with a 'path' column)")
-
-
-def read_manifest(path: Path) -> list[ClipEntry]:
-    """Rows ``path[, drill][, athlete]``; relative paths are relative to the manifest's folder."""
-    rows: list[dict[str, Any]] = []
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BatchInputError(f"cannot read manifest {path}: {exc}") from None
-    if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(text.splitlines())
-        if reader.fieldnames is None or "path" not in [f.strip().lower() for f in reader.fieldnames]:
-            raise BatchInputError(f"manifest {path.name} needs a header row with a 'path' column")
-        rows = [{(k or "").strip().lower(): v for k, v in row.items()} for row in reader]
-    else:
-        for n, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except ValueError as exc:
-                raise BatchInputError(f"manifest {path.name} line {n} is not JSON: {exc}") from None
-            if not isinstance(obj, dict) or "path" not in obj:
-                raise BatchInputError(f"manifest {path.name} line {n} has no 'path'")
-            rows.append(obj)
-    entries = []
-    for row in rows:
-        raw = str(row.get("path") or "").strip()
-        if not raw:
-            continue
-        p = Path(raw).expanduser()
-        entries.append(
-            ClipEntry(
-                p if p.is_absolute() else path.parent / p,
-                drill=_text_or_none(row.get("drill")),
-                athlete=_text_or_none(row.get("athlete")),
-            )
-        )
-    return entries
-
-
-def _text_or_none(value: object) -> str | None:
-    text = "" if value is None else str(value).strip()
-    return text or None
 
 
 # ---------------------------------------------------------------------------------------------------- one clip
@@ -657,6 +575,8 @@ def save_to_store(db_url: str, out_dir: Path, records: Iterable[ClipRecord]) -> 
 
 
 __all__ = [
+    "MANIFEST_EXTENSIONS",
+    "VIDEO_EXTENSIONS",
     "BatchEvent",
     "BatchInputError",
     "BatchSummary",
