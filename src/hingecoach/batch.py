@@ -31,17 +31,21 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from hingecoach.batch_inputs import (
+    HASH_CACHE,
     MANIFEST_EXTENSIONS,
     VIDEO_EXTENSIONS,
     BatchInputError,
     ClipEntry,
+    HashCache,
     discover,
+    hash_clips,
+    read_hash_cache,
     read_manifest,
 )
 from hingecoach.config import AnalysisConfig
 from hingecoach.errors import HingecoachError
 from hingecoach.fileio import write_text_atomic
-from hingecoach.provenance import config_hash, content_sha256, model_sha256
+from hingecoach.provenance import config_hash, model_sha256
 
 FAILED_DIR: Final[str] = "failed"
 #: Error codes that depend only on the clip and how it is analysed: the same inputs fail the same way, so a rerun
@@ -262,6 +266,7 @@ class Plan:
 
     jobs: list[ClipJob]
     done: list[ClipRecord]
+    hash_cache: HashCache = field(default_factory=dict)
 
 
 def _matches(prov: dict[str, Any] | None, job: ClipJob) -> bool:
@@ -301,18 +306,20 @@ def plan(
     jobs: list[ClipJob] = []
     done: list[ClipRecord] = []
     seen: dict[str, str] = {}
+    entries = list(entries)
+    hashes, cache = hash_clips([e.path for e in entries], read_hash_cache(out_dir))
     for e in entries:
         path = str(e.path)
         try:
             drill = check_drill_id(e.drill) if e.drill else config.drill
-            sha = content_sha256(e.path)
         except HingecoachError as exc:
             done.append(failed_record(path, exc.code, exc.message, athlete=e.athlete, sha=None))
             continue
-        except OSError as exc:
+        sha = hashes[e.path]
+        if isinstance(sha, OSError):
             done.append(
                 failed_record(
-                    path, "unreadable", f"cannot read {path}: {exc.strerror or exc}", athlete=e.athlete, sha=None
+                    path, "unreadable", f"cannot read {path}: {sha.strerror or sha}", athlete=e.athlete, sha=None
                 )
             )
             continue
@@ -349,7 +356,7 @@ def plan(
             )
             continue
         jobs.append(job)
-    return Plan(jobs, done)
+    return Plan(jobs, done, cache)
 
 
 # ---------------------------------------------------------------------------------------------------- running
@@ -488,6 +495,7 @@ def _run(
     from hingecoach.batch_report import write_index_files
 
     out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out / HASH_CACHE, json.dumps(p.hash_cache, sort_keys=True))
     if on_event is not None:
         on_event(BatchEvent("planned", total=len(p.jobs), skipped=len(p.done)))
     by_path = {j.path: j for j in p.jobs}

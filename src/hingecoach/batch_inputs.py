@@ -100,3 +100,61 @@ def read_manifest(path: Path) -> list[ClipEntry]:
 def _text_or_none(value: object) -> str | None:
     text = "" if value is None else str(value).strip()
     return text or None
+
+
+# ---------------------------------------------------------------------------------------------------- hashing
+HASH_CACHE: Final[str] = "hashes.json"
+HASH_THREADS: Final[int] = 8
+HashCache = dict[str, list[Any]]  # resolved path -> [size, mtime_ns, sha256]
+
+
+def read_hash_cache(out_dir: Path) -> HashCache:
+    try:
+        data = json.loads((out_dir / HASH_CACHE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def hash_clips(paths: list[Path], cache: HashCache) -> tuple[dict[Path, str | OSError], HashCache]:
+    """The sha256 of every clip (or the OSError reading it), and the updated cache.
+
+    Why: the driver must know every clip's content hash before it can skip anything, and an archive is mostly
+    large files. Hashing runs in threads (hashlib releases the GIL, so reads from network storage overlap), and a
+    clip whose size and modification time are unchanged since the last run reuses its hash, so a rerun of an
+    archive of thousands of clips does not re-read terabytes to learn that nothing changed.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hingecoach.provenance import content_sha256
+
+    out: dict[Path, str | OSError] = {}
+    new_cache: HashCache = {}
+    todo: list[tuple[Path, str, int, int]] = []
+    for p in paths:
+        key = str(p.resolve())
+        try:
+            st = p.stat()
+        except OSError as exc:
+            out[p] = exc
+            continue
+        hit = cache.get(key)
+        if isinstance(hit, list) and len(hit) == 3 and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
+            out[p] = str(hit[2])
+            new_cache[key] = hit
+        else:
+            todo.append((p, key, st.st_size, st.st_mtime_ns))
+
+    def one(item: tuple[Path, str, int, int]) -> tuple[Path, str, int, int, str | OSError]:
+        p, key, size, mtime = item
+        try:
+            return p, key, size, mtime, content_sha256(p)
+        except OSError as exc:
+            return p, key, size, mtime, exc
+
+    with ThreadPoolExecutor(max_workers=HASH_THREADS) as pool:
+        for p, key, size, mtime, sha in pool.map(one, todo):
+            out[p] = sha
+            if isinstance(sha, str):
+                new_cache[key] = [size, mtime, sha]
+    return out, new_cache

@@ -25,6 +25,7 @@ from hingecoach.batch import (
     threads_per_worker,
     write_result,
 )
+from hingecoach.batch_inputs import hash_clips
 from hingecoach.batch_pool import run_local
 from hingecoach.batch_report import csv_text, index_html, jsonl_text, totals, write_index_files
 from hingecoach.config import AnalysisConfig
@@ -271,3 +272,19 @@ def test_cli_refuses_unusable_input_in_one_line_and_writes_nothing(tmp_path: Pat
         assert message in r.stderr and "Traceback" not in r.stderr
         assert len(r.stderr.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_hashes_are_reused_while_size_and_mtime_are_unchanged(tmp_path: Path) -> None:
+    clip = _touch(tmp_path / "a.mp4", b"first")
+    cache: dict[str, list[object]] = {}
+    hashes, cache = hash_clips([clip, tmp_path / "gone.mp4"], cache)
+    assert hashes[clip] == content_sha256(clip)
+    assert isinstance(hashes[tmp_path / "gone.mp4"], OSError)
+    cache[str(clip.resolve())][2] = "cached"  # what a rerun finds in hashes.json
+    again, _ = hash_clips([clip], cache)
+    assert again[clip] == "cached"  # not re-read
+    st = clip.stat()
+    clip.write_bytes(b"other")  # same size, new content and mtime
+    os.utime(clip, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    fresh, _ = hash_clips([clip], cache)
+    assert fresh[clip] == content_sha256(clip) != "cached"
