@@ -8,21 +8,30 @@ thin layers over :func:`analyze_video` / :func:`analyze_track`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach import judge
-from hingecoach.drills import DRILLS
+from hingecoach.drills import DRILLS, BackReference
 from hingecoach.errors import UnknownDrillError
 from hingecoach.filtering import clean_track
 from hingecoach.kinematics import Kinematics, compute_kinematics
 from hingecoach.pose.quality import check_track
+from hingecoach.recognise import (
+    COULD_NOT_TELL,
+    DEFAULT_DRILL,
+    NOT_A_HINGE,
+    SQUAT_REMEDY_DRILL,
+    Recognition,
+    recognise,
+)
 from hingecoach.reps import RepSegment, phase_labels, segment_reps
 from hingecoach.schema import DRILL_IDS, Analysis, Rep, Source, Summary, Warning
+from hingecoach.schema import Recognition as SchemaRecognition
 from hingecoach.track import PoseTrack
 from hingecoach.view import ViewEstimate, classify_view
 
@@ -40,6 +49,39 @@ class AnalysisResult:
     reps: tuple[RepSegment, ...]
     phases: NDArray[np.int8]
     view: ViewEstimate
+
+
+#: The cue a squat gets instead of hinge faults: the squat_pattern check's explanation and cue.
+SQUAT_CUE: Final[str] = (
+    "This is a squat, not a hip hinge: the knees bend as much as the hips. To hinge, push your hips back, not down "
+    "— a slight bend in the knees, a big bend at the hips (practise with the wall hip hinge)."
+)
+
+
+def recognition_warnings(rec: Recognition) -> list[tuple[str, str]]:
+    """The warnings that say what ``--drill auto`` decided, how sure it was, and what it did about it."""
+    out = [("drill_recognised", f"drill recognised as {rec.result} (confidence {rec.confidence:.2f}): {rec.reason}")]
+    if rec.result == NOT_A_HINGE:
+        ratio = rec.features.get("knee_hip_ratio", float("nan"))
+        measured = f" (knee ÷ hip flexion at the bottom {ratio:.2f})" if np.isfinite(ratio) else ""
+        out.append(
+            (
+                "not_a_hinge",
+                f"this looks like a squat{measured}: the knees bend as much as the hips and the trunk stays upright, "
+                "so it is not judged as a hip hinge (squat_pattern). Practise the wall hip hinge: push the hips back "
+                "to the wall.",
+            )
+        )
+    elif rec.result == COULD_NOT_TELL:
+        guess = f"; it may be {rec.guess}" if rec.guess else ""
+        out.append(
+            (
+                "drill_not_recognised",
+                f"could not tell which drill this is ({rec.reason}{guess}): judged with the basic hinge checks "
+                f"({DEFAULT_DRILL}); pass --drill to choose the drill.",
+            )
+        )
+    return out
 
 
 def check_drill_id(drill: str) -> str:
@@ -61,11 +103,14 @@ def analyze_track(
     drill: str = "auto",
     source_path: str = "",
     frame_count: int | None = None,
+    reference: BackReference | None = None,
 ) -> AnalysisResult:
     """Judge the reps in an already-extracted pose track.
 
-    Raises the input errors of :mod:`hingecoach.errors` (no person, two people, out of frame, unknown drill)
-    before any judging, so a caller never gets a half-made result.
+    ``reference``: the athlete's own neutral back line (from a clean earlier set in the same camera set-up, see
+    :func:`hingecoach.judge.reference_from_analysis`); the back-line checks then compare against it instead of the
+    population thresholds. Raises the input errors of :mod:`hingecoach.errors` (no person, two people, out of frame,
+    unknown drill) before any judging, so a caller never gets a half-made result.
     """
     drill_id = check_drill_id(drill)
     warnings = [Warning(code=c, message=m) for c, m in check_track(track)]
@@ -77,16 +122,12 @@ def analyze_track(
     start_position = "auto" if drill_id == "auto" else _rep_start(drill_id)
     reps = tuple(segment_reps(kin, start_position=start_position))
 
+    recognition: Recognition | None = None
     if drill_id == "auto":
-        drill_id, confidence = judge.recognise_drill(kin, list(reps), view)
-        if drill_id == judge.SQUAT:  # not a hinge: judge it as the wall drill, whose squat check shows the difference
-            warnings.append(Warning(code="not_a_hinge", message=judge.SQUAT_MESSAGE))
-            drill_id = judge.SQUAT_DRILL
-        warnings.append(
-            Warning(code="drill_recognised", message=f"drill recognised as {drill_id} (confidence {confidence:.2f})")
-        )
-        if _rep_start(drill_id) == "floor":
-            reps = tuple(segment_reps(kin, start_position="floor"))
+        recognition = recognise(kin, list(reps), view)
+        drill_id = recognition.drill_to_judge
+        warnings.extend(Warning(code=c, message=m) for c, m in recognition_warnings(recognition))
+        reps = tuple(segment_reps(kin, start_position=_rep_start(drill_id)))
     spec = DRILLS[drill_id]
     warnings.extend(Warning(code=c, message=m) for c, m in judge.view_warnings(spec, view))
     if not reps:
@@ -97,7 +138,16 @@ def analyze_track(
             )
         )
 
-    judged = [judge.judge_rep(spec, kin, r, view=view) for r in reps]
+    squat = recognition is not None and recognition.result == NOT_A_HINGE
+    if squat:
+        spec = replace(spec, checks=())  # a squat is not judged as a hinge: no hinge faults, only the explanation
+    baseline = judge.compute_baseline(kin, reference)
+    judged = [judge.judge_rep(spec, kin, r, view=view, baseline=baseline) for r in reps]
+    if squat:
+        judged = [replace(j, judged=False, score=0) for j in judged]
+    outside = judge.judge_outside_reps(spec, kin, reps, baseline=baseline, view=view)
+    judged, clip_checks = judge.attach_outside(spec, judged, reps, outside, kin.t_s)
+    warnings.extend(Warning(code=c, message=m) for c, m in judge.not_judged_warnings(spec, judged, warnings))
     t = kin.t_s
     rep_models = [
         Rep(
@@ -115,10 +165,15 @@ def analyze_track(
             metrics=j.metrics,
             faults=j.faults,
             score=j.score,
+            checks=list(j.checks),
         )
         for i, (r, j) in enumerate(zip(reps, judged, strict=True))
     ]
-    summary: Summary = judge.summarise(spec, judged)
+    summary: Summary = judge.summarise(spec, judged, clip_checks)
+    if squat:
+        summary = Summary(
+            rep_count=len(judged), fault_counts={}, score=None, cues=[SQUAT_CUE], next_drill=SQUAT_REMEDY_DRILL
+        )
     n = frame_count if frame_count is not None else track.n_frames
     analysis = Analysis(
         source=Source(
@@ -136,6 +191,15 @@ def analyze_track(
         reps=rep_models,
         summary=summary,
         warnings=warnings,
+        clip_checks=clip_checks,
+        recognition=None
+        if recognition is None
+        else SchemaRecognition(
+            result=recognition.result,
+            confidence=recognition.confidence,
+            reason=recognition.reason,
+            guess=recognition.guess,
+        ),
     )
     return AnalysisResult(
         analysis=analysis,

@@ -273,69 +273,6 @@ def demo(
         out.print("the same on your own video: hingecoach analyze VIDEO --drill rdl --out DIR")
 
 
-@app.command("eval")
-def eval_cmd(
-    manifest: Annotated[Path, typer.Argument(help="Labelled manifest CSV: path,drill,view,reps,faults,notes.")],
-    data_root: Annotated[
-        Path | None, typer.Option(help="Folder the manifest paths are relative to (default: ../shared/data).")
-    ] = None,
-    cache: Annotated[Path | None, typer.Option(help="Pose-track cache (default ~/.cache/hingecoach/tracks).")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
-) -> None:
-    """Print rep-count, view, drill-recognition and per-fault precision/recall figures on a labelled manifest."""
-    from hingecoach.evaluate import angle_accuracy, evaluate
-
-    root = data_root or (Path.cwd() / ".." / "shared" / "data")
-    if not manifest.is_file():
-        raise fail(HingecoachError(f"manifest not found: {manifest}"))
-    if not root.is_dir():
-        raise fail(HingecoachError(f"data root not found: {root} (pass --data-root)"))
-    with progress_bar(quiet) as progress:
-        report = evaluate(manifest, root, cache or Path.home() / ".cache/hingecoach/tracks", progress=progress)
-
-    clips = Table(title="Clips", header_style="bold")
-    for col in ("clip", "drill", "auto", "view", "found", "reps", "found", "expected faults", "found faults"):
-        clips.add_column(col)
-    for o in report.outcomes:
-        if o.error:
-            clips.add_row(o.row.path, o.row.drill, "", o.row.view, "", str(o.row.reps), "", "", f"[red]{o.error}")
-            continue
-        clips.add_row(
-            o.row.path, o.row.drill, o.drill_auto, o.row.view, o.view_found, str(o.row.reps), str(o.reps_found),
-            ";".join(sorted(o.row.faults)) or "clean", ";".join(sorted(o.faults_found)) or "clean",
-        )
-    out.print(clips)
-    rc = report.rep_count()
-    out.print(
-        f"rep count on {rc.get('clips', 0):.0f} clips: exact {rc.get('exact', float('nan')):.1%}, "
-        f"off-by-one {rc.get('off_by_one', float('nan')):.1%}, MAE {rc.get('mae', float('nan')):.2f}"
-    )
-    out.print(f"camera view accuracy: {report.view_accuracy():.1%}")
-    out.print(f"drill recognition (auto) accuracy: {report.drill_accuracy():.1%}")
-    faults = Table(title="Faults (clip level)", header_style="bold")
-    for col in ("fault", "tp", "fp", "fn", "precision", "recall"):
-        faults.add_column(col)
-    for code, m in report.per_fault().items():
-        counts = [f"{m[k]:.0f}" for k in ("tp", "fp", "fn")]
-        faults.add_row(code, *counts, f"{m['precision']:.2f}", f"{m['recall']:.2f}")
-    out.print(faults)
-    angles = Table(title="Angle accuracy vs ground truth (clean → kinematics → reps)", header_style="bold")
-    for col in ("source", "hip MAE°", "hip RMSE°", "knee MAE°", "knee RMSE°", "reps found/true"):
-        angles.add_column(col)
-    for a in angle_accuracy(root, with_model=True):
-        angles.add_row(
-            a.source, f"{a.hip_mae_deg:.2f}", f"{a.hip_rmse_deg:.2f}", f"{a.knee_mae_deg:.2f}",
-            f"{a.knee_rmse_deg:.2f}", f"{a.reps_found}/{a.reps_true}",
-        )
-    out.print(angles)
-    h = report.headline()
-    out.print(
-        f"expected faults found: {h['expected_faults_found']:.1%} · clean clips with a false alarm: "
-        f"{h['clean_clips_with_false_alarm']:.1%} · clip-level accuracy: {h['clip_accuracy']:.1%} · "
-        f"errors: {sum(o.error is not None for o in report.outcomes)}"
-    )
-
-
 def main() -> None:
     """Console entry point."""
     app()
@@ -344,3 +281,4 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 from hingecoach import cli_batch  # noqa: E402,F401
+from hingecoach import cli_eval  # noqa: E402,F401

@@ -12,25 +12,27 @@ from __future__ import annotations
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach import schema
-from hingecoach.backline import back_bulge
 from hingecoach.drills import (
     DRILLS,
     FAULT_CODES,
     LADDER,
-    ROUNDED_BACK_THRESHOLD,
+    BackReference,
     Baseline,
     Check,
     Drill,
+    Measured,
+    NotJudged,
     RepWindow,
+    back_line_medians,
 )
-from hingecoach.skeleton import Side, idx, sided
+from hingecoach.skeleton import idx
 from hingecoach.track import PoseTrack
 
 FloatArray = NDArray[np.float64]
@@ -52,15 +54,6 @@ MIN_KNEE_DEG: Final[float] = -30.0
 MIN_HIP_DEG: Final[float] = -60.0
 MAX_HIP_DEG: Final[float] = 170.0
 MAX_TRUNK_DEG: Final[float] = 135.0
-#: What :func:`recognise_drill` returns for a knee-dominant movement: not a hinge at all.
-SQUAT: Final[str] = "squat"
-#: The drill a squat is judged as: "using a wall to sit back to" teaches the hips-back hinge a squatter is missing.
-SQUAT_DRILL: Final[str] = "hinge_wall"
-SQUAT_MESSAGE: Final[str] = (
-    "this looks like a squat (knees bend as much as the hips, trunk stays upright), not a hip hinge: "
-    "judged as the wall hinge drill"
-)
-
 _NAMES: Final[Mapping[str, str]] = {
     "rounded_back": "a rounded back",
     "head_out_of_line": "the head's line with the back",
@@ -173,8 +166,6 @@ def _all_series(kin: KinematicsLike) -> dict[str, FloatArray]:
     if isinstance(track, PoseTrack):
         for k, v in derived_series(track).items():
             series.setdefault(k, v)
-        if "back_bulge" not in series and track.back_profile is not None:
-            series["back_bulge"] = back_bulge(track.back_profile)
     near, far, lift = series.get("hip_flexion_deg"), series.get("hip_flexion_far_deg"), series.get("ankle_lift")
     if near is not None and far is not None and lift is not None:
         # On one leg the near side may be the free leg, whose hip stays straight: the hinge is the stance hip's.
@@ -202,19 +193,43 @@ def usable_frames(kin: KinematicsLike, series: Mapping[str, FloatArray] | None =
     return ok
 
 
-def compute_baseline(kin: KinematicsLike) -> Baseline:
-    """The lifter's standing values: medians over reliable frames within 5° of the clip's most upright hip.
+#: The deepest-lean frames, where the back line is judged: within this many degrees of the clip's 95th-percentile
+#: trunk lean, and at least :data:`DEEP_LEAN_MIN_DEG` (``/work/shared/notes/virtual-dowel.md``).
+DEEP_LEAN_BAND_DEG: Final[float] = 10.0
+DEEP_LEAN_MIN_DEG: Final[float] = 35.0
 
-    Why: the hip line's angle in the image differs between people and cameras (a tilted phone, a leg-length
-    difference); the hip-level check compares the lifter with themselves, which cancels both.
+
+def deep_lean_deg(trunk_incline_deg: FloatArray, usable: NDArray[np.bool_]) -> float | None:
+    """Trunk incline (deg) from which a frame counts as the deepest lean; None when the trunk never leaned 35°.
+
+    Why the clip's own percentile and not a rep's bottom: the back line does not need a segmented rep (plates hiding
+    the knees can leave a clip with no rep at all, but its bottom frames still show the back).
+    """
+    lean = np.abs(np.asarray(trunk_incline_deg, dtype=np.float64))
+    ok = usable & np.isfinite(lean)
+    if int(ok.sum()) < 2:
+        return None
+    p95 = float(np.percentile(lean[ok], 95))
+    if p95 < DEEP_LEAN_MIN_DEG:
+        return None
+    return max(DEEP_LEAN_MIN_DEG, p95 - DEEP_LEAN_BAND_DEG)
+
+
+def compute_baseline(kin: KinematicsLike, reference: BackReference | None = None) -> Baseline:
+    """The lifter's clip-level values, computed once: standing hip line, deepest-lean level, own back reference.
+
+    Why standing medians: the hip line's angle in the image differs between people and cameras (a tilted phone, a
+    leg-length difference); the hip-level check compares the lifter with themselves, which cancels both.
     """
     s = _all_series(kin)
     hip = s.get("hip_flexion_deg")
+    trunk = s.get("trunk_incline_deg")
+    lean = None if trunk is None else deep_lean_deg(trunk, usable_frames(kin, s))
     if hip is None or not np.isfinite(hip).any():
-        return Baseline()
+        return Baseline(deep_lean_deg=lean, reference=reference)
     ok = np.asarray(kin.reliable, dtype=bool) & np.isfinite(hip)
     if not ok.any():
-        return Baseline()
+        return Baseline(deep_lean_deg=lean, reference=reference)
     upright = ok & (hip <= np.nanpercentile(hip[ok], 10) + 5.0)
 
     def med(name: str) -> float | None:
@@ -224,7 +239,7 @@ def compute_baseline(kin: KinematicsLike) -> Baseline:
         v = x[upright & np.isfinite(x)]
         return float(np.median(v)) if v.size else None
 
-    return Baseline(pelvis_tilt_deg=med("pelvis_tilt_deg"))
+    return Baseline(pelvis_tilt_deg=med("pelvis_tilt_deg"), deep_lean_deg=lean, reference=reference)
 
 
 def _top_hold_end(hip: FloatArray | None, end: int, max_frames: int) -> int:
@@ -296,6 +311,7 @@ def rep_window(
         top_lost=top_lost,
         baseline=baseline,
         yaw_deg=yaw_deg,
+        offset=a,
     )
 
 
@@ -304,9 +320,10 @@ def rep_window(
 class JudgedRep:
     """The verdict on one rep.
 
-    ``not_judged``: check codes that could not be measured on this rep (view cannot see them, series missing, top of
-    the rep cut off). ``back_held_deg``: hip flexion (deg) down to which the back line held on the way down — the
-    article's "work in a range of motion where you can maintain all three points"; None when not judged.
+    ``checks``: every check's answer — fault, clean, borderline or not judged, with the evidence. ``faults``: the
+    checks whose answer is a fault. ``not_judged``: codes that could not be measured (view, hidden landmarks, the top
+    cut off, too few frames). ``back_held_deg``: hip flexion (deg) down to which the back line held on the way down —
+    the article's "work in a range of motion where you can maintain all three points"; None when not judged.
     """
 
     metrics: dict[str, float | None]
@@ -315,24 +332,38 @@ class JudgedRep:
     judged: bool
     not_judged: tuple[str, ...] = ()
     back_held_deg: float | None = None
+    checks: tuple[schema.CheckResult, ...] = ()
 
 
 def _round(x: float | None) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), 3)
 
 
-def back_held_range(w: RepWindow, threshold: float = ROUNDED_BACK_THRESHOLD) -> float | None:
-    """Deepest hip flexion (deg) reached on the way down before the back bulge first stays above ``threshold``.
+#: The checks that read the back line (the virtual dowel) and so also judge frames outside segmented reps.
+BACK_LINE_CODES: Final[tuple[str, ...]] = ("rounded_back", "head_out_of_line")
 
-    Two consecutive frames over the threshold count as the line breaking (one frame is mask noise). Returns the rep's
-    deepest hip flexion when the line held throughout, None when the back line was not measured.
+
+def back_held_range(w: RepWindow, drill: Drill) -> float | None:
+    """Deepest hip flexion (deg) reached on the way down while the dowel still touched all three points.
+
+    The line counts as broken once the bow or the head gap passes its check's threshold on two consecutive frames
+    (one frame is mask noise). Returns the rep's deepest hip flexion when the line held throughout, None when the
+    back line was not measured.
     """
     hip = w.get("hip_flexion_deg")[: w.bottom + 1]
-    bulge = w.get("back_bulge")[: w.bottom + 1]
-    known = np.isfinite(bulge) & np.isfinite(hip)
+    over = np.zeros(hip.shape, dtype=bool)
+    known = np.zeros(hip.shape, dtype=bool)
+    for code, name in (("rounded_back", "dowel_bow"), ("head_out_of_line", "dowel_head_gap")):
+        check = drill.check(code)
+        if check is None:
+            continue
+        x = w.get(name)[: w.bottom + 1]
+        value = np.abs(x) if code == "head_out_of_line" else x
+        finite = np.isfinite(value) & np.isfinite(hip)
+        known |= finite
+        over |= np.where(finite, value > check.threshold, False)
     if known.sum() < 2:
         return None
-    over = np.where(known, bulge > threshold, False)
     broke = over[1:] & over[:-1]
     if not broke.any():
         return float(np.nanmax(hip))
@@ -346,6 +377,46 @@ def score_faults(faults: Sequence[schema.Fault]) -> int:
     return int(max(0, 100 - sum(PENALTY[f.severity] for f in faults)))
 
 
+def _view_reason(check: Check, vname: str) -> tuple[str, str]:
+    need = "side" if "side" in check.views else "front"
+    seen = "an unclear" if vname == "unknown" else "an oblique" if vname == "oblique" else f"a {vname}"
+    return f"{_NAMES.get(check.code, check.code)} cannot be judged from {seen} view", _HOW_TO_FILM[need]
+
+
+def answer(check: Check, m: Measured, *, at_s: float | None = None) -> schema.CheckResult:
+    """Fault, clean or borderline for one measured value (the band keeps noise from flipping the answer)."""
+    rel = m.relative and check.reference_threshold is not None
+    threshold = float(check.reference_threshold) if rel else check.threshold  # type: ignore[arg-type]
+    major = float(check.reference_major_at) if rel and check.reference_major_at is not None else check.major_at
+    band = check.reference_band if rel else check.band
+    v = float(m.value)
+    common = {
+        "code": check.code,
+        "quantity": check.quantity + ("_vs_own_reference" if rel else ""),
+        "value": _round(v),
+        "threshold": threshold,
+        "band": band,
+        "unit": check.unit,
+        "at_s": None if at_s is None else round(at_s, 3),
+    }
+    if band > 0 and abs(v - threshold) <= band:
+        return schema.CheckResult(
+            state="borderline",
+            reason=f"{v:.3g} is within ±{band:g} of the threshold {threshold:g}: too close to call",
+            **common,  # type: ignore[arg-type]
+        )
+    if not check.past(v, threshold):
+        return schema.CheckResult(state="clean", **common)  # type: ignore[arg-type]
+    severity: schema.Severity = "major" if check.past(v, major) else "minor"
+    return schema.CheckResult(state="fault", severity=severity, **common)  # type: ignore[arg-type]
+
+
+def _not_judged(check: Check, reason: str, how: str | None = None) -> schema.CheckResult:
+    return schema.CheckResult(
+        code=check.code, state="not_judged", quantity=check.quantity, unit=check.unit, reason=reason, how_to_film=how
+    )
+
+
 def judge_rep(
     drill: Drill,
     kin: KinematicsLike,
@@ -354,11 +425,11 @@ def judge_rep(
     baseline: Baseline | None = None,
     view: object = "side",
 ) -> JudgedRep:
-    """Run the drill's checks on one rep.
+    """Run the drill's checks on one rep; every check answers fault, clean, borderline or not judged (with why).
 
-    ``view``: the camera view (a ``ViewEstimate`` or its name). Checks that view cannot see are skipped and listed in
-    ``not_judged`` (pair with :func:`view_warnings` for the user-facing message) — never guessed.
-    ``baseline`` None = computed from ``kin`` (pass one to share it across reps).
+    ``view``: the camera view (a ``ViewEstimate`` or its name). Checks that view cannot see are not judged, with the
+    view as the reason and how to film instead — never guessed. ``baseline`` None = computed from ``kin`` (pass one
+    to share it across reps, and to carry the athlete's own back reference).
     """
     series = _all_series(kin)
     base = baseline if baseline is not None else compute_baseline(kin)
@@ -375,50 +446,173 @@ def judge_rep(
         "hand_height_bottom": _round(float(w.get("hand_height")[w.bottom])),
         "reliable_share": _round(float(reliable.mean()) if reliable.size else 0.0),
     }
-    judged = bool(reliable.size) and float(reliable.mean()) >= MIN_RELIABLE_SHARE
-    faults: list[schema.Fault] = []
-    skipped: list[str] = []
+    share = float(reliable.mean()) if reliable.size else 0.0
+    judged = bool(reliable.size) and share >= MIN_RELIABLE_SHARE
+    lo, hi = int(rep.start), int(rep.end)
+    results: list[schema.CheckResult] = []
     for check in drill.checks:
         if vname not in check.views:
             metrics[check.quantity] = None
-            skipped.append(check.code)
+            results.append(_not_judged(check, *_view_reason(check, vname)))
             continue
-        m = check.fn(w) if judged else None
-        metrics[check.quantity] = _round(None if m is None else m.value)
-        if m is None:
-            skipped.append(check.code)
-            continue
-        sev = check.grade(m.value)
-        if sev is not None and check.needs_top_in_view and w.top_lost:
-            # A lockout not seen is not a lockout missed: more frames could only have shown it.
-            skipped.append(check.code)
-            continue
-        if sev is not None:
-            frame = min(max(int(rep.start) + m.frame, 0), t.shape[0] - 1)
-            faults.append(
-                schema.Fault(
-                    code=check.code,
-                    severity=sev,
-                    at_s=round(float(t[frame]), 3),
-                    cue=check.cue,
-                    value=_round(m.value),
-                    threshold=check.threshold,
-                    unit=check.unit,
+        if not judged:
+            metrics[check.quantity] = None
+            results.append(
+                _not_judged(
+                    check,
+                    f"the body's landmarks were reliable on only {share:.0%} of this rep's frames",
+                    "keep the whole body in frame and in good light, one person in view",
                 )
             )
+            continue
+        m = check.fn(w)
+        if m is None or isinstance(m, NotJudged):
+            metrics[check.quantity] = None
+            reason = m.reason if isinstance(m, NotJudged) else (
+                f"the landmarks it needs ({', '.join(check.series)}) were hidden at that point of the rep"
+            )
+            results.append(_not_judged(check, reason, m.how_to_film if isinstance(m, NotJudged) else None))
+            continue
+        metrics[check.quantity + ("_vs_own_reference" if m.relative else "")] = _round(m.value)
+        frame = min(max(w.offset + m.frame, lo), hi)  # a fault's time lies within its rep
+        res = answer(check, m, at_s=float(t[min(frame, t.shape[0] - 1)]))
+        if res.state == "fault" and check.needs_top_in_view and w.top_lost:
+            # A lockout not seen is not a lockout missed: more frames could only have shown it.
+            res = _not_judged(
+                check, "the top of the rep is out of view", "keep the camera running until you stand tall"
+            )
+        results.append(res)
+    faults = [
+        schema.Fault(
+            code=r.code,
+            severity=r.severity or "minor",
+            at_s=float(r.at_s if r.at_s is not None else t[lo]),
+            cue=next(c.cue for c in drill.checks if c.code == r.code),
+            value=r.value,
+            threshold=r.threshold,
+            unit=r.unit,
+        )
+        for r in results
+        if r.state == "fault"
+    ]
     held = None
     rb = drill.check("rounded_back")
     if judged and rb is not None and vname in rb.views:
-        held = back_held_range(w, rb.threshold)
+        held = back_held_range(w, drill)
+        metrics.update({k: _round(v) for k, v in back_line_medians(w).items()})
     metrics["back_held_to_hip_flexion_deg"] = _round(held)
     return JudgedRep(
         metrics=metrics,
         faults=faults,
         score=score_faults(faults) if judged else 0,
         judged=judged,
-        not_judged=tuple(dict.fromkeys(skipped)),
+        not_judged=tuple(dict.fromkeys(r.code for r in results if r.state == "not_judged")),
         back_held_deg=_round(held),
+        checks=tuple(results),
     )
+
+
+def judge_outside_reps(
+    drill: Drill,
+    kin: KinematicsLike,
+    reps: Sequence[RepLike],
+    *,
+    baseline: Baseline,
+    view: object = "side",
+) -> list[schema.CheckResult]:
+    """The back-line checks on the deepest-lean frames that no segmented rep contains.
+
+    Why: the back line does not need a rep. Plates that hide the knees can leave a clip with no rep at all (standing
+    reads 80° of hip flexion), yet its bottom frames show a gross rounding; those frames are judged here, as one
+    stretch, and reported with the clip (``Analysis.clip_checks``).
+    """
+    series = _all_series(kin)
+    n = int(np.asarray(kin.t_s).shape[0])
+    if baseline.deep_lean_deg is None or n == 0 or view_name(view) != "side":
+        return []
+    covered = np.zeros(n, dtype=bool)
+    for r in reps:  # the frames each rep's own checks read (its set-up and top hold included)
+        w = rep_window(kin, r, baseline=baseline, series=series)
+        covered[w.offset : w.offset + w.n] = True
+    usable = usable_frames(kin, series)
+    trunk = np.abs(series.get("trunk_incline_deg", np.full(n, np.nan)))
+    with np.errstate(invalid="ignore"):
+        deep = usable & ~covered & (trunk >= baseline.deep_lean_deg)
+    idx_deep = np.flatnonzero(deep)
+    if idx_deep.size == 0:
+        return []
+    a, b = int(idx_deep[0]), int(idx_deep[-1])
+    window = {k: np.where(deep, v, np.nan)[a : b + 1] for k, v in series.items()}
+    hip = window.get("hip_flexion_deg", np.full(b - a + 1, np.nan))
+    bottom = int(np.nanargmax(hip)) if np.isfinite(hip).any() else 0
+    w = RepWindow(series=window, fps=float(kin.fps), bottom=bottom, baseline=baseline, offset=a)
+    t = np.asarray(kin.t_s, dtype=np.float64)
+    out: list[schema.CheckResult] = []
+    for check in drill.checks:
+        if check.code not in BACK_LINE_CODES:
+            continue
+        m = check.fn(w)
+        if isinstance(m, Measured):
+            out.append(answer(check, m, at_s=float(t[min(a + m.frame, n - 1)])))
+    return out
+
+
+#: A back-line reading outside every rep belongs to the nearest rep when it lies within this time of it (the set-up
+#: at the bar before a floor pull's lift-off, a pause at the bottom the segmenter left out).
+ATTACH_WITHIN_S: Final[float] = 2.0
+
+
+def attach_outside(
+    drill: Drill,
+    judged: Sequence[JudgedRep],
+    reps: Sequence[RepLike],
+    outside: Sequence[schema.CheckResult],
+    t_s: FloatArray,
+) -> tuple[list[JudgedRep], list[schema.CheckResult]]:
+    """Give each back-line reading made outside the reps to the nearest rep whose own reading was not judged.
+
+    Returns the updated reps and the readings that stay with the clip: only when no rep was found at all (plates
+    hiding the knees). With reps, deep-lean frames far from every rep are a set-down or a walk-off, which carry no
+    faults.
+    """
+    out = list(judged)
+    left: list[schema.CheckResult] = []
+    t = np.asarray(t_s, dtype=np.float64)
+    for res in outside:
+        at = res.at_s
+        best: tuple[float, int] | None = None
+        for i, r in enumerate(reps):
+            gap = max(float(t[int(r.start)]) - (at or 0.0), (at or 0.0) - float(t[int(r.end)]), 0.0)
+            mine = next((c for c in out[i].checks if c.code == res.code), None)
+            near = at is not None and gap <= ATTACH_WITHIN_S and mine is not None and mine.state == "not_judged"
+            if near and (best is None or gap < best[0]):
+                best = (gap, i)
+        if best is None:
+            if not reps:  # with reps, deep frames outside them are set-downs and walk-offs: not reps, no faults
+                left.append(res)
+            continue
+        i = best[1]
+        note = "measured on the frames of deepest lean next to this rep (its set-up or bottom hold)"
+        moved = res.model_copy(update={"reason": res.reason or note})
+        checks = tuple(moved if c.code == res.code else c for c in out[i].checks)
+        faults = list(out[i].faults)
+        if moved.state == "fault":
+            check = drill.check(moved.code)
+            faults.append(
+                schema.Fault(
+                    code=moved.code,
+                    severity=moved.severity or "minor",
+                    at_s=float(t[int(reps[i].start)]),
+                    cue=check.cue if check is not None else "",
+                    value=moved.value,
+                    threshold=moved.threshold,
+                    unit=moved.unit,
+                )
+            )
+        not_judged = tuple(c.code for c in checks if c.state == "not_judged")
+        score = score_faults(faults) if out[i].judged else 0
+        out[i] = replace(out[i], checks=checks, faults=faults, not_judged=not_judged, score=score)
+    return out, left
 
 
 # ---------------------------------------------------------------------------------------------- the session
@@ -457,13 +651,22 @@ def next_drill(drill: Drill, judged: Sequence[JudgedRep]) -> str | None:
     return drill.id
 
 
-def summarise(drill: Drill, judged: Sequence[JudgedRep]) -> schema.Summary:
-    """Session summary: fault counts, mean score of judged reps, at most two cues, the next drill."""
+def summarise(
+    drill: Drill, judged: Sequence[JudgedRep], clip_checks: Sequence[schema.CheckResult] = ()
+) -> schema.Summary:
+    """Session summary: fault counts, mean score of judged reps, at most two cues, the next drill.
+
+    Back-line faults found outside every rep (``clip_checks``) count once each and can earn a cue: a rounded back
+    the segmenter could not put in a rep is still the lifter's most important fault.
+    """
     counts = Counter(f.code for r in judged for f in r.faults)
+    counts.update(c.code for c in clip_checks if c.state == "fault")
     scored = [r.score for r in judged if r.judged]
     nxt = next_drill(drill, judged)
     cues: list[str] = []
-    for code in _priority(drill, [r for r in judged if r.judged])[:2]:
+    ranked = _priority(drill, [r for r in judged if r.judged])
+    ranked += [c.code for c in clip_checks if c.state == "fault" and c.code not in ranked]
+    for code in ranked[:2]:
         check: Check | None = drill.check(code)
         if check is not None:
             cues.append(check.cue)
@@ -481,6 +684,54 @@ def summarise(drill: Drill, judged: Sequence[JudgedRep]) -> schema.Summary:
         score=round(float(np.mean(scored))) if scored else None,
         cues=cues,
         next_drill=nxt,
+    )
+
+
+def not_judged_warnings(
+    drill: Drill, judged: Sequence[JudgedRep], existing: Sequence[schema.Warning] = ()
+) -> list[tuple[str, str]]:
+    """``(code, message)`` for each check left unjudged on some reps for a reason other than the view (which
+    :func:`view_warnings` already says): how many reps, the most common reason, and how to film so it can be judged.
+    """
+    have = {w.code for w in existing}
+    out: list[tuple[str, str]] = []
+    n = len(judged)
+    for check in drill.checks:
+        code = f"not_judged_{check.code}"
+        if code in have:
+            continue
+        missing = [c for r in judged for c in r.checks if c.code == check.code and c.state == "not_judged"]
+        if not missing:
+            continue
+        reason, _ = Counter(c.reason or "" for c in missing).most_common(1)[0]
+        how = next((c.how_to_film for c in missing if c.reason == reason and c.how_to_film), None)
+        name = _NAMES.get(check.code, check.code).capitalize()
+        msg = f"{name} not judged on {len(missing)} of {n} reps: {reason}" + (f". To judge it: {how}." if how else ".")
+        out.append((code, msg))
+    return out
+
+
+def reference_from_analysis(analysis: schema.Analysis) -> BackReference | None:
+    """The athlete's neutral back reference from an earlier analysis: medians of the dowel values of its judged
+    side-view reps. None when that analysis has no clean back-line reading (never a reference from a faulty set).
+    """
+    if analysis.camera_view != "side":
+        return None
+    bows: list[float] = []
+    heads: list[float] = []
+    for rep in analysis.reps:
+        for c in rep.checks:
+            if c.code in BACK_LINE_CODES and c.state == "fault":
+                return None
+    values = [(r.metrics.get("dowel_bow"), r.metrics.get("dowel_head_gap_signed")) for r in analysis.reps]
+    bows = [float(b) for b, _ in values if b is not None]
+    heads = [float(h) for _, h in values if h is not None]
+    if not bows:
+        return None
+    return BackReference(
+        dowel_bow=float(np.median(bows)),
+        dowel_head_gap=float(np.median(heads)) if heads else None,
+        source=analysis.source.path,
     )
 
 
@@ -502,111 +753,31 @@ def view_warnings(drill: Drill, view: object) -> list[tuple[str, str]]:
 
 
 def back_line_frames(kin: KinematicsLike, drill: Drill, view: object) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-    """Per-frame ``(back_ok, back_judged)`` for overlays: the back line holds / was measurable on that frame."""
+    """Per-frame ``(back_ok, back_judged)`` for overlays: the dowel touches all three points / was measurable.
+
+    A frame's line breaks when its bow or head gap passes the drill's threshold (single frames are noisy: the checks
+    themselves use medians; this is what a person watching sees).
+    """
     s = _all_series(kin)
     n = int(np.asarray(kin.t_s).shape[0])
-    bulge = s.get("back_bulge", np.full(n, np.nan))
-    check = drill.check("rounded_back")
-    judged_view = check is not None and view_name(view) in check.views
-    threshold = check.threshold if check is not None else ROUNDED_BACK_THRESHOLD
-    known = np.isfinite(bulge) & np.asarray(kin.reliable, dtype=bool) & judged_view
-    return np.asarray(known & (bulge <= threshold)) | ~known, known
+    rb, hd = drill.check("rounded_back"), drill.check("head_out_of_line")
+    views = (rb.views if rb is not None else frozenset()) | (hd.views if hd is not None else frozenset())
+    if view_name(view) not in views:
+        return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+    bow = s.get("dowel_bow", np.full(n, np.nan))
+    head = np.abs(s.get("dowel_head_gap", np.full(n, np.nan)))
+    reliable = np.asarray(kin.reliable, dtype=bool)
+    known = np.isfinite(bow) & reliable
+    with np.errstate(invalid="ignore"):
+        broke = (rb is not None) & (bow > (rb.threshold if rb is not None else np.inf))
+        broke |= (hd is not None) & np.isfinite(head) & (head > (hd.threshold if hd is not None else np.inf))
+    return np.asarray(~(known & broke)), np.asarray(known)
 
 
 # ---------------------------------------------------------------------------------------------- recognition
-def _rep_stat(series: Mapping[str, FloatArray], reps: Sequence[RepLike], name: str, where: str) -> float:
-    """Median over reps of a series at the bottom phase (``where="bottom"``) or the top of the rep (``"top"``)."""
-    hip = series.get("hip_flexion_deg")
-    x = series.get(name)
-    if hip is None or x is None:
-        return float("nan")
-    vals = []
-    for r in reps:
-        h, v = hip[r.start : r.end + 1], x[r.start : r.end + 1]
-        if not np.isfinite(h).any():
-            continue
-        sel = h >= np.nanmax(h) - 15.0 if where == "bottom" else h <= np.nanmin(h) + 10.0
-        sel &= np.isfinite(v)
-        if sel.any():
-            vals.append(float(np.median(v[sel])))
-    return float(np.median(vals)) if vals else float("nan")
-
-
-def _hands_on_back(track: PoseTrack, reps: Sequence[RepLike], side: Side) -> tuple[float, float]:
-    """Distances (trunk lengths) at the bottoms: (nearest wrist → shoulder, other wrist → hip), for dowel vs bar."""
-    xy = track.xy_px
-    frames = [r.bottom for r in reps]
-    sh, hp = xy[frames, sided(side, "shoulder")], xy[frames, sided(side, "hip")]
-    trunk = np.linalg.norm(sh - hp, axis=-1)
-    wr = xy[frames][:, [idx("left_wrist"), idx("right_wrist")]]
-    to_sh = np.linalg.norm(wr - sh[:, None], axis=-1) / trunk[:, None]
-    to_hp = np.linalg.norm(wr - hp[:, None], axis=-1) / trunk[:, None]
-    filled = np.where(np.isfinite(to_sh), to_sh, np.inf)
-    near = np.argmin(filled, axis=1)
-    rows = np.arange(near.shape[0])
-    near_sh = filled[rows, near]
-    other_hp = to_hp[rows, 1 - near]
-    ok = np.isfinite(near_sh) & np.isfinite(other_hp)
-    if not ok.any():
-        return float("nan"), float("nan")
-    return float(np.median(near_sh[ok])), float(np.median(other_hp[ok]))
-
-
 def recognise_drill(kin: KinematicsLike, reps: Sequence[RepLike], view: object) -> tuple[str, float]:
-    """Guess the drill for ``--drill auto``: ``(drill_id, confidence in [0, 1])``.
+    """Moved to :func:`hingecoach.recognise.recognise` (which also says why); ``(result, confidence)``."""
+    from hingecoach.recognise import recognise
 
-    Rules, in order, on medians over the reps' bottoms and tops:
-
-    1. trunk near horizontal at the top with the knees still bent → hip thrust ("it will be horizontal");
-    2. shins flat on the floor and knees bent at the top → kneeling hinge;
-    3. knees bending as much as the hips with an upright trunk → :data:`SQUAT` (knee-dominant: not a hinge);
-    4. one ankle off the floor, in line with the trunk → single-leg RDL;
-    5. a rep that starts at the bottom (bar on the floor), or bent knees with hands below them → deadlift;
-    6. hands up at the shoulders → good morning (one hand at the neck and one at the low back → dowel hinge);
-    7. otherwise an RDL.
-
-    Confidence grows with the margin from each rule's boundary (0.5 at the boundary, at most 0.95), halved for a
-    front view whose sagittal angles are unreliable; 0 without reps.
-    """
-    if not reps:
-        return "hinge_dowel", 0.0
-    s = _all_series(kin)
-    scale = 0.5 if view_name(view) == "front" else 1.0
-
-    def margin(value: float, edge: float, span: float) -> float:
-        conf = float(np.clip(0.5 + abs(value - edge) / span, 0.5, 0.95)) if np.isfinite(value) else 0.3
-        return round(conf * scale, 3)
-
-    def stat(name: str, where: str) -> float:
-        return _rep_stat(s, reps, name, where)
-
-    trunk_top = abs(stat("trunk_incline_deg", "top"))
-    knee_top = stat("knee_flexion_deg", "top")
-    if trunk_top > 55.0 and knee_top > 45.0:
-        return "hip_thrust", min(margin(trunk_top, 55.0, 40.0), margin(knee_top, 45.0, 60.0))
-    shin_top = abs(stat("shin_angle_deg", "top"))
-    if shin_top > 55.0 and knee_top > 60.0:
-        return "hinge_kneeling", margin(shin_top, 55.0, 40.0)
-    knee = stat("knee_flexion_deg", "bottom")
-    hip = stat("hip_flexion_deg", "bottom")
-    trunk = abs(stat("trunk_incline_deg", "bottom"))
-    ratio = knee / hip if np.isfinite(knee) and np.isfinite(hip) and hip > 20 else float("nan")
-    if ratio > 0.9 and not trunk >= 50.0:
-        return SQUAT, min(margin(ratio, 0.9, 0.4), margin(trunk, 50.0, 30.0))
-    lift = stat("ankle_lift", "bottom")
-    line = stat("leg_line_deg", "bottom")
-    if lift > 0.35 and line < 45.0:
-        return "single_leg_rdl", min(margin(lift, 0.35, 0.5), margin(line, 45.0, 40.0))
-    hand = stat("hand_height", "bottom")
-    floor_start = any(int(r.start) == int(r.bottom) for r in reps)
-    if floor_start or (knee >= 40.0 and hand < 1.0):
-        return "deadlift", margin(knee, 30.0, 40.0) if not floor_start else max(0.8 * scale, margin(knee, 30.0, 40.0))
-    if hand >= 1.6:
-        track = getattr(kin, "track", None)
-        side: Side = "right" if getattr(kin, "side", "left") == "right" else "left"
-        if isinstance(track, PoseTrack):
-            to_sh, other_hp = _hands_on_back(track, reps, side)
-            if to_sh < 0.5 and other_hp < 0.4:
-                return "hinge_dowel", round(0.5 * scale, 3)
-        return "good_morning", margin(hand, 1.6, 1.0)
-    return "rdl", margin(hand, 1.6, 1.5) if np.isfinite(hand) else round(0.4 * scale, 3)
+    rec = recognise(kin, reps, view)
+    return rec.result, rec.confidence

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
+from hingecoach.drills import HEAD_GAP_THRESHOLD, ROUNDED_BACK_THRESHOLD
 from hingecoach.kinematics import Kinematics
 from hingecoach.schema import Analysis, Rep
 from hingecoach.skeleton import Side, sided
@@ -96,6 +97,9 @@ class ReportInputs:
     back_judged: NDArray[np.bool_] | None = None
     back_deviation: FloatArray | None = None
     back_threshold: float | None = None
+    #: The drill's back-line thresholds (bow, head gap), so the overlay's dowel lifts where the checks say it does.
+    bow_max: float = ROUNDED_BACK_THRESHOLD
+    head_max: float = HEAD_GAP_THRESHOLD
     back_label: str = "Back-line deviation"
     side: Side | None = None
     drill: DrillText | None = None
@@ -125,24 +129,18 @@ class ReportInputs:
         phases: NDArray[np.integer[Any]] | None = None,
         back_ok: NDArray[np.bool_] | None = None,
         back_judged: NDArray[np.bool_] | None = None,
-        back_series: str = "back_bulge",
+        back_series: str = "dowel_bow",
         back_threshold: float | None = None,
         track: PoseTrack | None = None,
         drill: DrillText | None = None,
     ) -> ReportInputs:
         """Build from the kinematics stage's output (``t_s``, ``series``; ``side`` and ``track`` when present).
 
-        ``back_series`` names the deviation plotted for the back line; when the series is absent but the track
-        carries a dorsal silhouette profile, the bulge is computed from it (:func:`hingecoach.backline.back_bulge`).
+        ``back_series`` names the deviation plotted for the back line (the virtual dowel's bow by default).
         """
         series = {k: np.asarray(v, dtype=np.float64) for k, v in kin.series.items()}
         side = getattr(kin, "side", None)
         track = track if track is not None else getattr(kin, "track", None)
-        profile = track.back_profile if track is not None else None
-        if back_series == "back_bulge" and back_series not in series and profile is not None:
-            from hingecoach.backline import back_bulge  # a pure function of the profile
-
-            series[back_series] = np.asarray(back_bulge(profile), dtype=np.float64)
         deviation = series.get(back_series)
         return cls(
             analysis=analysis,
@@ -153,7 +151,7 @@ class ReportInputs:
             back_judged=back_judged,
             back_deviation=deviation if deviation is not None and np.isfinite(deviation).any() else None,
             back_threshold=back_threshold,
-            back_label="Back bulge (÷ trunk length)" if back_series == "back_bulge" else back_series,
+            back_label="Back bow above the dowel (÷ trunk length)" if back_series == "dowel_bow" else back_series,
             side=side if side in ("left", "right") else None,
             drill=drill,
             track=track,
@@ -173,17 +171,25 @@ class ReportInputs:
         drill = DRILLS.get(result.analysis.drill)
         back_ok = back_judged = None
         threshold = None
+        head = None
         if drill is not None:
             back_ok, back_judged = judge.back_line_frames(kin, drill, result.view)
             check = drill.check("rounded_back")
             threshold = check.threshold if check is not None else None
-        return cls.from_kinematics(
+            head_check = drill.check("head_out_of_line")
+            head = head_check.threshold if head_check is not None else None
+        built = cls.from_kinematics(
             kin,
             result.analysis,
             phases=result.phases,
             back_ok=back_ok,
             back_judged=back_judged,
             back_threshold=threshold,
+        )
+        return replace(
+            built,
+            bow_max=threshold if threshold is not None else ROUNDED_BACK_THRESHOLD,
+            head_max=head if head is not None else HEAD_GAP_THRESHOLD,
         )
 
     # ------------------------------------------------------------------ derived per-frame timelines
