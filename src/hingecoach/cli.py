@@ -280,5 +280,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-from hingecoach import cli_batch  # noqa: E402,F401
+from hingecoach import cli_batch  # noqa: E402,F401,I001
 from hingecoach import cli_eval  # noqa: E402,F401
