@@ -55,6 +55,34 @@ def _rep_start(drill_id: str) -> Literal["standing", "floor"]:
     return "floor" if DRILLS[drill_id].start_position == "floor" else "standing"
 
 
+def rep_model(
+    index: int, rep: RepSegment, judged: judge.JudgedRep, t_s: NDArray[np.float64], *, frame_offset: int = 0
+) -> Rep:
+    """The contract's :class:`~hingecoach.schema.Rep` for one segmented and judged rep.
+
+    One function for the file path and the live session (:mod:`hingecoach.live`), so a rep reads the same whichever
+    way it was made. ``t_s`` are the timestamps the rep's frame indices point into; ``frame_offset`` turns those
+    indices into frame numbers of the whole stream (a live window starts mid-stream).
+    """
+    t = t_s
+    return Rep(
+        index=index,
+        start_s=round(float(t[rep.start]), 3),
+        bottom_s=round(float(t[rep.bottom]), 3),
+        end_s=round(float(t[rep.end]), 3),
+        start_frame=int(rep.start) + frame_offset,
+        bottom_frame=int(rep.bottom) + frame_offset,
+        end_frame=int(rep.end) + frame_offset,
+        descent_s=round(float(t[rep.bottom] - t[rep.start]), 3),
+        ascent_s=round(float(t[rep.end] - t[rep.bottom]), 3),
+        partial=bool(rep.partial),
+        judged=judged.judged,
+        metrics=judged.metrics,
+        faults=judged.faults,
+        score=judged.score,
+    )
+
+
 def analyze_track(
     track: PoseTrack,
     *,
@@ -98,26 +126,7 @@ def analyze_track(
         )
 
     judged = [judge.judge_rep(spec, kin, r, view=view) for r in reps]
-    t = kin.t_s
-    rep_models = [
-        Rep(
-            index=i + 1,
-            start_s=round(float(t[r.start]), 3),
-            bottom_s=round(float(t[r.bottom]), 3),
-            end_s=round(float(t[r.end]), 3),
-            start_frame=int(r.start),
-            bottom_frame=int(r.bottom),
-            end_frame=int(r.end),
-            descent_s=round(float(t[r.bottom] - t[r.start]), 3),
-            ascent_s=round(float(t[r.end] - t[r.bottom]), 3),
-            partial=bool(r.partial),
-            judged=j.judged,
-            metrics=j.metrics,
-            faults=j.faults,
-            score=j.score,
-        )
-        for i, (r, j) in enumerate(zip(reps, judged, strict=True))
-    ]
+    rep_models = [rep_model(i + 1, r, j, kin.t_s) for i, (r, j) in enumerate(zip(reps, judged, strict=True))]
     summary: Summary = judge.summarise(spec, judged)
     n = frame_count if frame_count is not None else track.n_frames
     analysis = Analysis(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hingecoach.reps import HIGH_FRAC, LOW_FRAC
+
 
 class AnalysisConfig(BaseModel):
     """Tunables of one analysis (immutable; build a new one with ``model_copy(update=...)``)."""
@@ -24,3 +26,31 @@ class AnalysisConfig(BaseModel):
         description="multiplier of each check's measurement uncertainty: values within it of the threshold are "
         "reported as borderline, not flipped to fault or clean by noise",
     )
+
+
+class LiveConfig(BaseModel):
+    """Tunables of a live session (:class:`hingecoach.live.LiveSession`); defaults follow the file path's rules."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    buffer_s: float = Field(default=60.0, gt=0, description="seconds of frames kept in the ring buffer")
+    max_fps: float = Field(default=60.0, gt=0, description="highest frame rate the buffer is sized for")
+    min_cutoff_hz: float = Field(default=1.5, gt=0, description="One-Euro filter: cut-off while still (Hz)")
+    beta: float = Field(default=0.01, ge=0, description="One-Euro filter: speed coefficient (1/px)")
+    d_cutoff_hz: float = Field(default=1.0, gt=0, description="One-Euro filter: derivative cut-off (Hz)")
+    setup_every_s: float = Field(default=0.5, gt=0, description="how often the set-up is checked")
+    setup_window_s: float = Field(default=1.5, gt=0, description="frames the set-up check looks at (s)")
+    calibration_s: float = Field(default=0.5, gt=0, description="standing time after a good set-up to find the top")
+    standing_margin_deg: float = Field(
+        default=20.0, ge=0, description="calibrated above lockout + this: the lifter starts down (at the bar)"
+    )
+    prior_depth_deg: float = Field(default=60.0, gt=0, description="rep depth assumed before the first rep (deg)")
+    high_frac: float = Field(default=HIGH_FRAC, gt=0, lt=1, description="'down' above top + this x depth")
+    low_frac: float = Field(default=LOW_FRAC, gt=0, lt=1, description="'up' again below top + this x depth")
+    top_tol_deg: float = Field(default=5.0, ge=0, description="within this of the top counts as standing (deg)")
+    settle_s: float = Field(
+        default=1.0, gt=0, description="top hold after a rep before it is judged (s); = judge.TOP_HOLD_S"
+    )
+    pre_s: float = Field(default=2.0, ge=0, description="frames before a rep's start included in its window (s)")
+    set_idle_s: float = Field(default=8.0, gt=0, description="rest at the top that ends a set (s)")
+    max_reps_per_set: int = Field(default=500, ge=1, description="judged reps kept for a set's summary")

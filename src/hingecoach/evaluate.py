@@ -133,13 +133,18 @@ def read_manifest(path: Path) -> list[ManifestRow]:
     return rows
 
 
+def track_cache_path(video: Path, cache_dir: Path) -> Path:
+    """Where :func:`cached_track` keeps the track of ``video``: keyed by (absolute path, size, mtime)."""
+    st = video.stat()
+    key = hashlib.sha1(f"{video.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
+    return cache_dir / f"{video.stem}-{key}.npz"
+
+
 def cached_track(video: Path, cache_dir: Path, *, workers: int | None = None) -> PoseTrack:
     """The pose track of ``video``, extracted once and cached by (absolute path, size, mtime)."""
     from hingecoach.pose.extract import extract_track
 
-    st = video.stat()
-    key = hashlib.sha1(f"{video.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
-    cached = cache_dir / f"{video.stem}-{key}.npz"
+    cached = track_cache_path(video, cache_dir)
     if cached.exists():
         return PoseTrack.load(cached)
     tr = extract_track(video, workers=workers)
