@@ -65,6 +65,8 @@ MIN_SETUP_FRAMES: Final[int] = 5
 MOVING_DEG_S: Final[float] = 25.0
 #: A phase must last this many frames before it is announced (no flicker at a turning point).
 PHASE_HOLD_FRAMES: Final[int] = 3
+#: The camera view is re-estimated on every this-many-th setup check.
+VIEW_EVERY: Final[int] = 3
 #: Drill start positions that begin a rep from the floor (the file path's rule, :func:`analysis._rep_start`).
 _FLOOR: Final[str] = "floor"
 
@@ -250,6 +252,7 @@ class LiveSession:
         self._scale = np.array(self.image_wh, dtype=np.float64) if coords == "normalized" else np.ones(2)
         # setup
         self._next_setup_t: float | None = None
+        self._next_view_t: float | None = None
         self._setup_codes: tuple[str, ...] | None = None
         self._setup_ok_since: int | None = None
         # detector
@@ -259,6 +262,7 @@ class LiveSession:
         self._last_top_frame: int | None = None
         self._prev_rep_end = 0
         self._depths: deque[float] = deque(maxlen=5)
+        self._levels_cache: tuple[tuple[float, int, float | None], tuple[float, float, float]] | None = None
         self._last_sig: tuple[float, float] | None = None  # (t, value) of the last finite signal
         self._speed = 0.0
         self._phase: Phase = "setup"
@@ -350,6 +354,16 @@ class LiveSession:
         cfg = self.config
         if self._next_setup_t is None:
             self._next_setup_t = t + cfg.setup_every_s
+            self._next_view_t = t + 0.5 * cfg.setup_every_s
+            return
+        if self._next_view_t is not None and t >= self._next_view_t:
+            # The costliest check, on its own frames (never with the others), and every few checks only: the
+            # camera rarely moves.
+            self._next_view_t = t + VIEW_EVERY * cfg.setup_every_s
+            start = self._frame_at_or_after(t - cfg.setup_window_s)
+            if i + 1 - start >= MIN_SETUP_FRAMES:
+                view = classify_view(self.ring.track(start, i + 1, self.fps, self.image_wh))
+                self._view = view if view.view != "unknown" else self._view
             return
         if t < self._next_setup_t:
             return
@@ -383,8 +397,7 @@ class LiveSession:
         worst, (share, _) = max(shares.items(), key=lambda kv: kv[1][0])
         if share > 0.5:
             out.append(SetupProblem(code="step_back", message=f"step back: {worst} not in view"))
-        view = classify_view(track)
-        self._view = view if view.view != "unknown" else self._view
+        view = self._view if self._view is not None else ViewEstimate(view="unknown", confidence=0.0, yaw_deg=None)
         needs_side = any("front" not in c.views for c in self._drill().checks)
         if view.view in ("front", "oblique") and needs_side and view.confidence >= 0.3:
             out.append(SetupProblem(code="turn_side_on", message="turn side-on to the camera: the back is judged from the side"))
@@ -461,13 +474,19 @@ class LiveSession:
 
     # ------------------------------------------------------------------ detection
     def _levels(self) -> tuple[float, float, float]:
-        """(top, high, low): the hysteresis levels from the calibrated top and the depth of the last reps."""
+        """(top, high, low): the hysteresis levels from the calibrated top and the depth of the last reps.
+
+        Cached: they change only when a rep closes or the top moves, not per frame.
+        """
         assert self._cal is not None
-        cfg = self.config
-        depth = float(np.median(np.asarray(self._depths))) if self._depths else cfg.prior_depth_deg
-        depth = max(depth, MIN_DEPTH_DEG)
-        top = self._cal.top
-        return top, top + cfg.high_frac * depth, top + cfg.low_frac * depth
+        key = (self._cal.top, len(self._depths), self._depths[-1] if self._depths else None)
+        if self._levels_cache is None or self._levels_cache[0] != key:
+            cfg = self.config
+            depth = float(np.median(np.asarray(self._depths))) if self._depths else cfg.prior_depth_deg
+            depth = max(depth, MIN_DEPTH_DEG)
+            top = self._cal.top
+            self._levels_cache = (key, (top, top + cfg.high_frac * depth, top + cfg.low_frac * depth))
+        return self._levels_cache[1]
 
     def _detect(self, t: float, i: int, x: float, events: list[LiveEvent]) -> None:
         """One step of the causal hysteresis; closes a rep when the lifter has settled at the top."""
