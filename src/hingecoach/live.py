@@ -44,7 +44,6 @@ from hingecoach.filtering import OneEuroFilter
 from hingecoach.kinematics import (
     FLEXION_RANGE_DEG,
     RELIABLE_VISIBILITY,
-    Kinematics,
     choose_side,
     compute_kinematics,
     estimate_facing,
@@ -400,7 +399,8 @@ class LiveSession:
         view = self._view if self._view is not None else ViewEstimate(view="unknown", confidence=0.0, yaw_deg=None)
         needs_side = any("front" not in c.views for c in self._drill().checks)
         if view.view in ("front", "oblique") and needs_side and view.confidence >= 0.3:
-            out.append(SetupProblem(code="turn_side_on", message="turn side-on to the camera: the back is judged from the side"))
+            msg = "turn side-on to the camera: the back is judged from the side"
+            out.append(SetupProblem(code="turn_side_on", message=msg))
         return out
 
     def _frame_at_or_after(self, t: float) -> int:
@@ -528,7 +528,8 @@ class LiveSession:
         if not math.isfinite(x):
             return
         if self._down or (self._pending is not None and self._pending.up_at is None):
-            phase: Phase = "descent" if self._speed > MOVING_DEG_S else "ascent" if self._speed < -MOVING_DEG_S else "bottom"
+            v = self._speed
+            phase: Phase = "descent" if v > MOVING_DEG_S else "ascent" if v < -MOVING_DEG_S else "bottom"
         elif x > top + self.config.top_tol_deg:
             phase = "descent" if self._speed > 0 else "ascent"
         else:
