@@ -32,10 +32,10 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from hingecoach.backline import profile_from_mask
 from hingecoach.errors import VideoError
 from hingecoach.pose.mediapipe_backend import MediaPipePoseBackend
 from hingecoach.pose.model import require_model
+from hingecoach.pose.stream import frame_arrays
 from hingecoach.skeleton import N_LANDMARKS
 from hingecoach.track import PoseTrack
 from hingecoach.video import MIN_DECODED_FRACTION, VideoInfo, iter_frames, probe
@@ -115,16 +115,13 @@ def track_chunk(
                 continue
             if stop is not None and index >= stop - WARMUP_FRAMES:
                 tail.append(_fingerprint(rgb))
-            xy.append(pose.xy_norm)
-            vis.append(pose.visibility)
-            world.append(pose.world_m)
-            people.append(pose.n_people)
+            f = frame_arrays(pose, with_masks=with_masks)  # the one per-frame conversion (pose/stream.py)
+            xy.append(f.xy_norm)
+            vis.append(f.visibility)
+            world.append(f.world_m)
+            people.append(f.n_people)
             if with_masks:
-                if pose.mask is not None and np.isfinite(pose.xy_norm).all():
-                    h, w = pose.mask.shape  # the mask has the (shrunk) input frame's size
-                    profiles.append(profile_from_mask(pose.mask, pose.xy_norm * np.array([w, h], dtype=np.float64)))
-                else:
-                    profiles.append(None)
+                profiles.append(f.back_profile)
             done = index + 1 - start
             if on_frames is not None and done - reported >= PROGRESS_EVERY_FRAMES:
                 on_frames(done - reported)
