@@ -16,13 +16,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach import judge
+from hingecoach.config import AnalysisConfig, RepConfig
 from hingecoach.drills import DRILLS
 from hingecoach.errors import UnknownDrillError
 from hingecoach.filtering import clean_track
 from hingecoach.kinematics import Kinematics, compute_kinematics
 from hingecoach.pose.quality import check_track
+from hingecoach.provenance import config_hash, content_sha256, drills_table_version, package_version
+from hingecoach.provenance import model_sha256 as model_sha256_of
 from hingecoach.reps import RepSegment, phase_labels, segment_reps
-from hingecoach.schema import DRILL_IDS, Analysis, Rep, Source, Summary, Warning
+from hingecoach.schema import DRILL_IDS, Analysis, Provenance, Rep, Source, Summary, Warning
 from hingecoach.track import PoseTrack
 from hingecoach.view import ViewEstimate, classify_view
 
@@ -40,6 +43,17 @@ class AnalysisResult:
     reps: tuple[RepSegment, ...]
     phases: NDArray[np.int8]
     view: ViewEstimate
+
+
+def check_config(config: AnalysisConfig) -> None:
+    """Refuse a configuration the pipeline cannot honour yet (never silently ignore a tunable).
+
+    Rep segmentation reads :mod:`hingecoach.reps`' constants; its config section is recorded, and only its
+    defaults are accepted until :func:`~hingecoach.reps.segment_reps` takes them as arguments.
+    """
+    if config.reps != RepConfig():
+        changed = sorted(k for k, v in config.reps.model_dump().items() if v != getattr(RepConfig(), k))
+        raise ValueError(f"rep segmentation tunables cannot be changed yet: {', '.join(changed)}")
 
 
 def check_drill_id(drill: str) -> str:
@@ -86,19 +100,29 @@ def rep_model(
 def analyze_track(
     track: PoseTrack,
     *,
-    drill: str = "auto",
+    drill: str | None = None,
     source_path: str = "",
     frame_count: int | None = None,
+    config: AnalysisConfig | None = None,
+    source_sha256: str | None = None,
+    model_sha256: str | None = None,
 ) -> AnalysisResult:
     """Judge the reps in an already-extracted pose track.
+
+    ``drill`` overrides ``config.drill`` (default ``"auto"``). ``config`` None = the defaults; the result's
+    ``provenance`` records it with its hash, the drill table's version, the track's processing log and, when the
+    caller knows them, the source file's and the pose model's sha256.
 
     Raises the input errors of :mod:`hingecoach.errors` (no person, two people, out of frame, unknown drill)
     before any judging, so a caller never gets a half-made result.
     """
-    drill_id = check_drill_id(drill)
+    cfg = config if config is not None else AnalysisConfig()
+    drill_id = check_drill_id(drill if drill is not None else cfg.drill)
+    cfg = cfg.model_copy(update={"drill": drill_id})  # the result records the configuration actually used
+    check_config(cfg)
     warnings = [Warning(code=c, message=m) for c, m in check_track(track)]
 
-    cleaned = clean_track(track)
+    cleaned = clean_track(track, **cfg.filtering.model_dump())
     view = classify_view(cleaned)
     kin = compute_kinematics(cleaned)
 
@@ -145,6 +169,15 @@ def analyze_track(
         reps=rep_models,
         summary=summary,
         warnings=warnings,
+        provenance=Provenance(
+            hingecoach_version=package_version(),
+            model_sha256=model_sha256,
+            config_hash=config_hash(cfg),
+            config=cfg.model_dump(mode="json"),
+            source_sha256=source_sha256,
+            drill_table_version=drills_table_version(),
+            track_log=list(kin.track.log),
+        ),
     )
     return AnalysisResult(
         analysis=analysis,
@@ -159,16 +192,22 @@ def analyze_track(
 def analyze_video(
     path: str | Path,
     *,
-    drill: str = "auto",
+    drill: str | None = None,
     model_path: Path | None = None,
     workers: int | None = None,
     progress: ProgressFn | None = None,
+    config: AnalysisConfig | None = None,
 ) -> AnalysisResult:
-    """Decode a video, track the person and judge their reps. Fails fast on a bad drill id or a bad file."""
+    """Decode a video, track the person and judge their reps. Fails fast on a bad drill id or a bad file.
+
+    The result's provenance carries the video's content sha256 and the pose model's (see :func:`analyze_track`).
+    """
     from hingecoach.pose.extract import extract_track  # the pose model is imported only when a video is analysed
     from hingecoach.video import probe
 
-    check_drill_id(drill)
+    cfg = config if config is not None else AnalysisConfig()
+    check_drill_id(drill if drill is not None else cfg.drill)
+    check_config(cfg)
     info = probe(path)
 
     def _frames(done: int, total: int) -> None:
@@ -176,4 +215,12 @@ def analyze_video(
             progress("pose", done, total)
 
     track = extract_track(path, model_path=model_path, workers=workers, progress=_frames)
-    return analyze_track(track, drill=drill, source_path=str(path), frame_count=info.frame_count)
+    return analyze_track(
+        track,
+        drill=drill,
+        source_path=str(path),
+        frame_count=info.frame_count,
+        config=cfg,
+        source_sha256=content_sha256(path),
+        model_sha256=model_sha256_of(model_path),
+    )

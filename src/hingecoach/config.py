@@ -8,7 +8,49 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hingecoach import filtering, reps
 from hingecoach.reps import HIGH_FRAC, LOW_FRAC
+
+
+class FilterConfig(BaseModel):
+    """Tunables of :func:`hingecoach.filtering.clean_track` (defaults: that module's constants)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_visibility: float = Field(default=filtering.MIN_VISIBILITY, ge=0, le=1, description="gate below this")
+    max_gap_s: float = Field(default=filtering.MAX_GAP_S, ge=0, description="longest hole filled (s)")
+    cutoff_hz: float = Field(default=filtering.CUTOFF_HZ, gt=0, description="zero-phase low-pass cut-off (Hz)")
+    order: int = Field(default=filtering.ORDER, ge=1, description="effective Butterworth order (forward-backward)")
+    jump_max_dev: float = Field(default=filtering.JUMP_MAX_DEV, gt=0, description="jump: trunk lengths off median")
+    jump_window: int = Field(default=filtering.JUMP_WINDOW, ge=3, description="jump: running-median window (frames)")
+    swap_ratio: float = Field(default=filtering.SWAP_RATIO, gt=0, le=1, description="swap: cost ratio")
+    swap_min_gain: float = Field(default=filtering.SWAP_MIN_GAIN, ge=0, description="swap: gain (trunk lengths)")
+    swap_max_burst_s: float = Field(default=filtering.SWAP_MAX_BURST_S, gt=0, description="swap: longest burst (s)")
+
+
+class RepConfig(BaseModel):
+    """Tunables of rep segmentation (:mod:`hingecoach.reps`; defaults: that module's constants).
+
+    Recorded in every result so a change of a constant shows in its config hash. Segmentation reads the module's
+    constants; :func:`hingecoach.analysis.analyze_track` refuses values other than these until
+    :func:`hingecoach.reps.segment_reps` takes them as arguments.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lockout_max_deg: float = Field(default=reps.LOCKOUT_MAX_DEG, description="top at or below this is a lockout")
+    lockout_max_3d_deg: float = Field(default=reps.LOCKOUT_MAX_3D_DEG, description="... for the 3-D hip angle")
+    min_depth_deg: float = Field(default=reps.MIN_DEPTH_DEG, description="smallest hinge that is a rep (deg)")
+    min_rep_s: float = Field(default=reps.MIN_REP_S, description="shortest complete rep (s)")
+    high_frac: float = Field(default=reps.HIGH_FRAC, description="'down' above top + this share of the range")
+    low_frac: float = Field(default=reps.LOW_FRAC, description="'up' below top + this share of the range")
+    max_bridge_s: float = Field(default=reps.MAX_BRIDGE_S, description="holes bridged for segmentation (s)")
+    setup_hold_s: float = Field(default=reps.SETUP_HOLD_S, description="bottom pause that is the set-up (s)")
+    onset_frac: float = Field(default=reps.ONSET_FRAC, description="still below this share of peak speed")
+    min_trunk_deg: float = Field(default=reps.MIN_TRUNK_DEG, description="a hinge tips the trunk this much (deg)")
+    min_trunk_shortening: float = Field(
+        default=reps.MIN_TRUNK_SHORTENING, description="... or, from the front, foreshortens it this much"
+    )
 
 
 class AnalysisConfig(BaseModel):
@@ -26,6 +68,8 @@ class AnalysisConfig(BaseModel):
         description="multiplier of each check's measurement uncertainty: values within it of the threshold are "
         "reported as borderline, not flipped to fault or clean by noise",
     )
+    filtering: FilterConfig = Field(default_factory=FilterConfig, description="cleaning of the pose track")
+    reps: RepConfig = Field(default_factory=RepConfig, description="rep segmentation")
 
 
 class LiveConfig(BaseModel):
