@@ -30,17 +30,16 @@ import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Final, Literal
+from typing import Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
 
 from hingecoach import judge
-from hingecoach.analysis import check_drill_id, rep_model
-from hingecoach.config import LiveConfig
+from hingecoach.analysis import check_config, check_drill_id, rep_model
+from hingecoach.config import AnalysisConfig, LiveConfig
 from hingecoach.drills import DRILLS, FAULT_CODES, Drill
-from hingecoach.filtering import OneEuroFilter
+from hingecoach.filtering import OneEuroFilter, clean_track
 from hingecoach.kinematics import (
     FLEXION_RANGE_DEG,
     RELIABLE_VISIBILITY,
@@ -49,9 +48,19 @@ from hingecoach.kinematics import (
     estimate_facing,
     signed_flexion_deg,
 )
+from hingecoach.live.events import (
+    LiveEvent,
+    PhaseEvent,
+    RepCountEvent,
+    RepJudgedEvent,
+    SetSummaryEvent,
+    SetupEvent,
+    SetupProblem,
+)
+from hingecoach.live.ring import FrameRing
 from hingecoach.pose.quality import part_shares
 from hingecoach.reps import LOCKOUT_MAX_3D_DEG, LOCKOUT_MAX_DEG, MIN_DEPTH_DEG, RepSegment, segment_reps
-from hingecoach.schema import Phase, Rep, Summary
+from hingecoach.schema import Phase, Summary
 from hingecoach.skeleton import N_LANDMARKS, Side, sided
 from hingecoach.track import PoseTrack
 from hingecoach.view import ViewEstimate, classify_view
@@ -68,139 +77,6 @@ PHASE_HOLD_FRAMES: Final[int] = 3
 VIEW_EVERY: Final[int] = 3
 #: Drill start positions that begin a rep from the floor (the file path's rule, :func:`analysis._rep_start`).
 _FLOOR: Final[str] = "floor"
-
-
-# ---------------------------------------------------------------------------------------------- events
-class _Event(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    t_s: float = Field(description="Timestamp of the frame that caused the event (seconds, the caller's clock).")
-
-
-class SetupProblem(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    code: Literal["no_person", "one_person_only", "step_back", "turn_side_on"]
-    message: str
-
-
-class SetupEvent(_Event):
-    """The set-up changed: ``problems`` empty means the camera and the lifter are ready."""
-
-    type: Literal["setup"] = "setup"
-    ok: bool
-    problems: list[SetupProblem] = Field(default_factory=list)
-
-
-class PhaseEvent(_Event):
-    type: Literal["phase"] = "phase"
-    phase: Phase
-
-
-class RepCountEvent(_Event):
-    type: Literal["rep_count"] = "rep_count"
-    set_index: int
-    count: int
-
-
-class RepJudgedEvent(_Event):
-    """One rep, judged by the drill's checks; ``cue_id``/``cue``: the one thing to fix next (None = clean)."""
-
-    type: Literal["rep"] = "rep"
-    set_index: int
-    drill: str
-    camera_view: str
-    rep: Rep
-    cue_id: str | None = None
-    cue: str | None = None
-
-
-class SetSummaryEvent(_Event):
-    type: Literal["set_summary"] = "set_summary"
-    set_index: int
-    drill: str
-    summary: Summary
-
-
-LiveEvent = Annotated[
-    SetupEvent | PhaseEvent | RepCountEvent | RepJudgedEvent | SetSummaryEvent, Field(discriminator="type")
-]
-
-
-# ---------------------------------------------------------------------------------------------- ring buffer
-class FrameRing:
-    """The last ``capacity`` frames, in fixed numpy arrays (no allocation per frame).
-
-    Frames are numbered from 0 for the whole session (``count`` frames pushed so far); frame ``i`` is stored at
-    ``i % capacity`` while it is among the last ``capacity``.
-    """
-
-    def __init__(self, capacity: int) -> None:
-        if capacity < 2:
-            raise ValueError("capacity must be at least 2 frames")
-        self.capacity = capacity
-        self.t_s = np.zeros(capacity)
-        self.xy_px = np.full((capacity, N_LANDMARKS, 2), np.nan)
-        self.visibility = np.zeros((capacity, N_LANDMARKS))
-        self.world_m = np.full((capacity, N_LANDMARKS, 3), np.nan)
-        self.n_people = np.full(capacity, -1, dtype=np.int16)
-        self.signal = np.full(capacity, np.nan)
-        self.back_profile: FloatArray | None = None
-        self.count = 0
-
-    @property
-    def oldest(self) -> int:
-        """Session index of the oldest frame still held."""
-        return max(0, self.count - self.capacity)
-
-    def push(
-        self,
-        t_s: float,
-        xy_px: FloatArray,
-        visibility: FloatArray,
-        world_m: FloatArray | None,
-        n_people: int,
-        back_profile: FloatArray | None,
-    ) -> int:
-        """Store one frame; returns its session index."""
-        i = self.count % self.capacity
-        self.t_s[i] = t_s
-        self.xy_px[i] = xy_px
-        self.visibility[i] = visibility
-        self.world_m[i] = np.nan if world_m is None else world_m
-        self.n_people[i] = n_people
-        self.signal[i] = np.nan
-        if back_profile is not None and self.back_profile is None:
-            self.back_profile = np.full((self.capacity, back_profile.shape[0]), np.nan)
-        if self.back_profile is not None:
-            if back_profile is not None and back_profile.shape[0] == self.back_profile.shape[1]:
-                self.back_profile[i] = back_profile
-            else:
-                self.back_profile[i] = np.nan
-        self.count += 1
-        return self.count - 1
-
-    def rows(self, start: int, stop: int) -> NDArray[np.intp]:
-        """Storage rows of session frames ``[start, stop)`` (clipped to what is held)."""
-        start = max(start, self.oldest)
-        stop = min(stop, self.count)
-        return np.arange(start, max(start, stop)) % self.capacity
-
-    def track(self, start: int, stop: int, fps: float, image_wh: tuple[int, int]) -> PoseTrack:
-        """Session frames ``[start, stop)`` as a :class:`PoseTrack` (copies; timestamps as received)."""
-        r = self.rows(start, stop)
-        world = self.world_m[r]
-        return PoseTrack.from_numpy(
-            self.xy_px[r],
-            fps,
-            image_wh,
-            visibility=self.visibility[r],
-            t_s=self.t_s[r],
-            world_m=world if np.isfinite(world).any() else None,
-            n_people=self.n_people[r],
-            back_profile=None if self.back_profile is None else self.back_profile[r],
-            source="hingecoach.live",
-        )
 
 
 # ---------------------------------------------------------------------------------------------- detector state
@@ -226,22 +102,27 @@ class _Calibration:
 class LiveSession:
     """Coach one lifter from a stream of pose frames (see the module docstring).
 
-    ``drill``: a drill id, or ``"auto"`` (recognised on the first rep, then kept). ``image_wh``: the camera frame's
-    size in pixels. ``coords``: whether :meth:`push` receives ``"normalized"`` [0, 1] image coordinates (BlazePose's
-    output, the browser's) or ``"pixels"``. ``fps``: the nominal frame rate (None: estimated from the timestamps).
+    ``drill``: a drill id, or ``"auto"`` (recognised on the first rep, then kept); None = ``analysis_config.drill``.
+    ``analysis_config``: the file path's configuration (the rep windows are cleaned and judged with it).
+    ``image_wh``: the camera frame's size in pixels. ``coords``: whether :meth:`push` receives ``"normalized"``
+    [0, 1] image coordinates (BlazePose's output, the browser's) or ``"pixels"``. ``fps``: the nominal frame rate
+    (None: estimated from the timestamps).
     """
 
     def __init__(
         self,
-        drill: str = "auto",
+        drill: str | None = None,
         *,
         image_wh: tuple[int, int],
         coords: Literal["normalized", "pixels"] = "normalized",
         fps: float | None = None,
         config: LiveConfig | None = None,
+        analysis_config: AnalysisConfig | None = None,
     ) -> None:
         self.config = config if config is not None else LiveConfig()
-        self.drill_id = check_drill_id(drill)
+        self.analysis_config = analysis_config if analysis_config is not None else AnalysisConfig()
+        check_config(self.analysis_config)
+        self.drill_id = check_drill_id(drill if drill is not None else self.analysis_config.drill)
         self.image_wh = (int(image_wh[0]), int(image_wh[1]))
         self.coords = coords
         self.nominal_fps = fps
@@ -557,7 +438,7 @@ class LiveSession:
         track = self.ring.track(w0, stop, self.fps, self.image_wh)
         if track.n_frames < 5:
             return
-        kin = compute_kinematics(track)
+        kin = compute_kinematics(clean_track(track, **self.analysis_config.filtering.model_dump()))
         view = classify_view(kin.track)
         drill = self._drill()
         start_position: Literal["standing", "floor"] = "floor" if drill.start_position == _FLOOR else "standing"
@@ -653,13 +534,21 @@ def _one_cue(drill: Drill, judged: judge.JudgedRep) -> tuple[str, str] | None:
     return f.code, f.cue
 
 
-def replay(track: PoseTrack, drill: str = "auto", *, config: LiveConfig | None = None) -> list[LiveEvent]:
+def replay(
+    track: PoseTrack,
+    drill: str | None = None,
+    *,
+    config: LiveConfig | None = None,
+    analysis_config: AnalysisConfig | None = None,
+) -> list[LiveEvent]:
     """Feed a saved track to a :class:`LiveSession` frame by frame, as a camera would, and return every event.
 
     Why: the honest test of the live path is to give it the frames of real clips one at a time and compare what it
     says with the file path's :func:`~hingecoach.analysis.analyze_track` on the same track.
     """
-    session = LiveSession(drill, image_wh=track.image_wh, coords="pixels", fps=track.fps, config=config)
+    session = LiveSession(
+        drill, image_wh=track.image_wh, coords="pixels", fps=track.fps, config=config, analysis_config=analysis_config
+    )
     events: list[LiveEvent] = []
     world, people, back = track.world_m, track.n_people, track.back_profile
     for k in range(track.n_frames):
