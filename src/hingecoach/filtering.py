@@ -20,7 +20,6 @@ Every step appends a line to ``track.log``. :class:`OneEuroFilter` is the causal
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Final
 
 import numpy as np
@@ -28,6 +27,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 from scipy.signal import butter, sosfiltfilt
 
+from hingecoach.nanstats import nanmean, nanmedian
 from hingecoach.skeleton import INDEX
 from hingecoach.track import PoseTrack
 
@@ -75,22 +75,20 @@ def body_scale_px(xy_px: FloatArray) -> float:
     The high percentile, not the median, because the trunk is foreshortened whenever the lifter hinges towards or
     away from the camera. Falls back to 1.2 × thigh length, then NaN.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        trunk = np.nanmean(
-            np.stack(
-                [
-                    np.linalg.norm(xy_px[:, INDEX[f"{s}_shoulder"]] - xy_px[:, INDEX[f"{s}_hip"]], axis=-1)
-                    for s in ("left", "right")
-                ]
-            ),
-            axis=0,
-        )
-        if np.isfinite(trunk).any():
-            return float(np.nanpercentile(trunk, 90))
-        thigh = np.linalg.norm(xy_px[:, INDEX["left_hip"]] - xy_px[:, INDEX["left_knee"]], axis=-1)
-        if np.isfinite(thigh).any():
-            return float(1.2 * np.nanpercentile(thigh, 90))
+    trunk = nanmean(
+        np.stack(
+            [
+                np.linalg.norm(xy_px[:, INDEX[f"{s}_shoulder"]] - xy_px[:, INDEX[f"{s}_hip"]], axis=-1)
+                for s in ("left", "right")
+            ]
+        ),
+        axis=0,
+    )
+    if np.isfinite(trunk).any():
+        return float(np.nanpercentile(trunk, 90))
+    thigh = np.linalg.norm(xy_px[:, INDEX["left_hip"]] - xy_px[:, INDEX["left_knee"]], axis=-1)
+    if np.isfinite(thigh).any():
+        return float(1.2 * np.nanpercentile(thigh, 90))
     return float("nan")
 
 
@@ -191,9 +189,7 @@ def reject_jumps(
     half = w // 2
     padded = np.pad(xy_px, ((half, half), (0, 0), (0, 0)), constant_values=np.nan)
     win = sliding_window_view(padded, w, axis=0)  # (T, 33, 2, w)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        med = np.nanmedian(win, axis=-1)
+    med = nanmedian(win, axis=-1)
     dev = np.linalg.norm(xy_px - med, axis=-1)
     return np.asarray(np.isfinite(dev) & (dev > max_dev * scale_px))
 

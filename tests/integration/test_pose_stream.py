@@ -83,3 +83,27 @@ def test_real_track_replay_agrees_with_file_path(rel: str, drill: str) -> None:
     live = [e.rep for e in replay(track, drill) if isinstance(e, RepJudgedEvent)]
     assert len(live) == file.summary.rep_count
     assert {f.code for r in live for f in r.faults} == {f.code for r in file.reps for f in r.faults}
+
+
+@pytest.mark.real_data
+@pytest.mark.model
+def test_two_videos_at_once_in_threads_match_one_at_a_time() -> None:
+    """A server analysing two uploads at once: same results, stderr still the real one, provenance filled."""
+    import hashlib
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hingecoach.analysis import analyze_video
+
+    path = _need(KB_DEADLIFT)
+    real_stderr = os.fstat(2)
+    one = analyze_video(path, drill="deadlift", workers=1).analysis
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        both = list(pool.map(lambda d: analyze_video(path, drill=d, workers=1).analysis, ["deadlift", "deadlift"]))
+    assert [a.to_json() for a in both] == [one.to_json()] * 2
+    assert os.path.samestat(os.fstat(2), real_stderr)
+    p = one.provenance
+    assert p is not None
+    assert p.source_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert p.model_sha256 is not None and len(p.model_sha256) == 64
+    assert any(e.startswith("pose: extract_track(") for e in p.track_log)

@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach.errors import VideoError
-from hingecoach.pose.mediapipe_backend import MediaPipePoseBackend
+from hingecoach.pose.mediapipe_backend import MediaPipePoseBackend, opencv_single_threaded
 from hingecoach.pose.model import require_model
 from hingecoach.pose.stream import frame_arrays
 from hingecoach.skeleton import N_LANDMARKS
@@ -211,8 +211,6 @@ def _run_parallel(
     the two landmarkers) and starts tracking at once while the others start. Between frames it relays the workers'
     progress and results.
     """
-    import cv2
-
     ctx = mp.get_context("spawn")  # never fork a process that may hold MediaPipe's native threads
     jobs = ctx.Queue()
     out = ctx.Queue()
@@ -257,8 +255,8 @@ def _run_parallel(
         report(d)
         drain()
 
-    threads = cv2.getNumThreads()
-    cv2.setNumThreads(1)  # one process per core already: OpenCV's thread pool would only oversubscribe
+    quiet_cv = opencv_single_threaded()  # one process per core already: OpenCV's pool would only oversubscribe
+    quiet_cv.__enter__()
     strikes = 0  # consecutive empty polls while work is missing and no worker can deliver it
     try:
         while (item := jobs.get()) is not None:
@@ -280,7 +278,7 @@ def _run_parallel(
             strikes = 0
             handle(message)
     finally:
-        cv2.setNumThreads(threads)
+        quiet_cv.__exit__(None, None, None)
         failed = len(results) < len(bounds)
         for p in procs:
             if failed and p.is_alive():
