@@ -8,8 +8,8 @@ the pose model), the track is analysed by the file path (``analyze_track`` with 
 one frame at a time through ``LiveSession`` with the same drill. Printed: per clip the rep counts and fault sets of
 both, then the share of clips whose rep count matches exactly and whose fault sets (codes raised on any rep) are
 equal, and the per-frame cost of ``LiveSession.push`` (median / p95 / p99 / max in ms; the goal is a median under
-2 ms, on top of the pose model). Clips the file path refuses (no person, several people, out of frame) are listed
-and left out of the shares.
+2 ms, on top of the pose model), with the cost of the pushes that close and judge a rep (once per rep) apart.
+Clips the file path refuses (no person, several people, out of frame) are listed and left out of the shares.
 """
 
 from __future__ import annotations
@@ -31,14 +31,16 @@ from hingecoach.track import PoseTrack
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def replay_timed(track: PoseTrack, drill: str) -> tuple[list[LiveEvent], list[float]]:
-    """Replay with a stopwatch around every push (ms)."""
+def replay_timed(track: PoseTrack, drill: str) -> tuple[list[LiveEvent], list[float], list[float], list[float]]:
+    """Replay with a stopwatch around every push (ms); also the cost of the pushes that closed and judged a rep."""
     s = LiveSession(drill, image_wh=track.image_wh, coords="pixels", fps=track.fps)
     events: list[LiveEvent] = []
     ms: list[float] = []
+    close_ms: list[float] = []
+    cpu_ms: list[float] = []
     world, people, back = track.world_m, track.n_people, track.back_profile
     for k in range(track.n_frames):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         events.extend(
             s.push(
                 float(track.t_s[k]),
@@ -50,8 +52,11 @@ def replay_timed(track: PoseTrack, drill: str) -> tuple[list[LiveEvent], list[fl
             )
         )
         ms.append(1000.0 * (time.perf_counter() - t0))
+        cpu_ms.append(1000.0 * (time.thread_time() - c0))
+        if events and isinstance(events[-1], RepJudgedEvent) and events[-1].t_s == float(track.t_s[k]):
+            close_ms.append(ms[-1])
     events.extend(s.finish())
-    return events, ms
+    return events, ms, close_ms, cpu_ms
 
 
 def main() -> int:
@@ -65,6 +70,8 @@ def main() -> int:
     rows = read_manifest(args.manifest)
     per_clip: list[dict[str, object]] = []
     costs: list[float] = []
+    close_costs: list[float] = []
+    cpu_costs: list[float] = []
     skipped: list[str] = []
     for row in rows:
         video = args.data_root / row.path
@@ -77,8 +84,10 @@ def main() -> int:
         except HingecoachError as exc:
             skipped.append(f"{row.path} (file path refuses: {exc.code})")
             continue
-        events, ms = replay_timed(track, row.drill)
+        events, ms, cms, cpu = replay_timed(track, row.drill)
         costs.extend(ms)
+        cpu_costs.extend(cpu)
+        close_costs.extend(cms)
         live_reps = [e.rep for e in events if isinstance(e, RepJudgedEvent)]
         file_faults = sorted({f.code for r in fa.reps for f in r.faults})
         live_faults = sorted({f.code for r in live_reps for f in r.faults})
@@ -115,6 +124,16 @@ def main() -> int:
             "p99": round(float(np.percentile(c, 99)), 3),
             "max": round(float(c.max()), 1),
             "mean": round(float(c.mean()), 3),
+        },
+        "push_cpu_ms": {  # this thread's CPU time: what the push costs without other processes' preemption
+            "median": round(float(np.median(cpu_costs)), 3),
+            "p95": round(float(np.percentile(cpu_costs, 95)), 3),
+            "p99": round(float(np.percentile(cpu_costs, 99)), 3),
+        },
+        "rep_close_push_ms": {
+            "frames": len(close_costs),
+            "median": round(float(np.median(close_costs)), 1) if close_costs else None,
+            "max": round(float(max(close_costs)), 1) if close_costs else None,
         },
     }
     print(json.dumps(out, indent=2))

@@ -85,6 +85,12 @@ class LiveConfig(BaseModel):
     setup_every_s: float = Field(default=0.5, gt=0, description="how often the set-up is checked")
     setup_window_s: float = Field(default=1.5, gt=0, description="frames the set-up check looks at (s)")
     calibration_s: float = Field(default=0.5, gt=0, description="standing time after a good set-up to find the top")
+    calibration_still_deg: float = Field(
+        default=10.0, gt=0, description="hip angle range (deg) within which the calibration frames count as still"
+    )
+    calibration_max_wait_s: float = Field(
+        default=3.0, gt=0, description="never still this long after a good set-up: calibrate on the most upright"
+    )
     standing_margin_deg: float = Field(
         default=20.0, ge=0, description="calibrated above lockout + this: the lifter starts down (at the bar)"
     )
@@ -97,4 +103,5 @@ class LiveConfig(BaseModel):
     )
     pre_s: float = Field(default=2.0, ge=0, description="frames before a rep's start included in its window (s)")
     set_idle_s: float = Field(default=8.0, gt=0, description="rest at the top that ends a set (s)")
+    absent_reset_s: float = Field(default=3.0, gt=0, description="nobody in view this long: calibrate afresh (s)")
     max_reps_per_set: int = Field(default=500, ge=1, description="judged reps kept for a set's summary")

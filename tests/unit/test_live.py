@@ -173,3 +173,28 @@ def test_memory_bounded_over_an_hour() -> None:
     assert len(s._set_reps) <= s.config.max_reps_per_set and len(s._depths) <= 5
     assert grown_mib < 20.0
     assert per_frame < 2e-3
+
+
+def test_auto_drill_and_a_new_lifter_after_a_walk_away() -> None:
+    """drill='auto' is recognised on the first rep; nobody in view for a while, then a set: calibrated afresh."""
+    res = synth.generate(synth.HingeSpec(reps=2), SIDE_CAM, back_profile_k=21)
+    tr = res.track
+    events = replay(tr, "auto")
+    reps = [e for e in events if isinstance(e, RepJudgedEvent)]
+    assert [e.drill for e in reps] == ["rdl", "rdl"]
+    s = LiveSession("rdl", image_wh=tr.image_wh, coords="pixels", fps=tr.fps)
+    got: list[LiveEvent] = []
+    for k in range(tr.n_frames):  # a first set
+        got += s.push(tr.t_s[k], tr.xy_px[k], tr.visibility[k], tr.world_m[k] if tr.world_m is not None else None)
+    t_end = float(tr.t_s[-1])
+    nobody = np.full((33, 2), np.nan)
+    for k in range(1, 150):  # five seconds with nobody in view
+        got += s.push(t_end + k / 30.0, nobody, np.zeros(33))
+    assert not s.calibrated
+    shift = t_end + 5.0
+    for k in range(tr.n_frames):  # someone else, standing elsewhere in the picture
+        xy = tr.xy_px[k] + np.array([-150.0, 20.0])
+        got += s.push(shift + tr.t_s[k], xy, tr.visibility[k], tr.world_m[k] if tr.world_m is not None else None)
+    got += s.finish()
+    assert sum(isinstance(e, RepJudgedEvent) for e in got) == 4
+    assert [e.summary.rep_count for e in got if e.type == "set_summary"] == [2, 2]

@@ -25,6 +25,7 @@ class FrameRing:
         self.capacity = capacity
         self.t_s = np.zeros(capacity)
         self.xy_px = np.full((capacity, N_LANDMARKS, 2), np.nan)
+        self.xy_filtered = np.full((capacity, N_LANDMARKS, 2), np.nan)  # causally filtered (One-Euro)
         self.visibility = np.zeros((capacity, N_LANDMARKS))
         self.world_m = np.full((capacity, N_LANDMARKS, 3), np.nan)
         self.n_people = np.full(capacity, -1, dtype=np.int16)
@@ -50,6 +51,7 @@ class FrameRing:
         i = self.count % self.capacity
         self.t_s[i] = t_s
         self.xy_px[i] = xy_px
+        self.xy_filtered[i] = np.nan
         self.visibility[i] = visibility
         self.world_m[i] = np.nan if world_m is None else world_m
         self.n_people[i] = n_people

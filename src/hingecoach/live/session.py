@@ -133,6 +133,8 @@ class LiveSession:
         # setup
         self._next_setup_t: float | None = None
         self._next_view_t: float | None = None
+        self._next_cal_t: float | None = None
+        self._absent_since: float | None = None
         self._setup_codes: tuple[str, ...] | None = None
         self._setup_ok_since: int | None = None
         # detector
@@ -202,8 +204,9 @@ class LiveSession:
         events: list[LiveEvent] = []
         self._setup_step(t, i, events)
         filtered = self._filter(np.where((vis >= RELIABLE_VISIBILITY)[:, None], xy_px, np.nan), t)
+        ring.xy_filtered[i % ring.capacity] = filtered
         if self._cal is None:
-            self._try_calibrate(i)
+            self._try_calibrate(i, events)
         if self._cal is not None:
             x = self._signal(filtered, vis, world)
             ring.signal[i % ring.capacity] = x
@@ -259,6 +262,25 @@ class LiveSession:
             self._setup_ok_since = None
         elif self._setup_ok_since is None:
             self._setup_ok_since = start
+        if "no_person" not in codes:
+            self._absent_since = None
+        elif self._absent_since is None:
+            self._absent_since = t
+        if (
+            self._absent_since is not None
+            and t - self._absent_since >= cfg.absent_reset_s
+            and self._cal is not None
+            and self._pending is None
+        ):
+            # Gone for a while: the set is over, and whoever steps in next is calibrated afresh (another lifter,
+            # another spot).
+            if self._set_count:
+                events.append(self._summary_event(t))
+                self._new_set()
+            self._cal = None
+            self._down = False
+            self._last_top_frame = None
+            self._filter.reset()
         if codes != self._setup_codes:
             self._setup_codes = codes
             events.append(SetupEvent(t_s=t, ok=not problems, problems=problems))
@@ -292,38 +314,65 @@ class LiveSession:
         return self.ring.oldest + k
 
     # ------------------------------------------------------------------ calibration and signal
-    def _try_calibrate(self, i: int) -> None:
-        """Once the set-up is right for ``calibration_s``: which side faces the camera, which way the lifter faces,
-        which hip signal to use (image, or world 3-D when not side-on) and where their top is.
+    def _try_calibrate(self, i: int, events: list[LiveEvent]) -> None:
+        """Once the set-up is right: which side faces the camera, which way the lifter faces, which hip signal to
+        use (image, or world 3-D when not side-on) and where their top is; then the frames since the set-up became
+        right are run through the detector, so a rep that began while calibrating is not lost.
+
+        The top is the median posture of ``calibration_s`` held still (the medians of its two halves within
+        ``calibration_still_deg``: landmark jitter is not movement); held still bent over (set up at the bar) means
+        the lifter starts down and the top is the lockout limit. A lifter never still for
+        ``calibration_max_wait_s`` gets their most upright posture so far (10th percentile) as the top.
         """
         cfg = self.config
         if self._setup_ok_since is None:
             return
-        start = max(self._setup_ok_since, self.ring.oldest)
         ring = self.ring
-        t0 = float(ring.t_s[start % ring.capacity])
+        ok_since = max(self._setup_ok_since, ring.oldest)
+        t0 = float(ring.t_s[ok_since % ring.capacity])
         t1 = float(ring.t_s[i % ring.capacity])
-        if t1 - t0 < cfg.calibration_s:
+        if t1 - t0 < cfg.calibration_s or (self._next_cal_t is not None and t1 < self._next_cal_t):
             return
+        # At most a few tries a second, each on the last ``calibration_s`` of good set-up only (a bounded cost).
+        self._next_cal_t = t1 + 0.25 * cfg.setup_every_s
+        start = max(ok_since, self._frame_at_or_after(t1 - cfg.calibration_s))
         track = ring.track(start, i + 1, self.fps, self.image_wh)
         side = choose_side(track)
         facing = estimate_facing(track, side)
         view = classify_view(track)
         use_3d = view.view in ("front", "oblique") and track.world_m is not None
         cal = _Calibration(side=side, facing=facing, use_3d=use_3d, top=math.nan)
-        rows = ring.rows(start, i + 1)
-        xs = np.array(
-            [self._signal_of(cal, ring.xy_px[r], ring.visibility[r], ring.world_m[r]) for r in rows], dtype=np.float64
-        )
-        if not np.isfinite(xs).any():
+        xs = self._signals(cal, start, i + 1, filtered=False)
+        finite = xs[np.isfinite(xs)]
+        if finite.size < 4:
             return
-        top = float(np.nanmedian(xs))
+        half = finite.size // 2
+        still = abs(float(np.median(finite[half:]) - np.median(finite[:half]))) <= cfg.calibration_still_deg
         prior = self._lockout_max(cal)
-        self._down = top > prior + cfg.standing_margin_deg  # set up at the bar (a floor start): already down
-        self._cal = _Calibration(side=side, facing=facing, use_3d=use_3d, top=min(top, prior) if self._down else top)
+        if still:
+            top = float(np.median(finite))
+            top = min(top, prior) if top > prior + cfg.standing_margin_deg else top
+        elif t1 - t0 >= cfg.calibration_max_wait_s:
+            since = self._signals(cal, ok_since, i + 1, filtered=False)
+            top = min(float(np.nanpercentile(since, 10)), prior)
+        else:
+            return
+        self._cal = _Calibration(side=side, facing=facing, use_3d=use_3d, top=top)
         self._view = view
-        if self._down:
-            self._pending = _Pending(start=self.ring.oldest, peak=i, peak_value=float(np.nanmax(xs)))
+        self._down, self._pending, self._last_top_frame = False, None, None
+        past = self._signals(self._cal, ok_since, i, filtered=True)
+        for k, x in enumerate(past):
+            r = ok_since + k
+            self._detect(float(ring.t_s[r % ring.capacity]), r, float(x), events)
+
+    def _signals(self, cal: _Calibration, start: int, stop: int, *, filtered: bool) -> FloatArray:
+        """The hip signal of session frames ``[start, stop)`` from the ring (raw or One-Euro filtered landmarks)."""
+        ring = self.ring
+        xy = ring.xy_filtered if filtered else ring.xy_px
+        return np.array(
+            [self._signal_of(cal, xy[r], ring.visibility[r], ring.world_m[r]) for r in ring.rows(start, stop)],
+            dtype=np.float64,
+        )
 
     def _lockout_max(self, cal: _Calibration) -> float:
         return LOCKOUT_MAX_3D_DEG if cal.use_3d else LOCKOUT_MAX_DEG
