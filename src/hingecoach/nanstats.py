@@ -31,6 +31,16 @@ def nanmean(a: NDArray[Any], axis: int | tuple[int, ...]) -> FloatArray:
     return _reduce(np.nanmean, a, axis)
 
 
-def nanmedian(a: NDArray[Any], axis: int | tuple[int, ...]) -> FloatArray:
-    """``np.nanmedian`` along ``axis``; NaN (silently) where a slice has no number."""
-    return _reduce(np.nanmedian, a, axis)
+def nanmedian(a: NDArray[Any], axis: int) -> FloatArray:
+    """``np.nanmedian`` along ``axis``; NaN (silently) where a slice has no number.
+
+    Sort-based (NaN sorts last; the middle of each slice's finite values is picked), which gives numpy's values
+    exactly and is several times faster than ``np.nanmedian`` on the many short windows of a running median.
+    """
+    x = np.moveaxis(np.asarray(a, dtype=np.float64), axis, -1)
+    srt = np.sort(x, axis=-1)
+    n = np.count_nonzero(~np.isnan(srt), axis=-1)
+    lo = np.maximum((n - 1) // 2, 0)[..., None]
+    hi = np.maximum(n // 2, 0)[..., None]
+    mid = (np.take_along_axis(srt, lo, axis=-1) + np.take_along_axis(srt, hi, axis=-1))[..., 0] / 2.0
+    return np.asarray(np.where(n > 0, mid, np.nan), dtype=np.float64)
