@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from hingecoach import judge
 from hingecoach.config import AnalysisConfig, RepConfig
-from hingecoach.drills import DRILLS
+from hingecoach.drills import DRILLS, BackReference
 from hingecoach.errors import UnknownDrillError
 from hingecoach.filtering import clean_track
 from hingecoach.kinematics import Kinematics, compute_kinematics
@@ -94,6 +94,7 @@ def rep_model(
         metrics=judged.metrics,
         faults=judged.faults,
         score=judged.score,
+        checks=list(judged.checks),
     )
 
 
@@ -106,6 +107,7 @@ def analyze_track(
     config: AnalysisConfig | None = None,
     source_sha256: str | None = None,
     model_sha256: str | None = None,
+    reference: BackReference | None = None,
 ) -> AnalysisResult:
     """Judge the reps in an already-extracted pose track.
 
@@ -113,8 +115,10 @@ def analyze_track(
     ``provenance`` records it with its hash, the drill table's version, the track's processing log and, when the
     caller knows them, the source file's and the pose model's sha256.
 
-    Raises the input errors of :mod:`hingecoach.errors` (no person, two people, out of frame, unknown drill)
-    before any judging, so a caller never gets a half-made result.
+    ``reference``: the athlete's own neutral back line (from a clean earlier set in the same camera set-up, see
+    :func:`hingecoach.judge.reference_from_analysis`); the back-line checks then compare against it instead of the
+    population thresholds. Raises the input errors of :mod:`hingecoach.errors` (no person, two people, out of frame,
+    unknown drill) before any judging, so a caller never gets a half-made result.
     """
     cfg = config if config is not None else AnalysisConfig()
     drill_id = check_drill_id(drill if drill is not None else cfg.drill)
@@ -149,9 +153,12 @@ def analyze_track(
             )
         )
 
-    judged = [judge.judge_rep(spec, kin, r, view=view) for r in reps]
+    baseline = judge.compute_baseline(kin, reference)
+    judged = [judge.judge_rep(spec, kin, r, view=view, baseline=baseline) for r in reps]
+    clip_checks = judge.judge_outside_reps(spec, kin, reps, baseline=baseline, view=view)
+    warnings.extend(Warning(code=c, message=m) for c, m in judge.not_judged_warnings(spec, judged, warnings))
     rep_models = [rep_model(i + 1, r, j, kin.t_s) for i, (r, j) in enumerate(zip(reps, judged, strict=True))]
-    summary: Summary = judge.summarise(spec, judged)
+    summary: Summary = judge.summarise(spec, judged, clip_checks)
     n = frame_count if frame_count is not None else track.n_frames
     analysis = Analysis(
         source=Source(
@@ -169,6 +176,7 @@ def analyze_track(
         reps=rep_models,
         summary=summary,
         warnings=warnings,
+        clip_checks=clip_checks,
         provenance=Provenance(
             hingecoach_version=package_version(),
             model_sha256=model_sha256,
