@@ -19,6 +19,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -59,6 +60,10 @@ def replay_timed(track: PoseTrack, drill: str) -> tuple[list[LiveEvent], list[fl
     return events, ms, close_ms, cpu_ms
 
 
+def _share(xs: list[bool]) -> float | None:
+    return round(float(np.mean(xs)), 3) if xs else None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--manifest", type=Path, default=ROOT / "eval" / "manifest.csv")
@@ -68,7 +73,7 @@ def main() -> int:
     args = ap.parse_args()
 
     rows = read_manifest(args.manifest)
-    per_clip: list[dict[str, object]] = []
+    per_clip: list[dict[str, Any]] = []
     costs: list[float] = []
     close_costs: list[float] = []
     cpu_costs: list[float] = []
@@ -101,6 +106,12 @@ def main() -> int:
             "reps_match": fa.summary.rep_count == len(live_reps),
             "faults_match": file_faults == live_faults,
         }
+        if rec["reps_match"]:  # rep by rep: the same faults, and every check's state (fault/clean/borderline/...)
+            pairs = list(zip(fa.reps, live_reps, strict=True))
+            rec["rep_faults_equal"] = [{f.code for f in a.faults} == {f.code for f in b.faults} for a, b in pairs]
+            rec["rep_checks_equal"] = [
+                [(c.code, c.state) for c in a.checks] == [(c.code, c.state) for c in b.checks] for a, b in pairs
+            ]
         per_clip.append(rec)
         mark = ("=" if rec["reps_match"] else "x") + ("=" if rec["faults_match"] else "x")
         print(
@@ -117,6 +128,9 @@ def main() -> int:
         "clips": len(per_clip),
         "rep_count_exact_share": round(float(np.mean([r["reps_match"] for r in per_clip])), 3),
         "fault_set_agreement_share": round(float(np.mean([r["faults_match"] for r in per_clip])), 3),
+        "reps_compared": sum(len(r.get("rep_faults_equal", [])) for r in per_clip),
+        "rep_fault_set_agreement_share": _share([x for r in per_clip for x in r.get("rep_faults_equal", [])]),
+        "rep_check_states_agreement_share": _share([x for r in per_clip for x in r.get("rep_checks_equal", [])]),
         "push_ms": {
             "frames": int(c.size),
             "median": round(float(np.median(c)), 3),

@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 from hingecoach import judge
 from hingecoach.analysis import check_config, check_drill_id, rep_model
 from hingecoach.config import AnalysisConfig, LiveConfig
-from hingecoach.drills import DRILLS, FAULT_CODES, Drill
+from hingecoach.drills import DRILLS, FAULT_CODES, BackReference, Drill
 from hingecoach.filtering import OneEuroFilter, clean_track
 from hingecoach.kinematics import (
     FLEXION_RANGE_DEG,
@@ -104,6 +104,7 @@ class LiveSession:
 
     ``drill``: a drill id, or ``"auto"`` (recognised on the first rep, then kept); None = ``analysis_config.drill``.
     ``analysis_config``: the file path's configuration (the rep windows are cleaned and judged with it).
+    ``reference``: the athlete's own neutral back line, as for :func:`~hingecoach.analysis.analyze_track`.
     ``image_wh``: the camera frame's size in pixels. ``coords``: whether :meth:`push` receives ``"normalized"``
     [0, 1] image coordinates (BlazePose's output, the browser's) or ``"pixels"``. ``fps``: the nominal frame rate
     (None: estimated from the timestamps).
@@ -118,8 +119,10 @@ class LiveSession:
         fps: float | None = None,
         config: LiveConfig | None = None,
         analysis_config: AnalysisConfig | None = None,
+        reference: BackReference | None = None,
     ) -> None:
         self.config = config if config is not None else LiveConfig()
+        self.reference = reference
         self.analysis_config = analysis_config if analysis_config is not None else AnalysisConfig()
         check_config(self.analysis_config)
         self.drill_id = check_drill_id(drill if drill is not None else self.analysis_config.drill)
@@ -504,7 +507,7 @@ class LiveSession:
             return
         self._depths.append(p.peak_value - self._cal.top)
         self._retop(seg)
-        judged = judge.judge_rep(drill, kin, seg, view=view)
+        judged = judge.judge_rep(drill, kin, seg, view=view, baseline=judge.compute_baseline(kin, self.reference))
         self._set_reps.append(judged)
         self._set_count += 1
         self._last_rep_t = t
