@@ -42,7 +42,7 @@ PROFILE_VERSION: Final[int] = 2
 DORSAL_U: Final[FloatArray] = np.round(np.arange(-0.30, 1.70 + 1e-9, 0.05), 3)
 #: Where the dowel touches: the tailbone region and the upper back "between your shoulder blades" (trunk lengths).
 TAIL_REGION: Final[tuple[float, float]] = (-0.10, 0.15)
-UPPER_REGION: Final[tuple[float, float]] = (0.55, 1.00)
+UPPER_REGION: Final[tuple[float, float]] = (0.60, 1.00)
 #: The back of the head: stations from just below the ear's level to towards the crown (trunk lengths from the ear).
 HEAD_REGION: Final[tuple[float, float]] = (-0.05, 0.15)
 #: A point may stand this far above the stick and still count as under it (trunk lengths; the contour's own noise).

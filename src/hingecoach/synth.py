@@ -368,14 +368,17 @@ def _truth_series(
 HEAD_TOP_U: Final[float] = 1.55
 
 
-def back_profile_from_curvature(round_deg: float | FloatArray, *, thickness: float = 0.2) -> FloatArray:
+def back_profile_from_curvature(
+    round_deg: float | FloatArray, *, thickness: float = 0.2, head_offset: float | FloatArray = 0.0
+) -> FloatArray:
     """Dorsal profile in the format of :func:`hingecoach.backline.profile_from_mask` (stations :data:`DORSAL_U`).
 
     The spine between hip (u = 0) and shoulder (u = 1) is a circular arc of total bend ``round_deg`` (negative =
-    arched) whose chord is the landmark axis; past the shoulder the same circle carries on, so a rounded back also
-    drops the head below the line through tailbone and upper back — the "candy cane". ``thickness`` is the constant
-    distance of the skin behind the spine; below the hip the profile is straight, above the head NaN. ``round_deg``
-    may be ``(T,)``: the result is then ``(T, K)``. For small bends the bow at mid-trunk is ≈ β/8 trunk lengths.
+    arched) whose chord is the landmark axis. Past the neck the back of the head sits ``thickness`` behind the ear,
+    which lies ``head_offset`` trunk lengths in front of the axis (the kinematics contract's ``head_offset``: +
+    chin dropped towards the chest, − craned up), so the head gap follows the head's pose. Below the hip the profile
+    is straight, above the head NaN. ``round_deg`` (and ``head_offset``) may be ``(T,)``: the result is then
+    ``(T, K)``. For small bends the bow at mid-trunk is ≈ β/8 trunk lengths.
     """
     deg = np.atleast_1d(np.asarray(round_deg, dtype=np.float64))
     beta = np.abs(np.radians(deg))
@@ -389,7 +392,10 @@ def back_profile_from_curvature(round_deg: float | FloatArray, *, thickness: flo
     num = 0.25 - x**2  # (R·sin(β/2))² = (c/2)² = 0.25
     den = np.sqrt(np.maximum(rc**2 - x**2, 0.0)) + rc * np.cos(half)[:, None]
     bow = np.where(beta[:, None] > 1e-9, num / den, 0.0)
-    prof = thickness + sign[:, None] * bow
+    prof = thickness + sign[:, None] * np.where(DORSAL_U[None, :] <= 1.0, bow, 0.0)
+    head = thickness - np.broadcast_to(np.atleast_1d(np.asarray(head_offset, dtype=np.float64)), deg.shape)[:, None]
+    blend = np.clip((DORSAL_U[None, :] - 1.0) / 0.1, 0.0, 1.0)  # the neck: from the upper back to the head
+    prof = (1 - blend) * prof + blend * head
     prof = np.where(DORSAL_U[None, :] > HEAD_TOP_U, np.nan, prof)
     return np.asarray(prof if np.ndim(round_deg) else prof[0], dtype=np.float64)
 
@@ -489,9 +495,10 @@ def generate(
         vis[gap] = 0.0
         n_people[gap] = 0
 
+    head_truth = _truth_series(per_side[near], per_side[other(near)], body)["head_offset"]
     back = None
     if back_profile_k > 0:
-        back = back_profile_from_curvature(ch["round"])
+        back = back_profile_from_curvature(ch["round"], head_offset=head_truth)
         back[n_people == 0] = np.nan
 
     track = PoseTrack.from_numpy(
@@ -507,7 +514,7 @@ def generate(
     )
     angles = _truth_series(per_side[near], per_side[other(near)], body)
     # What the back-line stage reads on a perfectly measured silhouette (its definition, applied to the exact arc).
-    exact = dowel(back_profile_from_curvature(ch["round"]), ear_u)
+    exact = dowel(back_profile_from_curvature(ch["round"], head_offset=head_truth), ear_u)
     angles["dowel_bow"] = exact.bow
     angles["dowel_head_gap"] = exact.head_gap
     reps = tuple(

@@ -160,7 +160,8 @@ def test_arms_in_front_of_the_body_do_not_touch_the_back_line() -> None:
     arm_end = shoulder + 150 * front + np.array([0.0, 120.0])
     with_arm = mask.copy()
     cv2.line(with_arm, tuple(np.round(shoulder).astype(int)), tuple(np.round(arm_end).astype(int)), 1.0, 30)
-    np.testing.assert_allclose(profile_from_mask(with_arm, xy)[DORSAL_U <= 1.0], profile_from_mask(mask, xy)[DORSAL_U <= 1.0], atol=1e-9)
+    trunk = DORSAL_U <= 1.0
+    np.testing.assert_allclose(profile_from_mask(with_arm, xy)[trunk], profile_from_mask(mask, xy)[trunk], atol=1e-9)
 
 
 def test_missing_landmarks_empty_masks_and_old_layouts_give_nan() -> None:
@@ -188,8 +189,6 @@ def test_dowel_maps_back_onto_the_image_where_the_back_is() -> None:
     d = dowel(prof[None], axis_position(xy[None], "ear"))
     u = np.array([d.tail_u[0], d.upper_u[0]])
     pts = to_image(xy, u, d.line_at_hip[0] + d.line_slope[0] * u)
-    for x, y in pts:  # each contact lies on the silhouette's edge: inside one pixel in, outside one pixel out
-        assert mask[int(round(y)), int(round(x))] in (0.0, 1.0) or 0.0 < mask[int(round(y)), int(round(x))] < 1.0
     edge = cv2.Canny((mask * 255).astype(np.uint8), 50, 150)
     ys, xs = np.nonzero(edge)
     for x, y in pts:

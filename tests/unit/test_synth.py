@@ -86,8 +86,8 @@ def test_back_profile_is_a_circular_arc_in_backline_format() -> None:
     assert np.isnan(prof[:, DORSAL_U > 1.6]).all()  # nothing above the head
     d = dowel(prof, np.full(4, 1.3))
     assert d.bow[0] == pytest.approx(0.0, abs=1e-9)
-    assert d.bow[2] > d.bow[1] > 0.0 > d.bow[3]
-    assert d.head_gap[2] > d.head_gap[1] > 0.0  # the candy cane also drops the head below the line
+    assert d.bow[2] > d.bow[1] > 0.0 and d.bow[3] <= 1e-9  # an arched back does not bow out
+    assert d.head_gap[2] > d.head_gap[1] >= -1e-9
 
 
 def test_back_profile_in_the_track_when_asked() -> None:
@@ -97,3 +97,87 @@ def test_back_profile_in_the_track_when_asked() -> None:
     got = dowel(r.track.back_profile, axis_position(r.track.xy_px, "ear"))
     assert got.bow[b] == pytest.approx(r.angles["dowel_bow"][b])
     assert generate(HingeSpec(reps=1)).track.back_profile is None
+
+
+
+@pytest.mark.parametrize("facing", ["left", "right"])
+def test_side_camera_shows_the_facing_side_and_points_the_toes(facing: str) -> None:
+    r = generate(HingeSpec(reps=1), CameraSpec(facing=facing))  # type: ignore[arg-type]
+    xy = r.track.xy_px
+    toe_minus_heel = xy[:, sided("left", "foot_index"), 0] - xy[:, sided("left", "heel"), 0]
+    assert np.all(np.sign(toe_minus_heel) == (1 if facing == "right" else -1))
+    assert r.side == facing  # facing right in the image shows the right side to the camera
+    near, far = sided(facing, "hip"), sided("left" if facing == "right" else "right", "hip")  # type: ignore[arg-type]
+    assert np.all(r.track.visibility[:, near] > r.track.visibility[:, far])
+    world = r.track.world_m
+    assert world is not None
+    assert np.all(world[:, near, 2] < world[:, far, 2])  # nearer = smaller z
+    mid = world[:, [INDEX["left_hip"], INDEX["right_hip"]]].mean(axis=1)
+    assert np.allclose(mid, 0.0, atol=1e-9)  # hip-centred like BlazePose
+
+
+def test_front_camera_spreads_left_and_right() -> None:
+    r = generate(HingeSpec(reps=1), CameraSpec(yaw_deg=90))
+    xy = r.track.xy_px
+    # Facing the camera, the lifter's left shoulder is on the image right.
+    assert np.all(xy[:, INDEX["left_shoulder"], 0] > xy[:, INDEX["right_shoulder"], 0] + 50)
+
+
+def test_noise_dropouts_gaps_and_swaps_are_where_the_truth_says() -> None:
+    noise = NoiseSpec(noise_px=2.0, occlusion_frac=0.05, gaps_s=((1.0, 0.5),), swap_frac=0.05, seed=4)
+    r = generate(HingeSpec(reps=2, single_leg=True), CameraSpec(), noise)
+    clean = generate(HingeSpec(reps=2, single_leg=True), CameraSpec())
+    tr = r.track
+    gap = (tr.t_s >= 1.0) & (tr.t_s < 1.5)
+    assert np.isnan(tr.xy_px[gap]).all() and (tr.visibility[gap] == 0).all()
+    assert tr.n_people is not None and (tr.n_people[gap] == 0).all()
+    assert 0.02 < r.swapped.mean() < 0.08
+    sel = r.swapped & ~gap
+    li, ri = sided("left", "knee"), sided("right", "knee")
+    # In swapped frames the left knee sits where the clean right knee is (up to noise/occlusion).
+    d_swapped = np.linalg.norm(tr.xy_px[sel, li] - clean.track.xy_px[sel, ri], axis=-1)
+    assert np.median(d_swapped) < 10
+    low = tr.visibility < 0.35
+    assert 0.03 < low[~gap].mean() < 0.08
+
+
+def test_swap_sides_exchanges_labels() -> None:
+    xy = np.arange(2 * 33 * 2, dtype=float).reshape(2, 33, 2)
+    out = swap_sides(xy, np.array([False, True]), ("knee",))
+    assert np.array_equal(out[0], xy[0])
+    assert np.array_equal(out[1, sided("left", "knee")], xy[1, sided("right", "knee")])
+    assert np.array_equal(out[1, sided("right", "knee")], xy[1, sided("left", "knee")])
+
+
+def test_hip_thrust_closes_the_chain_on_bench_and_floor() -> None:
+    r = generate(HingeSpec(reps=1, horizontal=True, hip_flexion_deg=80))
+    h = r.angles["hip_flexion_deg"]
+    assert np.nanmax(h) == pytest.approx(80.0, abs=0.05)
+    assert np.nanmin(h) == pytest.approx(0.0, abs=0.05)
+    assert np.nanmin(r.angles["knee_flexion_deg"]) == pytest.approx(90.0, abs=0.5)  # shins vertical at the top
+    assert np.isnan(r.angles["hand_height"]).all()  # undefined when lying down
+
+
+def test_single_leg_free_leg_lines_up_with_the_trunk() -> None:
+    r = generate(HingeSpec(reps=1, single_leg=True, stance_side="left"), CameraSpec(facing="left"))
+    assert r.side == "left"
+    assert np.nanmax(r.angles["hip_flexion_deg"]) == pytest.approx(80.0, abs=1e-6)
+    assert np.nanmax(np.abs(r.angles["hip_flexion_far_deg"])) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_valgus_and_pelvis_drop_show_in_the_frontal_plane() -> None:
+    r = generate(HingeSpec(reps=1, knee_valgus_deg=15, pelvis_drop_deg=10), CameraSpec(yaw_deg=90))
+    b = r.reps[0].bottom
+    assert r.angles["pelvis_tilt_deg"][b] == pytest.approx(10.0, abs=1e-6)
+    world = r.track.world_m
+    assert world is not None
+    knee_w = abs(world[b, INDEX["left_knee"], 0] - world[b, INDEX["right_knee"], 0])
+    ankle_w = abs(world[b, INDEX["left_ankle"], 0] - world[b, INDEX["right_ankle"], 0])
+    assert knee_w < ankle_w - 0.1  # knees caved in by 2 × thigh × sin(15°) ≈ 0.22 m
+
+
+def test_spec_validation() -> None:
+    with pytest.raises(ValueError, match="hips_rise_first"):
+        HingeSpec(hips_rise_first=1.5)
+    with pytest.raises(ValueError, match="durations"):
+        HingeSpec(descent_s=0.0)
