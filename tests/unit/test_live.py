@@ -199,3 +199,12 @@ def test_auto_drill_and_a_new_lifter_after_a_walk_away() -> None:
     got += s.finish()
     assert sum(isinstance(e, RepJudgedEvent) for e in got) == 4
     assert [e.summary.rep_count for e in got if e.type == "set_summary"] == [2, 2]
+
+
+def test_the_live_layer_needs_no_pose_model() -> None:
+    """The browser sends landmarks: a server running LiveSession must not load MediaPipe or OpenCV's video stack."""
+    import subprocess
+    import sys
+
+    code = "import sys, hingecoach.live; bad = {'mediapipe', 'cv2'} & set(sys.modules); assert not bad, bad"
+    subprocess.run([sys.executable, "-c", code], check=True)
