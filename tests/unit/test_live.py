@@ -208,3 +208,28 @@ def test_the_live_layer_needs_no_pose_model() -> None:
 
     code = "import sys, hingecoach.live; bad = {'mediapipe', 'cv2'} & set(sys.modules); assert not bad, bad"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_browser_like_stream_uneven_frames_no_world() -> None:
+    """What a phone browser sends: frames dropped at random, jittered timestamps, no world landmarks, no fps."""
+    res = synth.generate(synth.HingeSpec(reps=3, head_drop_deg=45.0), SIDE_CAM, synth.NoiseSpec(noise_px=1.0))
+    tr = res.track
+    rng = np.random.default_rng(11)
+    keep = np.flatnonzero(rng.random(tr.n_frames) > 0.2)
+    t = tr.t_s[keep] + rng.uniform(-0.004, 0.004, keep.size)
+    wh = np.array(tr.image_wh, dtype=np.float64)
+    s = LiveSession("rdl", image_wh=tr.image_wh)  # normalised coordinates, frame rate unknown
+    events: list[LiveEvent] = []
+    for k, ti in zip(keep, t, strict=True):
+        events += s.push(float(ti), tr.xy_px[k] / wh, tr.visibility[k], None)
+    events += s.finish()
+    reps = [e.rep for e in events if isinstance(e, RepJudgedEvent)]
+    assert len(reps) == 3
+    # The file path on the very same frames (the same uneven timestamps) says the same.
+    same = PoseTrack.from_numpy(tr.xy_px[keep], tr.fps, tr.image_wh, visibility=tr.visibility[keep], t_s=t)
+    file_reps = analyze_track(same, drill="rdl").analysis.reps
+    assert [{f.code for f in r.faults} for r in reps] == [{f.code for f in r.faults} for r in file_reps]
+    states = [[(c.code, c.state) for c in r.checks] for r in reps]
+    assert states == [[(c.code, c.state) for c in r.checks] for r in file_reps]
+    for r, truth in zip(reps, res.reps, strict=True):  # times in the caller's clock, within a frame or two
+        assert abs(r.bottom_s - tr.t_s[truth.bottom]) < 0.15
