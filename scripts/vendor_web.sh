@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Vendor the browser-side pose runtime (@mediapipe/tasks-vision) for the web app, reproducibly:
 # `npm ci` against vendor/npm/package-lock.json (exact version and integrity hash from the npm registry), then
-# copy the ES module bundle and the wasm files into src/hingecoach/web/static/vendor/tasks-vision/ (git-ignored).
+# copy the ES module bundle and the wasm files into src/hingecoach/web/static/vendor/tasks-vision/ (git-ignored),
+# and swagger-ui-dist (the OpenAPI page) into .../vendor/swagger-ui/.
 #
 # Why 0.10.35: versions 1.0.0-1.1.0 contain a usage logger that posts to https://odml.pa.googleapis.com/v1/log
 # about 60 s after the model loads, even when every file is served locally. This script refuses a bundle that
@@ -30,5 +31,11 @@ cp "$bundle" "$dst/vision_bundle.mjs"
 for f in vision_wasm_internal vision_wasm_nosimd_internal; do
   cp "$pkg/wasm/$f.js" "$pkg/wasm/$f.wasm" "$dst/wasm/"
 done
+# The OpenAPI page's Swagger UI, served by us too (FastAPI's default pulls it from a CDN, which our CSP refuses).
+sw="$src/node_modules/swagger-ui-dist"
+swdst=src/hingecoach/web/static/vendor/swagger-ui
+rm -rf "$swdst"
+mkdir -p "$swdst"
+cp "$sw/swagger-ui-bundle.js" "$sw/swagger-ui.css" "$sw/favicon-32x32.png" "$sw/LICENSE" "$swdst/"
 printf '{"package": "@mediapipe/tasks-vision", "version": "%s"}\n' "$version" > "$dst/VERSION.json"
 echo "[vendor] @mediapipe/tasks-vision $version -> $dst"
