@@ -343,3 +343,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+from hingecoach import cli_web  # noqa: E402,F401

@@ -79,7 +79,7 @@ class JobRunner:
             self._analyse(job)
         except HingecoachError as exc:
             self.repo.update_job(job.id, status="failed", stage="failed", message=exc.message)
-        except Exception as exc:  # noqa: BLE001 - one bad job must not stop the queue; the message says what broke
+        except Exception as exc:  # one bad job must not stop the queue; the message says what broke
             log.exception("job %s failed", job.id)
             self.repo.update_job(
                 job.id, status="failed", stage="failed", message=f"analysis failed: {type(exc).__name__}: {exc}"
@@ -126,7 +126,8 @@ class JobRunner:
 
 def _web_analysis(analysis: Analysis, video: Path) -> Analysis:
     """The result as the web stores it: no server path in ``source.path`` (the stored name is internal), and the
-    upload's content hash in the provenance (the history store dedups on it)."""
+    upload's content hash in the provenance (the history store dedups on it).
+    """
     sha = content_sha256(video)
     prov = analysis.provenance or Provenance(hingecoach_version=__version__)
     if prov.source_sha256 is None:

@@ -2,13 +2,15 @@
 
 The browser runs the pose model (video never leaves the device) and sends, per camera frame, BlazePose's 33
 landmarks — normalised image ``x, y`` with visibility, and world metres — with the frame's own timestamp. This
-module only converts them to the core's units (image pixels from the frame size the page reported) and feeds
-:class:`hingecoach.live.LiveSession`; every judgement (setup problems, phase, rep count, faults, cue) is the core's.
+module only checks their shape and feeds :class:`hingecoach.live.LiveSession` (told the camera's frame size and
+that coordinates are normalised); every judgement (setup problems, phase, rep count, faults, cue) is the core's.
+Each ``set_summary`` event the core emits is saved to the athlete's history as one live session.
 
 Protocol (JSON text messages):
 
 - client → ``{"type": "start", "drill": "rdl", "width": 640, "height": 480}``
-- client → ``{"type": "frame", "seq": 17, "t": 1.234, "lm": [[x, y, vis] * 33], "wl": [[x, y, z] * 33] | null}``
+- client → ``{"type": "frame", "seq": 17, "t": 1.234, "lm": [[x, y, vis] * 33], "wl": [[x, y, z] * 33] | null,
+  "np": 1}`` (``lm`` normalised [0, 1] image coordinates as BlazePose gives them; ``np`` people detected)
 - client → ``{"type": "stop"}``
 - server → ``{"type": "ready"}``, then per frame ``{"type": "ack", "seq": 17, "server_ms": 0.8, "events": [...]}``,
   and after ``stop`` ``{"type": "saved", "session_id": 3, "events": [...]}``.
@@ -42,18 +44,23 @@ class LiveSessionLike(Protocol):
         t_s: float,
         xy: NDArray[np.float64],
         visibility: NDArray[np.float64],
-        world_m: NDArray[np.float64] | None,
+        world_m: NDArray[np.float64] | None = None,
+        *,
+        n_people: int | None = None,
     ) -> list[Any]: ...
 
+    def finish(self) -> list[Any]: ...
 
-SessionFactory = Callable[[str], LiveSessionLike]
+
+SessionFactory = Callable[[str, tuple[int, int]], LiveSessionLike]
+"""``factory(drill, (width, height))`` → a session fed normalised image coordinates."""
 
 
-def core_session(drill: str) -> LiveSessionLike:
-    """The real streaming core for ``drill``."""
-    from hingecoach.live import LiveSession  # type: ignore[import-not-found,unused-ignore]
+def core_session(drill: str, image_wh: tuple[int, int]) -> LiveSessionLike:
+    """The real streaming core for ``drill`` on a camera of ``image_wh`` pixels."""
+    from hingecoach.live import LiveSession
 
-    session: LiveSessionLike = LiveSession(drill=drill)
+    session: LiveSessionLike = LiveSession(drill, image_wh=image_wh, coords="normalized")
     return session
 
 
@@ -64,17 +71,31 @@ class ProtocolError(ValueError):
 def event_json(ev: Any) -> dict[str, Any]:
     """A core event as a JSON object (Pydantic events dump themselves; dicts pass through)."""
     if isinstance(ev, BaseModel):
-        out: dict[str, Any] = ev.model_dump(mode="json")
-        return out
-    if isinstance(ev, dict):
-        return ev
-    raise TypeError(f"unexpected live event {type(ev).__name__}")
+        out: Any = ev.model_dump(mode="json")
+    elif isinstance(ev, dict):
+        out = ev
+    else:
+        raise TypeError(f"unexpected live event {type(ev).__name__}")
+    clean: dict[str, Any] = _finite(out)
+    return clean
+
+
+def _finite(value: Any) -> Any:
+    """NaN/inf → None, recursively: JSON has no NaN and the page's ``JSON.parse`` would reject it."""
+    if isinstance(value, float):
+        return value if np.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def parse_frame(
-    msg: dict[str, Any], width: int, height: int
-) -> tuple[float, NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None]:
-    """``(t_s, xy_px (33,2), visibility (33,), world_m (33,3) | None)`` from a frame message; NaN when no person.
+    msg: dict[str, Any],
+) -> tuple[float, NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None, int | None]:
+    """``(t_s, xy (33,2) normalised, visibility (33,), world_m (33,3) | None, n_people | None)`` from a frame
+    message; NaN landmarks when no person.
 
     An empty ``lm`` list means the model saw nobody in this frame: the core still gets the frame (it must know
     that time passed with no one in view), with NaN landmarks and zero visibility.
@@ -82,13 +103,15 @@ def parse_frame(
     t = msg.get("t")
     if not isinstance(t, int | float) or not np.isfinite(t):
         raise ProtocolError("frame without a numeric timestamp")
+    n = msg.get("np")
+    n_people = int(n) if isinstance(n, int) and 0 <= n <= 16 else None
     lm = msg.get("lm") or []
     if not lm:
-        return float(t), np.full((N_LANDMARKS, 2), np.nan), np.zeros(N_LANDMARKS), None
+        return float(t), np.full((N_LANDMARKS, 2), np.nan), np.zeros(N_LANDMARKS), None, n_people
     arr = np.asarray(lm, dtype=np.float64)
     if arr.shape != (N_LANDMARKS, 3):
         raise ProtocolError(f"lm must be {N_LANDMARKS} x [x, y, visibility], got {arr.shape}")
-    xy = arr[:, :2] * np.array([width, height], dtype=np.float64)
+    xy = arr[:, :2]
     vis = np.clip(arr[:, 2], 0.0, 1.0)
     world = None
     wl = msg.get("wl")
@@ -97,7 +120,7 @@ def parse_frame(
         if w.shape != (N_LANDMARKS, 3):
             raise ProtocolError(f"wl must be {N_LANDMARKS} x [x, y, z], got {w.shape}")
         world = w
-    return float(t), xy, vis, world
+    return float(t), xy, vis, world, n_people
 
 
 @dataclass
@@ -111,7 +134,8 @@ class LiveConnection:
     height: int = 0
     last_t: float = -np.inf
     frames: int = 0
-    events: list[dict[str, Any]] = field(default_factory=list)
+    reps: list[dict[str, Any]] = field(default_factory=list)
+    finished_sets: list[dict[str, Any]] = field(default_factory=list)
     server_ms: list[float] = field(default_factory=list)
 
     def handle(self, raw: str, arrived: float) -> dict[str, Any] | None:
@@ -138,21 +162,21 @@ class LiveConnection:
         if not (0 < w <= 8192 and 0 < h <= 8192):
             raise ProtocolError("start needs the camera frame size")
         self.drill, self.width, self.height = drill, w, h
-        self.session = self.factory(drill)
+        self.session = self.factory(drill, (w, h))
         self.last_t, self.frames = -np.inf, 0
-        self.events.clear()
+        self.reps.clear()
         return {"type": "ready", "drill": drill}
 
     def _frame(self, msg: dict[str, Any], arrived: float) -> dict[str, Any]:
         if self.session is None:
             raise ProtocolError("frame before start")
-        t, xy, vis, world = parse_frame(msg, self.width, self.height)
+        t, xy, vis, world, n_people = parse_frame(msg)
         if t <= self.last_t:  # the page's clock is monotonic; a repeat or reorder is dropped, not fed
             return {"type": "ack", "seq": msg.get("seq"), "events": [], "dropped": True, "server_ms": 0.0}
         self.last_t = t
         self.frames += 1
-        events = [event_json(e) for e in self.session.push(t, xy, vis, world)]
-        self.events.extend(events)
+        events = [event_json(e) for e in self.session.push(t, xy, vis, world, n_people=n_people)]
+        self._collect(events)
         ms = (time.perf_counter() - arrived) * 1000.0
         self.server_ms.append(ms)
         if len(self.server_ms) > 10_000:  # bounded over an hour of frames
@@ -161,27 +185,29 @@ class LiveConnection:
 
     def finish(self) -> list[dict[str, Any]]:
         """End of the set: the core's closing events (its set summary), if it has a ``finish``."""
-        fin = getattr(self.session, "finish", None)
-        if self.session is None or fin is None:
+        if self.session is None:
             return []
-        events = [event_json(e) for e in fin()]
-        self.events.extend(events)
+        events = [event_json(e) for e in self.session.finish()]
+        self._collect(events)
         return events
 
+    def _collect(self, events: list[dict[str, Any]]) -> None:
+        """Keep the current set's judged reps; a ``set_summary`` turns them into a record to save (bounded)."""
+        for ev in events:
+            if ev.get("type") == "rep":
+                self.reps.append(ev)
+                del self.reps[:-200]
+            elif ev.get("type") == "set_summary":
+                self.finished_sets.append(set_record(ev, self.reps))
+                self.reps = []
 
-def summarise_set(events: list[dict[str, Any]]) -> tuple[int, dict[str, Any]]:
-    """``(rep_count, summary)`` to store for a live set: the last rep count seen and every rep/summary event."""
-    reps = 0
-    kept: list[dict[str, Any]] = []
-    for ev in events:
-        n = ev.get("rep_count", ev.get("count"))
-        if isinstance(n, int):
-            reps = max(reps, n)
-        if ev.get("type") in ("rep", "rep_judged", "summary", "set_summary") or ev.get("kind") in (
-            "rep",
-            "rep_judged",
-            "summary",
-            "set_summary",
-        ):
-            kept.append(ev)
-    return reps, {"events": kept[-500:]}
+    def take_finished_sets(self) -> list[dict[str, Any]]:
+        out, self.finished_sets = self.finished_sets, []
+        return out
+
+
+def set_record(summary_event: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a live set stores: the core's summary plus that set's judged reps (``rep`` events)."""
+    idx = summary_event.get("set_index")
+    reps = [e for e in events if e.get("type") == "rep" and e.get("set_index") == idx]
+    return {"kind": "live", "summary_event": summary_event, "reps": reps[-200:]}

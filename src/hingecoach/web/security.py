@@ -62,7 +62,9 @@ def sha256_source(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def csp_header(*, style_hashes: Iterable[str] = (), script_hashes: Iterable[str] = (), attr_styles: bool = False) -> str:
+def csp_header(
+    *, style_hashes: Iterable[str] = (), script_hashes: Iterable[str] = (), attr_styles: bool = False
+) -> str:
     """The CSP string, optionally allowing exactly the inline blocks whose hashes are given."""
     policy = {k: list(v) for k, v in BASE_CSP.items()}
     policy["style-src"].extend(style_hashes)
@@ -90,8 +92,12 @@ def csp_for_html(html: str) -> str:
 
 
 def _unescape(value: str) -> str:
-    return value.replace("&quot;", '"').replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace(
-        "&amp;", "&"
+    return (
+        value.replace("&quot;", '"')
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
     )
 
 
@@ -109,7 +115,7 @@ def verify_password(password: str, encoded: str) -> bool:
     """True when ``password`` matches; False for a wrong password or a malformed hash."""
     try:
         return bool(_HASHER.verify(password, encoded))
-    except Exception:  # noqa: BLE001 - a corrupt stored hash must read as "no", never as a 500
+    except Exception:  # a corrupt stored hash must read as "no", never as a 500
         return False
 
 

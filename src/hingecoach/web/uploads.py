@@ -22,13 +22,17 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 SNIFF_BYTES: Final[int] = 16
 
 
-class UploadRejected(Exception):
+class UploadRejectedError(Exception):
     """Carries the HTTP status (413/415/400) and a message for the user."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+def too_large(max_bytes: int) -> str:
+    return f"the video is larger than the {max_bytes / (1024 * 1024):g} MB limit"
 
 
 def sniff_video(head: bytes) -> tuple[str, str] | None:
@@ -69,7 +73,7 @@ class _State:
     size: int = 0
     file_seen: bool = False
     fields: dict[str, str] = field(default_factory=dict)
-    error: UploadRejected | None = None
+    error: UploadRejectedError | None = None
 
 
 MAX_FIELD_BYTES: Final[int] = 4096
@@ -122,14 +126,16 @@ class _Receiver:
         if not st.is_file:
             st.field_buf += chunk
             if len(st.field_buf) > MAX_FIELD_BYTES:
-                st.error = UploadRejected(413, "form field too large")
+                st.error = UploadRejectedError(413, "form field too large")
             return
         if st.file_seen and st.fh is None:
-            st.error = UploadRejected(400, "one video per upload")
+            st.error = UploadRejectedError(400, "one video per upload")
             return
         st.size += len(chunk)
         if st.size > st.max_bytes:
-            st.error = UploadRejected(413, f"the video is larger than the {st.max_bytes // (1024 * 1024)} MB limit")
+            st.error = UploadRejectedError(
+                413, f"the video is larger than the {st.max_bytes // (1024 * 1024)} MB limit"
+            )
             return
         if st.media is None:
             st.head += chunk
@@ -146,7 +152,7 @@ class _Receiver:
         st = self.st
         st.media = sniff_video(bytes(st.head[:SNIFF_BYTES]))
         if st.media is None:
-            st.error = UploadRejected(415, "not a video this server can read (MP4/MOV, WebM, AVI or GIF)")
+            st.error = UploadRejectedError(415, "not a video this server can read (MP4/MOV, WebM, AVI or GIF)")
             return
         st.file_seen = True
         st.path = st.upload_dir / (secrets.token_hex(16) + st.media[1])
@@ -159,7 +165,7 @@ class _Receiver:
         if st.is_file:
             if st.media is None:  # a file shorter than the sniff window
                 if not st.head:
-                    st.error = UploadRejected(400, "the uploaded file is empty")
+                    st.error = UploadRejectedError(400, "the uploaded file is empty")
                     return
                 st.head += b"\0" * 0
                 self._open()
@@ -177,16 +183,16 @@ class _Receiver:
 async def receive_upload(
     content_type: str, content_length: str | None, body: AsyncIterator[bytes], upload_dir: Path, max_bytes: int
 ) -> SavedUpload:
-    """Stream a ``multipart/form-data`` body with one file part to ``upload_dir``; raises :class:`UploadRejected`.
+    """Stream a ``multipart/form-data`` body with one file part to ``upload_dir``; raises :class:`UploadRejectedError`.
 
     On any rejection the partial file is deleted, so a refused upload leaves nothing behind.
     """
     if content_length is not None and content_length.isdigit() and int(content_length) > max_bytes + 64 * 1024:
-        raise UploadRejected(413, f"the video is larger than the {max_bytes // (1024 * 1024)} MB limit")
+        raise UploadRejectedError(413, too_large(max_bytes))
     ctype, opts = parse_options_header(content_type)
     boundary = opts.get(b"boundary")
     if ctype != b"multipart/form-data" or not boundary:
-        raise UploadRejected(400, "expected a multipart/form-data upload")
+        raise UploadRejectedError(400, "expected a multipart/form-data upload")
     upload_dir.mkdir(parents=True, exist_ok=True)
     st = _State(upload_dir=upload_dir, max_bytes=max_bytes)
     parser = MultipartParser(boundary, _Receiver(st).callbacks())  # type: ignore[arg-type]
@@ -199,16 +205,16 @@ async def receive_upload(
         if st.error is not None:
             raise st.error
         if st.path is None:
-            raise UploadRejected(400, "no video in the upload")
+            raise UploadRejectedError(400, "no video in the upload")
     except BaseException as exc:
         if st.fh is not None:
             st.fh.close()  # type: ignore[attr-defined]
         if st.path is not None:
             st.path.unlink(missing_ok=True)
-        if isinstance(exc, UploadRejected):
+        if isinstance(exc, UploadRejectedError):
             raise
         if isinstance(exc, Exception):
-            raise UploadRejected(400, f"malformed upload: {exc}") from exc
+            raise UploadRejectedError(400, f"malformed upload: {exc}") from exc
         raise
     assert st.media is not None
     os.chmod(st.path, 0o600)
