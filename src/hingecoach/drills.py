@@ -127,6 +127,7 @@ class Check:
     A fault is raised when the value is past ``threshold`` in ``direction``; it is *major* when also past
     ``major_at``. ``series`` lists the series ``fn`` reads (checked against the contract by a test).
     ``needs_top_in_view``: a fault needs the top of the rep to have been seen (a lockout out of view is not missed).
+    Build checks with keyword arguments: a threshold is never a bare positional number.
     """
 
     code: str
@@ -142,6 +143,13 @@ class Check:
     series: tuple[str, ...]
     fn: MeasureFn = field(repr=False, compare=False)
     needs_top_in_view: bool = False
+    #: The threshold was chosen by looking at labelled clips (so ``hingecoach eval`` refits it leave-one-lifter-out);
+    #: False = it follows from the article, anatomy or the measurement's noise.
+    fitted: bool = False
+    #: Half-width of the borderline band around ``threshold`` (the measurement's uncertainty, same unit): a value
+    #: inside it is reported as borderline, neither fault nor clean, so noise (a mirrored copy of the clip, another
+    #: phone) cannot flip the answer.
+    band: float = 0.0
 
     @property
     def severity_rule(self) -> str:
@@ -385,152 +393,300 @@ ROUNDED_BACK_THRESHOLD: Final[float] = 0.035
 
 def rounded_back() -> Check:
     return Check(
-        "rounded_back", "back_bulge", "chord", ROUNDED_BACK_THRESHOLD, "above", 0.055,
-        "Lower-back bow of the silhouette beyond the line from upper back to tailbone, bottom-phase median. Dev side "
-        "clips: neutral backs −0.02…+0.02 (loose shirts and lifting belts reach ~0.03), clearly rounded backs "
-        "0.047–0.060 (5 clips, 2 lifters); 0.035 sits between. Side view only: in any other view the silhouette "
-        "is not the spine's profile.",
-        "Keep your back long and flat: fold at the hips like a hinge, don't curl into a candy cane.",
-        Q_CANDY, SIDE, ("back_bulge", "hip_flexion_deg"), measure_back_bulge,
-    )  # fmt: skip
+        code="rounded_back",
+        quantity="back_bulge",
+        unit="chord",
+        threshold=ROUNDED_BACK_THRESHOLD,
+        direction="above",
+        major_at=0.055,
+        threshold_reason=(
+            "Lower-back bow of the silhouette beyond the line from upper back to tailbone, "
+            "bottom-phase median. Dev side "
+            "clips: neutral backs −0.02…+0.02 (loose shirts and lifting belts reach ~0.03), clearly rounded backs "
+            "0.047–0.060 (5 clips, 2 lifters); 0.035 sits between. Side view only: in any other view the silhouette "
+            "is not the spine's profile."
+        ),
+        cue="Keep your back long and flat: fold at the hips like a hinge, don't curl into a candy cane.",
+        seed_quote=Q_CANDY,
+        views=SIDE,
+        series=("back_bulge", "hip_flexion_deg"),
+        fn=measure_back_bulge,
+    )
 
 
 def head_out_of_line() -> Check:
     return Check(
-        "head_out_of_line", "head_offset_bottom", "trunk", 0.20, "above", 0.30,
-        "The ear sits ~0.35 trunk lengths beyond the shoulder, so 0.2 off the trunk line is the head tipped ~35° off "
-        "the spine's line. Dev side clips: neutral heads 0.00–0.03, a forward gaze common in deadlifts 0.11–0.18, "
-        "heads visibly craned up 0.20–0.32.",
-        "Keep your neck long, in line with your back: eyes on the floor a little ahead, don't crane up or tuck "
+        code="head_out_of_line",
+        quantity="head_offset_bottom",
+        unit="trunk",
+        threshold=0.20,
+        direction="above",
+        major_at=0.30,
+        threshold_reason=(
+            "The ear sits ~0.35 trunk lengths beyond the shoulder, so 0.2 off the trunk line is the "
+            "head tipped ~35° off "
+            "the spine's line. Dev side clips: neutral heads 0.00–0.03, a forward gaze common in deadlifts 0.11–0.18, "
+            "heads visibly craned up 0.20–0.32."
+        ),
+        cue="Keep your neck long, in line with your back: eyes on the floor a little ahead, don't crane up or tuck "
         "your chin.",
-        Q_THREE_POINTS, SIDE, ("head_offset", "hip_flexion_deg"), measure_head_offset,
-    )  # fmt: skip
+        seed_quote=Q_THREE_POINTS,
+        views=SIDE,
+        series=("head_offset", "hip_flexion_deg"),
+        fn=measure_head_offset,
+    )
 
 
 def squat_pattern(max_ratio: float = 0.8, major_ratio: float = 1.0) -> Check:
     return Check(
-        "squat_pattern", "knee_to_hip_flexion", "ratio", max_ratio, "above", major_ratio,
-        f"At the bottom a hinge bends the hips far more than the knees: dev clips' RDLs and good mornings read "
-        f"0.05–0.35 side-on and up to 0.74 from an oblique camera, floor deadlifts 0.46–0.80; squats read 0.9–1.06. "
-        f"Above {max_ratio:g} the knees are doing a squat's share.",
-        "Push your hips back, not down: a slight bend in the knees, a big bend at the hips.",
-        Q_SLIGHT_BEND, SAGITTAL, ("knee_flexion_deg", "hip_flexion_deg"), measure_knee_hip_ratio,
-    )  # fmt: skip
+        code="squat_pattern",
+        quantity="knee_to_hip_flexion",
+        unit="ratio",
+        threshold=max_ratio,
+        direction="above",
+        major_at=major_ratio,
+        threshold_reason=(
+            f"At the bottom a hinge bends the hips far more than the knees: dev clips' RDLs and good mornings read "
+            f"0.05–0.35 side-on and up to 0.74 from an oblique camera, floor deadlifts 0.46–0.80; "
+            f"squats read 0.9–1.06. "
+            f"Above {max_ratio:g} the knees are doing a squat's share."
+        ),
+        cue="Push your hips back, not down: a slight bend in the knees, a big bend at the hips.",
+        seed_quote=Q_SLIGHT_BEND,
+        views=SAGITTAL,
+        series=("knee_flexion_deg", "hip_flexion_deg"),
+        fn=measure_knee_hip_ratio,
+    )
 
 
 def locked_knees(min_deg: float = 10.0, major_deg: float = 5.0) -> Check:
     return Check(
-        "locked_knees", "knee_flexion_max_deg", "deg", min_deg, "below", major_deg,
-        f"Deepest knee bend at the bottom below {min_deg:g}° (corrected for an oblique camera) is a straight leg for "
-        "this drill: 2D knee angles carry ~5° of noise; an RDL's 'slight bend' is 15–30°; a floor pull starts with "
-        "the knees bent 50–80° (dev side clips 66–117°; the st17086ts authors require ≥ 47°).",
-        "Unlock your knees: keep a soft bend in them all the way down.",
-        Q_NOT_STRAIGHT, SAGITTAL, ("knee_flexion_deg", "hip_flexion_deg"), measure_knee_bend,
-    )  # fmt: skip
+        code="locked_knees",
+        quantity="knee_flexion_max_deg",
+        unit="deg",
+        threshold=min_deg,
+        direction="below",
+        major_at=major_deg,
+        threshold_reason=(
+            f"Deepest knee bend at the bottom below {min_deg:g}° (corrected for an oblique camera) is a "
+            f"straight leg for "
+            "this drill: 2D knee angles carry ~5° of noise; an RDL's 'slight bend' is 15–30°; a floor pull starts with "
+            "the knees bent 50–80° (dev side clips 66–117°; the st17086ts authors require ≥ 47°)."
+        ),
+        cue="Unlock your knees: keep a soft bend in them all the way down.",
+        seed_quote=Q_NOT_STRAIGHT,
+        views=SAGITTAL,
+        series=("knee_flexion_deg", "hip_flexion_deg"),
+        fn=measure_knee_bend,
+    )
 
 
 def overextension() -> Check:
     return Check(
-        "overextension", "hip_extension_max_deg", "deg", 25.0, "above", 35.0,
-        "BlazePose's hip landmark makes a relaxed, tall stance read up to ~18° of hip extension (dev clips' clean "
-        "lockouts: 0–17.6°, plates hiding the hips included); 25° is a lean back well past that. Side view only: "
-        "an oblique camera shifts the standing reading by ±25°.",
-        "Finish tall, not leaning back: squeeze your glutes and stop when you're straight.",
-        Q_ARCH, SIDE, ("hip_extension_deg",), measure_lean_back,
-    )  # fmt: skip
+        code="overextension",
+        quantity="hip_extension_max_deg",
+        unit="deg",
+        threshold=25.0,
+        direction="above",
+        major_at=35.0,
+        threshold_reason=(
+            "BlazePose's hip landmark makes a relaxed, tall stance read up to ~18° of hip extension (dev clips' clean "
+            "lockouts: 0–17.6°, plates hiding the hips included); 25° is a lean back well past that. Side view only: "
+            "an oblique camera shifts the standing reading by ±25°."
+        ),
+        cue="Finish tall, not leaning back: squeeze your glutes and stop when you're straight.",
+        seed_quote=Q_ARCH,
+        views=SIDE,
+        series=("hip_extension_deg",),
+        fn=measure_lean_back,
+    )
 
 
 def incomplete_lockout() -> Check:
     return Check(
-        "incomplete_lockout", "hip_flexion_top_deg", "deg", 15.0, "above", 30.0,
-        "Standing tall reads −18…+6° in side views (dev clips); hips still bent by more than 15° at the top is an "
-        "unfinished rep. Side view only: oblique cameras read a tall stance as 16–28° of flexion.",
-        "Stand all the way up at the top and squeeze your glutes.",
-        Q_STAND_UP, SIDE, ("hip_flexion_deg",), measure_top_hip_flexion, needs_top_in_view=True,
-    )  # fmt: skip
+        code="incomplete_lockout",
+        quantity="hip_flexion_top_deg",
+        unit="deg",
+        threshold=15.0,
+        direction="above",
+        major_at=30.0,
+        threshold_reason=(
+            "Standing tall reads −18…+6° in side views (dev clips); hips still bent by more than 15° at the top is an "
+            "unfinished rep. Side view only: oblique cameras read a tall stance as 16–28° of flexion."
+        ),
+        cue="Stand all the way up at the top and squeeze your glutes.",
+        seed_quote=Q_STAND_UP,
+        views=SIDE,
+        series=("hip_flexion_deg",),
+        fn=measure_top_hip_flexion,
+        needs_top_in_view=True,
+    )
 
 
 def too_deep_hands() -> Check:
     return Check(
-        "too_deep", "hand_height_min", "ankle0_knee1_hip2", 0.25, "below", 0.0,
-        "Mid-shin is 0.5 on this scale; 'a few inches' is about a quarter of a shin (≈ 10 cm), so hands below 0.25 "
-        "are past the range the article asks for; at 0 they reach the ankles.",
-        "You don't need to go lower: stop around mid-shin, where you feel your hamstrings.",
-        Q_MID_SHIN, SAGITTAL, ("hand_height",), measure_hand_depth,
-    )  # fmt: skip
+        code="too_deep",
+        quantity="hand_height_min",
+        unit="ankle0_knee1_hip2",
+        threshold=0.25,
+        direction="below",
+        major_at=0.0,
+        threshold_reason=(
+            "Mid-shin is 0.5 on this scale; 'a few inches' is about a quarter of a shin (≈ 10 cm), so hands below 0.25 "
+            "are past the range the article asks for; at 0 they reach the ankles."
+        ),
+        cue="You don't need to go lower: stop around mid-shin, where you feel your hamstrings.",
+        seed_quote=Q_MID_SHIN,
+        views=SAGITTAL,
+        series=("hand_height",),
+        fn=measure_hand_depth,
+    )
 
 
 def too_deep_trunk() -> Check:
     return Check(
-        "too_deep", "trunk_incline_max_deg", "deg", 100.0, "above", 115.0,
-        "A good morning ends around a horizontal torso (90°) where the hamstrings are tight; past 100° the head is "
-        "below the hips and the lumbar spine is what keeps going. Side view only (trunk lean is foreshortened "
-        "towards an oblique camera).",
-        "Don't go too far: stop when your hamstrings are tight and your back is still flat.",
-        Q_TOO_FAR, SIDE, ("trunk_incline_deg",), measure_trunk_depth,
-    )  # fmt: skip
+        code="too_deep",
+        quantity="trunk_incline_max_deg",
+        unit="deg",
+        threshold=100.0,
+        direction="above",
+        major_at=115.0,
+        threshold_reason=(
+            "A good morning ends around a horizontal torso (90°) where the hamstrings are tight; past 100° the head is "
+            "below the hips and the lumbar spine is what keeps going. Side view only (trunk lean is foreshortened "
+            "towards an oblique camera)."
+        ),
+        cue="Don't go too far: stop when your hamstrings are tight and your back is still flat.",
+        seed_quote=Q_TOO_FAR,
+        views=SIDE,
+        series=("trunk_incline_deg",),
+        fn=measure_trunk_depth,
+    )
 
 
 def hips_rise_first() -> Check:
     return Check(
-        "hips_rise_first", "trunk_tip_during_knee_extension_deg", "deg", 10.0, "above", 20.0,
-        "In a good pull the trunk angle holds or rises while the knees extend; tipping >10° further forward "
-        "(twice the 2D angle noise) means the hips shot up first and the back lifts the load. Side view only: a "
-        "trunk leaning towards an oblique camera is foreshortened.",
-        "Lift with your legs: drive the floor away and let your chest and hips rise together.",
-        Q_LEGS, SIDE, ("knee_flexion_deg", "trunk_incline_deg"), measure_hips_first,
-    )  # fmt: skip
+        code="hips_rise_first",
+        quantity="trunk_tip_during_knee_extension_deg",
+        unit="deg",
+        threshold=10.0,
+        direction="above",
+        major_at=20.0,
+        threshold_reason=(
+            "In a good pull the trunk angle holds or rises while the knees extend; tipping >10° further forward "
+            "(twice the 2D angle noise) means the hips shot up first and the back lifts the load. Side view only: a "
+            "trunk leaning towards an oblique camera is foreshortened."
+        ),
+        cue="Lift with your legs: drive the floor away and let your chest and hips rise together.",
+        seed_quote=Q_LEGS,
+        views=SIDE,
+        series=("knee_flexion_deg", "trunk_incline_deg"),
+        fn=measure_hips_first,
+    )
 
 
 def bar_far_from_body() -> Check:
     return Check(
-        "bar_far_from_body", "hand_to_shin_max", "shin", 0.80, "above", 1.20,
-        "Ideally the wrists stay within ~0.2 shin lengths of the shin line, but with plates in front of the shins the "
-        "wrist and knee landmarks wander: clean dev lifts read up to 0.67. Only a gross drift (0.8 ≈ 30 cm) is "
-        "flagged. The seed states no bar-path rule: this encodes its principle of keeping the resistance close to "
-        "the centre of gravity.",
-        "Keep the weight close: let it slide down your thighs and shins.",
-        Q_CENTRE, SIDE, ("hand_height", "hand_to_shin"), measure_bar_distance,
-    )  # fmt: skip
+        code="bar_far_from_body",
+        quantity="hand_to_shin_max",
+        unit="shin",
+        threshold=0.80,
+        direction="above",
+        major_at=1.20,
+        threshold_reason=(
+            "Ideally the wrists stay within ~0.2 shin lengths of the shin line, but with plates in "
+            "front of the shins the "
+            "wrist and knee landmarks wander: clean dev lifts read up to 0.67. Only a gross drift (0.8 ≈ 30 cm) is "
+            "flagged. The seed states no bar-path rule: this encodes its principle of keeping the resistance close to "
+            "the centre of gravity."
+        ),
+        cue="Keep the weight close: let it slide down your thighs and shins.",
+        seed_quote=Q_CENTRE,
+        views=SIDE,
+        series=("hand_height", "hand_to_shin"),
+        fn=measure_bar_distance,
+    )
 
 
 def hips_not_level() -> Check:
     return Check(
-        "hips_not_level", "pelvis_tilt_change_max_deg", "deg", 10.0, "above", 20.0,
-        "Hip-line angle changes of < 5° are landmark noise; a 10° tilt means the free hip is opening up towards "
-        "the ceiling. Only a front (or rear) view shows the hip line.",
-        "Keep your hips square to the floor: point the toes of the free leg down.",
-        Q_HIPS_LEVEL, FRONTAL, ("pelvis_tilt_deg",), measure_pelvis_tilt,
-    )  # fmt: skip
+        code="hips_not_level",
+        quantity="pelvis_tilt_change_max_deg",
+        unit="deg",
+        threshold=10.0,
+        direction="above",
+        major_at=20.0,
+        threshold_reason=(
+            "Hip-line angle changes of < 5° are landmark noise; a 10° tilt means the free hip is opening up towards "
+            "the ceiling. Only a front (or rear) view shows the hip line."
+        ),
+        cue="Keep your hips square to the floor: point the toes of the free leg down.",
+        seed_quote=Q_HIPS_LEVEL,
+        views=FRONTAL,
+        series=("pelvis_tilt_deg",),
+        fn=measure_pelvis_tilt,
+    )
 
 
 def body_not_straight() -> Check:
     return Check(
-        "body_not_straight", "leg_line_bend_deg", "deg", 20.0, "above", 35.0,
-        "Head-to-foot should be one line at the bottom; 20° is three times the per-angle landmark noise and a "
-        "visibly dropped or bent free leg.",
-        "Make one long line from head to heel: kick the free heel back as you tip forward.",
-        Q_HEAD_TO_FOOT, SIDE, ("leg_line_deg", "hip_flexion_deg"), measure_leg_line,
-    )  # fmt: skip
+        code="body_not_straight",
+        quantity="leg_line_bend_deg",
+        unit="deg",
+        threshold=20.0,
+        direction="above",
+        major_at=35.0,
+        threshold_reason=(
+            "Head-to-foot should be one line at the bottom; 20° is three times the per-angle landmark noise and a "
+            "visibly dropped or bent free leg."
+        ),
+        cue="Make one long line from head to heel: kick the free heel back as you tip forward.",
+        seed_quote=Q_HEAD_TO_FOOT,
+        views=SIDE,
+        series=("leg_line_deg", "hip_flexion_deg"),
+        fn=measure_leg_line,
+    )
 
 
 def knees_cave() -> Check:
     return Check(
-        "knees_cave", "knee_width_ratio_min", "ratio", 0.80, "below", 0.60,
-        "With feet hip-width and shins upright the knees sit over the ankles (≈ 1); below 0.8 each knee has moved "
-        "in by a tenth of the stance width.",
-        "Push your knees out against the band; don't let them fall in.",
-        Q_KNEES_TOGETHER, FRONTAL, ("knee_width_ratio",), measure_knee_width,
-    )  # fmt: skip
+        code="knees_cave",
+        quantity="knee_width_ratio_min",
+        unit="ratio",
+        threshold=0.80,
+        direction="below",
+        major_at=0.60,
+        threshold_reason=(
+            "With feet hip-width and shins upright the knees sit over the ankles (≈ 1); below 0.8 each knee has moved "
+            "in by a tenth of the stance width."
+        ),
+        cue="Push your knees out against the band; don't let them fall in.",
+        seed_quote=Q_KNEES_TOGETHER,
+        views=FRONTAL,
+        series=("knee_width_ratio",),
+        fn=measure_knee_width,
+    )
 
 
 def incomplete_hip_extension() -> Check:
     return Check(
-        "incomplete_hip_extension", "hip_flexion_top_deg", "deg", 15.0, "above", 30.0,
-        "At the top of a hip thrust shoulders, hips and knees line up (0°); 15° is a top visibly short of that line.",
-        "Drive through your heels and squeeze your glutes until hips, shoulders and knees make a line.",
-        Q_HIPS_UP, SIDE, ("hip_flexion_deg",), measure_top_hip_flexion, needs_top_in_view=True,
-    )  # fmt: skip
+        code="incomplete_hip_extension",
+        quantity="hip_flexion_top_deg",
+        unit="deg",
+        threshold=15.0,
+        direction="above",
+        major_at=30.0,
+        threshold_reason=(
+            "At the top of a hip thrust shoulders, hips and knees line up (0°); 15° is a top visibly short of that "
+            "line."
+        ),
+        cue="Drive through your heels and squeeze your glutes until hips, shoulders and knees make a line.",
+        seed_quote=Q_HIPS_UP,
+        views=SIDE,
+        series=("hip_flexion_deg",),
+        fn=measure_top_hip_flexion,
+        needs_top_in_view=True,
+    )
 
 
 # ---------------------------------------------------------------------------------------------- the drills
