@@ -45,3 +45,41 @@ def register(c: TestClient, email: str, role: str = "athlete") -> None:
 def login(c: TestClient, email: str) -> None:
     r = c.post("/login", data={"email": email, "password": PASSWORD, "csrf": csrf_of(c)}, follow_redirects=False)
     assert r.status_code == 303, r.text
+
+
+class LiveServer:
+    """The app under a real uvicorn on a loopback port, in a thread (for sockets, streaming and browsers)."""
+
+    def __init__(self, settings: Settings) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+
+        self.app = create_app(settings)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.server = uvicorn.Server(
+            uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", ws_max_size=256 * 1024)
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> LiveServer:
+        import time
+
+        self.thread.start()
+        t_end = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > t_end or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)

@@ -10,10 +10,10 @@ from typing import Any
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from tests.web.conftest import PASSWORD, csrf_of, login, register
 
 from hingecoach.web import security
 from hingecoach.web.security import CSRF_COOKIE, SESSION_COOKIE, csp_for_html, hash_password, verify_password
-from tests.web.conftest import PASSWORD, csrf_of, login, register
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "src/hingecoach/web/static/vendor/tasks-vision"
