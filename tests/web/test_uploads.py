@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from tests.web.conftest import LiveServer, csrf_of, register
+from tests.fixtures.web_server import LiveServer
+from tests.web.conftest import csrf_of, register
 
 from hingecoach.web.app import Settings, create_app
 from hingecoach.web.repo import Repo, UploadJob
