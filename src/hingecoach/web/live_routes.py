@@ -7,6 +7,7 @@ reason; a user error (unknown drill) is reported as an ``error`` message and the
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -52,7 +53,9 @@ async def live_socket(ws: WebSocket) -> None:
             raw = await ws.receive_text()
             arrived = time.perf_counter()
             try:
-                reply = conn.handle(raw, arrived)
+                # Off the event loop: a frame that closes a rep runs the judge (~tens of ms), and other sockets and
+                # page requests must not wait for it. Frames of one socket stay in order (one at a time).
+                reply = await asyncio.to_thread(conn.handle, raw, arrived)
             except HingecoachError as exc:
                 await ws.send_text(json.dumps({"type": "error", "message": exc.message}))
                 continue
