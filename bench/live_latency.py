@@ -88,7 +88,7 @@ def main() -> None:
             print("socket replay, real time:")
             print("  " + describe("server (arrival -> reply)", real["server_ms"]))
             print("  " + describe("round trip (client)", real["rtt_ms"]))
-            print("  " + describe("server, frames that close a rep (judging runs here)", fast["rep_ms"] + real["rep_ms"]))
+            print("  " + describe("server, rep-closing frames", fast["rep_ms"] + real["rep_ms"]))
             goal = "met" if pct(real["server_ms"], 95) < 30 else "NOT met"
             print(f"  goal < 30 ms server time: p95 {pct(real['server_ms'], 95):.2f} ms -> {goal}")
             if not args.no_browser and shutil.which("chromium") and shutil.which("ffmpeg"):
