@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach import judge
-from hingecoach.drills import DRILLS
+from hingecoach.drills import DRILLS, BackReference
 from hingecoach.errors import UnknownDrillError
 from hingecoach.filtering import clean_track
 from hingecoach.kinematics import Kinematics, compute_kinematics
@@ -61,11 +61,14 @@ def analyze_track(
     drill: str = "auto",
     source_path: str = "",
     frame_count: int | None = None,
+    reference: BackReference | None = None,
 ) -> AnalysisResult:
     """Judge the reps in an already-extracted pose track.
 
-    Raises the input errors of :mod:`hingecoach.errors` (no person, two people, out of frame, unknown drill)
-    before any judging, so a caller never gets a half-made result.
+    ``reference``: the athlete's own neutral back line (from a clean earlier set in the same camera set-up, see
+    :func:`hingecoach.judge.reference_from_analysis`); the back-line checks then compare against it instead of the
+    population thresholds. Raises the input errors of :mod:`hingecoach.errors` (no person, two people, out of frame,
+    unknown drill) before any judging, so a caller never gets a half-made result.
     """
     drill_id = check_drill_id(drill)
     warnings = [Warning(code=c, message=m) for c, m in check_track(track)]
@@ -97,7 +100,10 @@ def analyze_track(
             )
         )
 
-    judged = [judge.judge_rep(spec, kin, r, view=view) for r in reps]
+    baseline = judge.compute_baseline(kin, reference)
+    judged = [judge.judge_rep(spec, kin, r, view=view, baseline=baseline) for r in reps]
+    clip_checks = judge.judge_outside_reps(spec, kin, reps, baseline=baseline, view=view)
+    warnings.extend(Warning(code=c, message=m) for c, m in judge.not_judged_warnings(spec, judged, warnings))
     t = kin.t_s
     rep_models = [
         Rep(
@@ -115,10 +121,11 @@ def analyze_track(
             metrics=j.metrics,
             faults=j.faults,
             score=j.score,
+            checks=list(j.checks),
         )
         for i, (r, j) in enumerate(zip(reps, judged, strict=True))
     ]
-    summary: Summary = judge.summarise(spec, judged)
+    summary: Summary = judge.summarise(spec, judged, clip_checks)
     n = frame_count if frame_count is not None else track.n_frames
     analysis = Analysis(
         source=Source(
@@ -136,6 +143,7 @@ def analyze_track(
         reps=rep_models,
         summary=summary,
         warnings=warnings,
+        clip_checks=clip_checks,
     )
     return AnalysisResult(
         analysis=analysis,

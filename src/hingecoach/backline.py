@@ -1,21 +1,32 @@
-"""The back line: what a dowel held along the spine would show, measured on the person-segmentation silhouette.
+"""The back line as the article's own test: a virtual dowel laid on the silhouette's back.
 
 BlazePose has no spine landmarks, and the shoulder and hip landmarks barely move when the spine flexes, so landmark
 geometry alone cannot see a rounded back (``/work/shared/notes/back-line-probe.md``). The silhouette can: in a side
-view the dorsal edge of the person mask *is* the back line the seed article's dowel drill checks ("Maintain three
-points of contact – Back of your head, between your shoulder blades, and the tailbone").
+view the dorsal edge of the person mask *is* the surface a dowel held along the spine rests on. The seed article's
+test is literal — "Maintain three points of contact – Back of your head, between your shoulder blades, and the
+tailbone … If the stick lifts off of one of those three points" — so that is what is measured
+(``/work/shared/notes/virtual-dowel.md``):
 
-:func:`profile_from_mask` samples that edge at ``k`` stations between the shoulder and the hip, as signed offsets from
-the straight shoulder→hip chord (divided by the chord length so the number does not depend on the lifter's size or
-distance from the camera). :func:`back_bulge` turns a profile into one number per frame: how far the back line bows
-away from a straight line ("If you look like a candy cane after trying this, you've probably missed the mark").
+1. :func:`profile_from_mask` samples the dorsal edge along the trunk axis, from below the hip (tailbone, glutes)
+   through the upper back to the back of the head, at the stations :data:`DORSAL_U` (trunk lengths from the hip
+   landmark, 1 = the shoulder landmark), as signed offsets behind the hip→shoulder line in trunk lengths, so the
+   numbers do not depend on the lifter's size or distance from the camera.
+2. :func:`dowel` lays the stick: the line resting on the tailbone region and on the upper back (the bridge of the
+   profile's upper convex hull between the two regions), then measures
+   * **bow** — how far the back between those two contacts rises above the stick (a "candy cane": the stick would
+     rest on the hump and lift off the tailbone);
+   * **tail gap** — the stick held on the upper back and pivoted onto the profile: how far it lifts off the tailbone;
+   * **head gap** — the back of the head against the stick's line: positive = the head hangs below it (dropped),
+     negative = it pushes past it (craned up, the stick would lift off the shoulder blades).
 
-Only a side view shows the sagittal profile; in oblique and front views the silhouette edge is something else, and
-the drill checks refuse to judge it (see :mod:`hingecoach.drills`).
+Only a side view shows the sagittal profile; the checks refuse to judge it from other views (:mod:`hingecoach.drills`).
+A single frame's contour is noise (0.007–0.02 trunk lengths frame to frame): the checks take medians over the frames
+of deepest trunk lean.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -25,21 +36,29 @@ from hingecoach.skeleton import Side, idx, sided
 
 FloatArray = NDArray[np.float64]
 
-DEFAULT_STATIONS: Final[int] = 21
-#: The fit of :func:`back_bulge` ignores the ends of the profile (shoulder blade and buttock shapes dominate there).
-BULGE_FROM: Final[float] = 0.10
-BULGE_TO: Final[float] = 0.90
-#: The lower-back stretch of the profile that :func:`back_bulge` averages (share of the shoulder→hip span).
-LUMBAR_FROM: Final[float] = 0.50
-LUMBAR_TO: Final[float] = 0.85
-#: A profile needs this share of finite stations in the fitted span to be summarised (else NaN).
+#: Version of the stored profile format (tracks from older versions carry another layout and are not judged).
+PROFILE_VERSION: Final[int] = 2
+#: Stations of the dorsal profile along the hip→shoulder axis (trunk lengths; 0 = hip landmark, 1 = shoulder).
+DORSAL_U: Final[FloatArray] = np.round(np.arange(-0.30, 1.70 + 1e-9, 0.05), 3)
+#: Where the dowel touches: the tailbone region and the upper back "between your shoulder blades" (trunk lengths).
+TAIL_REGION: Final[tuple[float, float]] = (-0.10, 0.15)
+UPPER_REGION: Final[tuple[float, float]] = (0.60, 1.00)
+#: The back of the head: stations from just below the ear's level to towards the crown (trunk lengths from the ear).
+HEAD_REGION: Final[tuple[float, float]] = (-0.05, 0.15)
+#: A point may stand this far above the stick and still count as under it (trunk lengths; the contour's own noise).
+CONTACT_TOL: Final[float] = 0.004
+#: Shortest lever (trunk lengths below the upper contact) that may tip the stick held on the upper back.
+PIVOT_LEVER: Final[float] = 0.3
+#: A region needs this share of finite stations to be trusted.
 MIN_FINITE_SHARE: Final[float] = 0.6
 #: Segmentation probability above which a pixel counts as the person (MediaPipe's masks are soft at the edge).
 MASK_LEVEL: Final[float] = 0.5
-#: How far behind (and in front of) the chord to look for the edge, in chord lengths.
+#: How far behind (and in front of) the axis to look for the edge, in trunk lengths. In front reaches further above
+#: the shoulder, where a dropped head lies in front of the trunk line.
 _REACH_BACK: Final[float] = 0.9
 _REACH_FRONT: Final[float] = 0.3
-#: Smallest usable chord, in mask pixels: below this the mask edge is too coarse to say anything.
+_REACH_FRONT_HEAD: Final[float] = 0.6
+#: Smallest usable trunk, in mask pixels: below this the mask edge is too coarse to say anything.
 MIN_CHORD_PX: Final[float] = 8.0
 
 
@@ -109,67 +128,31 @@ def _bilinear(img: NDArray[np.float32], x: FloatArray, y: FloatArray) -> FloatAr
     return np.where(inside, out, np.nan)
 
 
-def profile_from_mask(
-    mask: NDArray[np.float32],
-    xy_px: NDArray[np.float64],
-    *,
-    side: Side | None = None,
-    k: int = DEFAULT_STATIONS,
+def _edge_offsets(
+    m: NDArray[np.float32], base: FloatArray, back: FloatArray, length: float, reach_front: FloatArray
 ) -> FloatArray:
-    """Dorsal silhouette contour at ``k`` evenly spaced stations from the shoulder (0) to the hip (k−1).
+    """Signed distance (px) from each ``base`` point along ``back`` to the person's dorsal edge; NaN where none.
 
-    Args:
-        mask: ``(H, W)`` person-segmentation probability in [0, 1] (a uint8 0–255 mask is rescaled).
-        xy_px: ``(33, 2)`` BlazePose landmarks in the *mask's* pixel coordinates (NaN where missing).
-        side: which side's shoulder and hip define the chord; None = the mean of both (robust in a true side view).
-        k: number of stations (≥ 3).
-
-    Returns:
-        ``(k,)`` signed offsets of the back edge from the shoulder→hip chord, divided by the chord length;
-        positive = behind the chord (away from the chest). NaN at stations where no edge was found (ray leaves
-        the image, mask missing, front of the body undecidable, chord too short).
-
-    Why rays from the chord: the chord is inside the trunk, so walking from it away from the chest and stopping at
-    the first pixel that is no longer the person finds the back's surface, not the far side of an arm or a plate.
-
+    Why rays from the axis: the axis is inside the trunk, so walking away from the chest and stopping at the first
+    pixel that is no longer the person finds the back's surface, not the far side of an arm or a plate. Where the
+    axis point is already outside the person (above the shoulders: a head hanging in front of the line), the walk
+    goes forward to the first person pixel instead, up to ``reach_front`` trunk lengths.
     """
-    if k < 3:
-        raise ValueError(f"k must be at least 3, got {k}")
-    out = np.full(k, np.nan)
-    m = np.asarray(mask, dtype=np.float32)
-    if m.ndim != 2 or m.size == 0:
-        return out
-    if m.max(initial=0.0) > 1.5:  # a 0-255 mask
-        m = m / 255.0
-    xy = np.asarray(xy_px, dtype=np.float64)
-    shoulder = _midpoint(xy, "shoulder", side)
-    hip = _midpoint(xy, "hip", side)
-    length = float(np.hypot(*(hip - shoulder)))
-    if not np.isfinite(length) or length < MIN_CHORD_PX:
-        return out
-    front = front_normal(xy, side=side)
-    if not np.isfinite(front).all():
-        return out
-    back = -front
+    k = base.shape[0]
     step = 0.5
-    t = np.arange(-_REACH_FRONT * length, _REACH_BACK * length + step, step)  # (M,) px along `back`
-    s = np.linspace(0.0, 1.0, k)
-    base = shoulder[None, :] + s[:, None] * (hip - shoulder)[None, :]  # (k, 2)
+    t = np.arange(-float(reach_front.max()) * length, _REACH_BACK * length + step, step)  # (M,) px along `back`
     px = base[:, None, 0] + t[None, :] * back[0]
     py = base[:, None, 1] + t[None, :] * back[1]
     val = _bilinear(m, px, py)  # (k, M), NaN outside the image
+    val = np.where(t[None, :] < -reach_front[:, None] * length, 0.0, val)  # beyond the per-station reach: not person
     inside = val >= MASK_LEVEL
-    i0 = int(np.searchsorted(t, 0.0))  # the chord point's sample
-    # Dorsal walk: first sample at or beyond the chord that is not the person.
-    beh_in = inside[:, i0:]
-    beh_val = val[:, i0:]
+    i0 = int(np.searchsorted(t, 0.0))
+    beh_in, beh_val = inside[:, i0:], val[:, i0:]
     leaves = ~beh_in
     first_out = np.argmax(leaves, axis=1)
     has_out = leaves.any(axis=1)
     start_in = beh_in[:, 0]
-    # Frontal walk (chord point outside the mask: back line in front of the chord): first inside sample going forward.
-    fr_in = inside[:, i0::-1]
-    fr_val = val[:, i0::-1]
+    fr_in, fr_val = inside[:, i0::-1], val[:, i0::-1]
     first_in = np.argmax(fr_in, axis=1)
     has_in = fr_in.any(axis=1)
     rows = np.arange(k)
@@ -184,86 +167,46 @@ def profile_from_mask(
     ffrac = np.clip((MASK_LEVEL - f_out) / np.where(f_in - f_out == 0, 1.0, f_in - f_out), 0.0, 1.0)
     edge_front = t[i0 - jf + 1] - ffrac * step
     ok_front = ~start_in & np.isfinite(beh_val[:, 0]) & has_in & np.isfinite(f_out)
-    out = np.where(ok_back, edge_back, np.where(ok_front, edge_front, np.nan)) / length
-    return np.asarray(out, dtype=np.float64)
+    return np.asarray(np.where(ok_back, edge_back, np.where(ok_front, edge_front, np.nan)), dtype=np.float64)
 
 
-def _span(k: int) -> NDArray[np.bool_]:
-    s = np.linspace(0.0, 1.0, k)
-    return np.asarray((s >= BULGE_FROM - 1e-9) & (s <= BULGE_TO + 1e-9))
+def profile_from_mask(
+    mask: NDArray[np.float32],
+    xy_px: NDArray[np.float64],
+    *,
+    side: Side | None = None,
+) -> FloatArray:
+    """The dorsal edge of the silhouette at the stations :data:`DORSAL_U`, tailbone to the back of the head.
 
+    Args:
+        mask: ``(H, W)`` person-segmentation probability in [0, 1] (a uint8 0–255 mask is rescaled).
+        xy_px: ``(33, 2)`` BlazePose landmarks in the *mask's* pixel coordinates (NaN where missing).
+        side: which side's shoulder and hip define the axis; None = the mean of both (robust in a true side view).
 
-def back_curvature(profile: FloatArray) -> FloatArray:
-    """``(T,)`` bend of the back line: −2a of a quadratic ``a·s² + b·s + c`` fitted to the profile over 10–90 %.
+    Returns:
+        ``(len(DORSAL_U),)`` signed offsets of the back edge behind the hip→shoulder axis, in trunk lengths
+        (positive = away from the chest). NaN at stations where no edge was found (ray leaves the image, mask
+        missing, front of the body undecidable, trunk too short, above the top of the head).
 
-    Positive = the back bows out behind the chord (a "candy cane"); a straight or evenly tilted back gives 0 whatever
-    the trunk thickness (thickness only shifts ``c``), which is why this, not the raw offset, is compared. Units:
-    per chord length (a circular bow of height h over the chord reads ≈ 8·h). Rows with too few finite stations → NaN.
     """
-    p = np.atleast_2d(np.asarray(profile, dtype=np.float64))
-    k = p.shape[1]
-    use = _span(k)
-    s = np.linspace(0.0, 1.0, k)[use]
-    y = p[:, use]
-    w = np.isfinite(y).astype(np.float64)
-    y0 = np.where(w > 0, y, 0.0)
-    design = np.stack([s**2, s, np.ones_like(s)], axis=1)  # (n, 3)
-    ata = np.einsum("ni,tn,nj->tij", design, w, design)
-    aty = np.einsum("ni,tn->ti", design, w * y0)
-    enough = w.mean(axis=1) >= MIN_FINITE_SHARE
-    ata[~enough] = np.eye(3)
-    coef = np.linalg.solve(ata, aty[..., None])[..., 0]
-    return np.where(enough, -2.0 * coef[:, 0], np.nan)
-
-
-def _bow(profile: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
-    """Offsets beyond the straight line joining the profile at 10 % and 90 % (the dowel's upper-back and tailbone
-    contacts), and which rows have both ends and enough stations to be summarised.
-    """
-    p = np.atleast_2d(np.asarray(profile, dtype=np.float64))
-    k = p.shape[1]
-    s = np.linspace(0.0, 1.0, k)
-    use = _span(k)
-    lo, hi = int(np.argmax(use)), int(k - 1 - np.argmax(use[::-1]))
-    a, b = p[:, lo], p[:, hi]
-    line = a[:, None] + (b - a)[:, None] * ((s - s[lo]) / (s[hi] - s[lo]))[None, :]
-    dev = p - line
-    ok = np.isfinite(a) & np.isfinite(b) & (np.isfinite(dev[:, use]).mean(axis=1) >= MIN_FINITE_SHARE)
-    return dev, ok
-
-
-def back_bulge(profile: FloatArray) -> FloatArray:
-    """``(T,)`` the headline back-line number: how far the *lower* back bows out behind the dowel line (chord lengths).
-
-    The dowel line joins the profile at 10 % and 90 % of the shoulder→hip span (upper back and tailbone contacts);
-    the bulge is the mean offset beyond it over 50–85 % of the span (the lumbar region). Why this and not the raw
-    distance from the landmark chord: trunk thickness and clothing move the whole profile, not its bow (probe: AUC
-    0.95 vs 0.85). Why the lower half: on the dev clips a loose T-shirt balloons over the shoulder blades (bow up
-    to 0.05 there on neutral backs) while a rounded back bows through the lumbar spine ("letting your lumbar spine
-    round"): lower-half mean 0.047–0.057 rounded vs ≤ 0.030 neutral. A circular bow of sagitta h reads ≈ 0.48·h.
-    A missing end station, or too few finite stations, gives NaN.
-    """
-    dev, ok = _bow(profile)
-    k = dev.shape[1]
-    s = np.linspace(0.0, 1.0, k)
-    lumbar = (s >= LUMBAR_FROM - 1e-9) & (s <= LUMBAR_TO + 1e-9)
-    seg = dev[:, lumbar]
-    finite = np.isfinite(seg)
-    count = finite.sum(axis=1)
-    enough = count >= MIN_FINITE_SHARE * max(seg.shape[1], 1)
-    mean = np.where(finite, seg, 0.0).sum(axis=1) / np.maximum(count, 1)
-    return np.where(ok & enough & (count > 0), mean, np.nan)
-
-
-def max_bow(profile: FloatArray) -> FloatArray:
-    """``(T,)`` largest offset beyond the 10 %–90 % dowel line anywhere in between (chord lengths): the whole-back
-    bow, upper back included (reported for context; :func:`back_bulge` is what the rounded-back check uses).
-    """
-    dev, ok = _bow(profile)
-    use = _span(dev.shape[1])
-    seg = dev[:, use]
-    best = np.max(np.where(np.isfinite(seg), seg, -np.inf), axis=1)
-    return np.where(ok, best, np.nan)
+    out = np.full(DORSAL_U.shape[0], np.nan)
+    m = np.asarray(mask, dtype=np.float32)
+    if m.ndim != 2 or m.size == 0:
+        return out
+    if m.max(initial=0.0) > 1.5:  # a 0-255 mask
+        m = m / 255.0
+    xy = np.asarray(xy_px, dtype=np.float64)
+    shoulder = _midpoint(xy, "shoulder", side)
+    hip = _midpoint(xy, "hip", side)
+    length = float(np.hypot(*(shoulder - hip)))
+    if not np.isfinite(length) or length < MIN_CHORD_PX:
+        return out
+    front = front_normal(xy, side=side)
+    if not np.isfinite(front).all():
+        return out
+    base = hip[None, :] + DORSAL_U[:, None] * (shoulder - hip)[None, :]
+    reach = np.where(DORSAL_U > 1.0, _REACH_FRONT_HEAD, _REACH_FRONT)
+    return _edge_offsets(m, base, -front, length, reach) / length
 
 
 def profiles_from_masks(
@@ -271,11 +214,151 @@ def profiles_from_masks(
     xy_px: NDArray[np.float64],
     *,
     side: Side | None = None,
-    k: int = DEFAULT_STATIONS,
 ) -> FloatArray:
-    """``(T, k)`` :func:`profile_from_mask` over a stack of masks ``(T, H, W)`` with landmarks ``(T, 33, 2)``."""
+    """``(T, K)`` :func:`profile_from_mask` over a stack of masks ``(T, H, W)`` with landmarks ``(T, 33, 2)``."""
     if len(masks) == 0:
-        return np.zeros((0, k))
+        return np.zeros((0, DORSAL_U.shape[0]))
     pairs = zip(masks, xy_px, strict=True)
-    rows = [profile_from_mask(np.asarray(m, dtype=np.float32), xy, side=side, k=k) for m, xy in pairs]
-    return np.stack(rows)
+    return np.stack([profile_from_mask(np.asarray(m, dtype=np.float32), xy, side=side) for m, xy in pairs])
+
+
+def is_dorsal_profile(profile: FloatArray | None) -> bool:
+    """Whether a stored profile has this version's layout (older tracks carry a shoulder→hip-only profile)."""
+    return profile is not None and profile.ndim == 2 and profile.shape[1] == DORSAL_U.shape[0]
+
+
+def pair_mean(xy_px: FloatArray, part: str) -> FloatArray:
+    """``(T, 2)`` mean of the left and right landmark of ``part`` per frame, ignoring a missing one (NaN if both)."""
+    pair = np.asarray(xy_px, dtype=np.float64)[:, [idx(f"left_{part}"), idx(f"right_{part}")]]
+    finite = np.isfinite(pair).all(axis=-1, keepdims=True)
+    total = np.where(finite, pair, 0.0).sum(axis=1)
+    count = finite.sum(axis=1)
+    return np.asarray(np.where(count > 0, total / np.maximum(count, 1), np.nan), dtype=np.float64)
+
+
+def axis_position(xy_px: FloatArray, part: str) -> FloatArray:
+    """``(T,)`` where a landmark lies along the hip→shoulder axis, in trunk lengths (0 hip, 1 shoulder).
+
+    ``part`` is a paired name without its side (``"ear"``): the mean of the two, like the axis itself.
+    """
+    xy = np.asarray(xy_px, dtype=np.float64)
+    hip, shoulder, point = pair_mean(xy, "hip"), pair_mean(xy, "shoulder"), pair_mean(xy, part)
+    axis = shoulder - hip
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(((point - hip) * axis).sum(-1) / (axis * axis).sum(-1), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Dowel:
+    """The virtual dowel on every frame, in trunk lengths (all ``(T,)``; NaN where the profile cannot say).
+
+    The stick's line is ``v = line_at_hip + line_slope · u`` in the trunk frame (u along hip→shoulder, v dorsal).
+    """
+
+    bow: FloatArray
+    tail_gap: FloatArray
+    head_gap: FloatArray
+    tail_u: FloatArray
+    upper_u: FloatArray
+    head_u: FloatArray
+    line_at_hip: FloatArray
+    line_slope: FloatArray
+
+
+def _region(lo: float, hi: float) -> NDArray[np.intp]:
+    u = DORSAL_U
+    return np.flatnonzero((u >= lo - 1e-9) & (u <= hi + 1e-9))
+
+
+def dowel(profile: FloatArray, head_u: FloatArray | None = None) -> Dowel:
+    """Lay the virtual dowel on dorsal profiles ``(T, K)`` (vectorised over frames) and measure its three contacts.
+
+    ``head_u``: ``(T,)`` the ear's position along the axis (:func:`axis_position`); the back of the head is read
+    from :data:`HEAD_REGION` around it. Without it, the head gap is NaN.
+    """
+    p = np.atleast_2d(np.asarray(profile, dtype=np.float64))
+    n = p.shape[0]
+    nan = np.full(n, np.nan)
+    if p.shape[1] != DORSAL_U.shape[0]:
+        return Dowel(nan, nan, nan, nan, nan, nan, nan, nan)
+    ti, si = _region(*TAIL_REGION), _region(*UPPER_REGION)
+    vt, vs = p[:, ti], p[:, si]
+    ut, us = DORSAL_U[ti], DORSAL_U[si]
+    ok = (np.isfinite(vt).mean(axis=1) >= MIN_FINITE_SHARE) & (np.isfinite(vs).mean(axis=1) >= MIN_FINITE_SHARE)
+    # Every (tail, upper) pair of stations as a candidate stick; the stick is the one with no point of either region
+    # above it (the bridge of the upper convex hull). NaN stations neither support nor block it.
+    grid_a, grid_b = np.meshgrid(np.arange(ti.size), np.arange(si.size), indexing="ij")
+    a_i, b_i = grid_a.ravel(), grid_b.ravel()
+    va, vb = vt[:, a_i], vs[:, b_i]  # (T, P)
+    slope = (vb - va) / (us[b_i] - ut[a_i])[None, :]
+    cand_u = np.concatenate([ut, us])
+    cand_v = np.concatenate([vt, vs], axis=1)  # (T, C)
+    line = va[:, :, None] + slope[:, :, None] * (cand_u[None, None, :] - ut[a_i][None, :, None])  # (T, P, C)
+    with np.errstate(invalid="ignore"):
+        above = np.where(np.isfinite(cand_v)[:, None, :], cand_v[:, None, :] > line + CONTACT_TOL, False).any(axis=2)
+    feasible = ~above & np.isfinite(slope)
+    # Of the sticks that rest on both regions, the longest: a dowel is held along the whole back, so on a flat stretch
+    # it touches the outermost points (the tailbone and between the shoulder blades), not two neighbours of a hump.
+    span = (us[b_i] - ut[a_i])[None, :]
+    best = np.argmax(np.where(feasible, span, -1.0), axis=1)
+    ok &= feasible.any(axis=1)
+    rows = np.arange(n)
+    pick_a, pick_b = a_i[best], b_i[best]
+    tail_u, upper_u = ut[pick_a], us[pick_b]
+    tail_v, upper_v = vt[rows, pick_a], vs[rows, pick_b]
+    k = slope[rows, best]
+    line_at_hip = tail_v - k * tail_u
+    # Bow: the back between the two contacts above the stick.
+    dev = p - (line_at_hip[:, None] + k[:, None] * DORSAL_U[None, :])
+    between = (DORSAL_U[None, :] > tail_u[:, None] + 1e-9) & (DORSAL_U[None, :] < upper_u[:, None] - 1e-9)
+    seg = np.where(between & np.isfinite(dev), dev, -np.inf)
+    enough = (between & np.isfinite(dev)).sum(axis=1) >= MIN_FINITE_SHARE * np.maximum(between.sum(axis=1), 1)
+    bow = np.where(ok & enough, np.max(seg, axis=1), np.nan)
+    # Tail gap: hold the stick on the upper-back contact and let it pivot down onto the profile below.
+    # Points near the pivot are left out: there the contour's noise, divided by a short lever, would tip the stick.
+    below = (DORSAL_U[None, :] >= TAIL_REGION[0] - 1e-9) & (DORSAL_U[None, :] <= upper_u[:, None] - PIVOT_LEVER)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pivot = (upper_v[:, None] - p) / (upper_u[:, None] - DORSAL_U[None, :])
+    pivot = np.where(below & np.isfinite(pivot), pivot, np.inf)
+    k2 = np.min(pivot, axis=1)
+    tail_gap = np.where(ok & np.isfinite(k2), upper_v + k2 * (tail_u - upper_u) - tail_v, np.nan)
+    tail_gap = np.maximum(tail_gap, 0.0)
+    # Head gap: the back of the head against the stick's line.
+    head_gap = nan.copy()
+    hu = nan.copy()
+    if head_u is not None:
+        hu = np.asarray(head_u, dtype=np.float64).reshape(n)
+        near = (DORSAL_U[None, :] >= hu[:, None] + HEAD_REGION[0] - 1e-9) & (
+            DORSAL_U[None, :] <= hu[:, None] + HEAD_REGION[1] + 1e-9
+        )
+        vals = np.where(near & np.isfinite(p), p, -np.inf)
+        back_of_head = np.max(vals, axis=1)
+        has = np.isfinite(back_of_head) & np.isfinite(hu) & (hu > UPPER_REGION[1])
+        head_gap = np.where(ok & has, line_at_hip + k * hu - back_of_head, np.nan)
+    bad = ~ok
+    return Dowel(
+        bow=bow,
+        tail_gap=np.where(bad, np.nan, tail_gap),
+        head_gap=head_gap,
+        tail_u=np.where(bad, np.nan, tail_u),
+        upper_u=np.where(bad, np.nan, upper_u),
+        head_u=hu,
+        line_at_hip=np.where(bad, np.nan, line_at_hip),
+        line_slope=np.where(bad, np.nan, k),
+    )
+
+
+def to_image(xy_px: FloatArray, u: FloatArray, v: FloatArray, *, side: Side | None = None) -> FloatArray:
+    """Trunk-frame points ``(u, v)`` (trunk lengths) of one frame back to image pixels ``(N, 2)`` (NaN if unknown).
+
+    The inverse of how :func:`profile_from_mask` measures, for drawing the dowel over the video.
+    """
+    xy = np.asarray(xy_px, dtype=np.float64)
+    shoulder, hip = _midpoint(xy, "shoulder", side), _midpoint(xy, "hip", side)
+    front = front_normal(xy, side=side)
+    length = float(np.hypot(*(shoulder - hip)))
+    uu, vv = np.asarray(u, dtype=np.float64), np.asarray(v, dtype=np.float64)
+    if not np.isfinite(length) or not np.isfinite(front).all():
+        return np.full((uu.size, 2), np.nan)
+    pts = hip[None, :] + uu.reshape(-1)[:, None] * (shoulder - hip)[None, :]
+    return np.asarray(pts - vv.reshape(-1)[:, None] * length * front[None, :], dtype=np.float64)

@@ -63,10 +63,31 @@ BOTTOM_SEEN_S: Final[float] = 0.2
 
 # ---------------------------------------------------------------------------------------------- rep window
 @dataclass(frozen=True)
+class BackReference:
+    """The athlete's own neutral back line: dowel medians from a clean set in the same camera set-up.
+
+    Why: clothing and build move a lifter's back-line numbers as much as a rounding does between lifters, while one
+    lifter's neutral sets agree within 0.002–0.010 trunk lengths (``/work/shared/notes/virtual-dowel.md``); compared
+    with their own reference, every rounded lifter rose by ≥ 0.03. The history store supplies it.
+    """
+
+    dowel_bow: float | None = None
+    dowel_head_gap: float | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Baseline:
-    """The lifter's own standing values (median over the clip's most upright frames), for within-lifter checks."""
+    """The lifter's clip-level values, computed once and shared by every rep's checks.
+
+    ``pelvis_tilt_deg``: standing hip-line angle (median over the most upright frames). ``deep_lean_deg``: trunk
+    incline from which a frame counts as the deepest lean, where the back line is judged (None: the trunk never
+    leaned far enough). ``reference``: the athlete's own neutral back line, when known.
+    """
 
     pelvis_tilt_deg: float | None = None
+    deep_lean_deg: float | None = None
+    reference: BackReference | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +109,8 @@ class RepWindow:
     baseline: Baseline | None = None
     yaw_deg: float | None = None
     top_lost: bool = False
+    #: Clip frame index of the window's first frame (the window may start before the rep, at a floor pull's set-up).
+    offset: int = 0
 
     @property
     def n(self) -> int:
@@ -111,13 +134,26 @@ class RepWindow:
 
 @dataclass(frozen=True)
 class Measured:
-    """A check's measured value and the frame (index into the window) it refers to."""
+    """A check's measured value and the frame (index into the window) it refers to.
+
+    ``relative``: the value is the change from the athlete's own reference (the check then uses its
+    ``reference_threshold``), not an absolute reading.
+    """
 
     value: float
     frame: int
+    relative: bool = False
 
 
-MeasureFn = Callable[[RepWindow], Measured | None]
+@dataclass(frozen=True)
+class NotJudged:
+    """Why a check could not judge this rep, in the user's words, and how to film so that it can."""
+
+    reason: str
+    how_to_film: str | None = None
+
+
+MeasureFn = Callable[[RepWindow], "Measured | NotJudged | None"]
 
 
 @dataclass(frozen=True)
@@ -146,6 +182,11 @@ class Check:
     #: The threshold was chosen by looking at labelled clips (so ``hingecoach eval`` refits it leave-one-lifter-out);
     #: False = it follows from the article, anatomy or the measurement's noise.
     fitted: bool = False
+    #: With the athlete's own neutral reference (:class:`BackReference`): the rise over it that is a fault, its
+    #: major level and its band (the check's measure returns ``Measured(relative=True)`` then).
+    reference_threshold: float | None = None
+    reference_major_at: float | None = None
+    reference_band: float = 0.0
     #: Half-width of the borderline band around ``threshold`` (the measurement's uncertainty, same unit): a value
     #: inside it is reported as borderline, neither fault nor clean, so noise (a mirrored copy of the clip, another
     #: phone) cannot flip the answer.
@@ -224,20 +265,86 @@ def _bottom_median(w: RepWindow, name: str) -> Measured | None:
     return Measured(float(np.median(x[sel])), frame)
 
 
-def measure_back_bulge(w: RepWindow) -> Measured | None:
-    """Bow of the lower back line at the bottom of the rep (chord lengths), see :func:`backline.back_bulge`."""
-    return _bottom_median(w, "back_bulge")
+#: The back line is judged on the frames of deepest trunk lean: at least this many (a single frame's contour is
+#: noise, 0.007–0.02 trunk lengths frame to frame; the median of ten is within the borderline band).
+MIN_BACK_FRAMES: Final[int] = 10
+#: Smallest trunk (pixels at the model's working resolution) whose silhouette edge can show a back line: below it
+#: 0.02 trunk lengths is about a pixel.
+MIN_TRUNK_PX: Final[float] = 80.0
+FILM_BACK: Final[str] = (
+    "film from the side (camera at hip height, square to the lifter), whole body in frame, close enough that the "
+    "trunk fills at least a fifth of the picture, in a fitted top, hair tied back, hood down"
+)
 
 
-def measure_head_offset(w: RepWindow) -> Measured | None:
-    """Distance of the ear from the trunk line over the bottom phase, either side (trunk lengths).
+def _back_frames(w: RepWindow, name: str) -> NDArray[np.bool_] | NotJudged:
+    """Frames of deepest trunk lean with a measured back line, or why there are not enough of them."""
+    base = w.baseline
+    if base is None or base.deep_lean_deg is None:
+        return NotJudged("the trunk never leaned far enough forward (35°) to judge the back line", None)
+    lean = w.get("trunk_incline_deg")
+    x = w.get(name)
+    with np.errstate(invalid="ignore"):
+        deep = np.abs(lean) >= base.deep_lean_deg
+    if int(deep.sum()) < MIN_BACK_FRAMES:
+        return NotJudged(f"only {int(deep.sum())} frames at the bottom of this rep: too few for a steady back line")
+    trunk = w.get("trunk_px")[deep]
+    if np.isfinite(trunk).any() and float(np.nanmedian(trunk)) < MIN_TRUNK_PX:
+        return NotJudged(
+            f"the trunk is only {float(np.nanmedian(trunk)):.0f} px long in the picture: too small to see the back's "
+            "outline",
+            "move the camera closer or film at a higher resolution",
+        )
+    sel = deep & np.isfinite(x)
+    if int(sel.sum()) < MIN_BACK_FRAMES:
+        return NotJudged(
+            "the back's outline was not found on enough frames (no silhouette, or something in front of the back)",
+            FILM_BACK,
+        )
+    return np.asarray(sel)
 
-    Why absolute and at the bottom: in a good hinge the ear sits on the shoulder–hip line (dev clips: −0.08…+0.02),
-    which is the dowel's "back of your head" contact; standing, people carry the head a little forward (+0.1…0.17),
-    so a standing reference would flag every good hinge. Negative = craning up, positive = chin dropped to the chest.
+
+def _back_measure(w: RepWindow, name: str, ref: float | None, *, absolute: bool) -> Measured | NotJudged:
+    sel = _back_frames(w, name)
+    if isinstance(sel, NotJudged):
+        return sel
+    x = w.get(name)
+    value = float(np.median(x[sel]))
+    frames = np.flatnonzero(sel)
+    frame = int(frames[np.argmin(np.abs(frames - w.bottom))])
+    if ref is not None and np.isfinite(ref):
+        delta = value - ref
+        return Measured(abs(delta) if absolute else delta, frame, relative=True)
+    return Measured(abs(value) if absolute else value, frame)
+
+
+def back_line_medians(w: RepWindow) -> dict[str, float | None]:
+    """Raw medians of the dowel's three readings over the rep's deepest-lean frames (signed head gap: + dropped,
+    − craned), for the rep's metrics and for an athlete's neutral reference; None where not measurable.
     """
-    m = _bottom_median(w, "head_offset")
-    return None if m is None else Measured(abs(m.value), m.frame)
+    out: dict[str, float | None] = {}
+    for name, key in (("dowel_bow", "dowel_bow"), ("dowel_head_gap", "dowel_head_gap_signed"),
+                      ("dowel_tail_gap", "dowel_tail_gap")):  # fmt: skip
+        sel = _back_frames(w, name)
+        out[key] = None if isinstance(sel, NotJudged) else float(np.median(w.get(name)[sel]))
+    return out
+
+
+def measure_dowel_bow(w: RepWindow) -> Measured | NotJudged:
+    """How far the back between the tailbone and upper-back contacts rises above the virtual dowel, median over the
+    frames of deepest lean (trunk lengths; :func:`hingecoach.backline.dowel`). With the athlete's own neutral
+    reference: the rise over it.
+    """
+    ref = w.baseline.reference.dowel_bow if w.baseline and w.baseline.reference else None
+    return _back_measure(w, "dowel_bow", ref, absolute=False)
+
+
+def measure_head_gap(w: RepWindow) -> Measured | NotJudged:
+    """How far the back of the head leaves the dowel's line, either way (dropped below it or craned past it), median
+    over the frames of deepest lean (trunk lengths). With the athlete's own reference: the change from it.
+    """
+    ref = w.baseline.reference.dowel_head_gap if w.baseline and w.baseline.reference else None
+    return _back_measure(w, "dowel_head_gap", ref, absolute=True)
 
 
 def measure_knee_hip_ratio(w: RepWindow) -> Measured | None:
@@ -387,53 +494,67 @@ Q_HEAD_TO_FOOT = "you will be able to maintain a straight line from your head to
 Q_KNEES_TOGETHER = "Just make sure that you don’t let the band pull your knees together."
 Q_HIPS_UP = "Push through your heels and squeeze your glutes tight as you push your hips up toward the ceiling."
 
-#: Rounded-back threshold on :func:`backline.back_bulge` (chord lengths), chosen on the dev clips (docs/checks.md).
-ROUNDED_BACK_THRESHOLD: Final[float] = 0.035
+#: Rounded-back threshold on the dowel's bow (trunk lengths), chosen on the dev lifters (docs/checks.md).
+ROUNDED_BACK_THRESHOLD: Final[float] = 0.03
+#: Head-gap threshold (trunk lengths), chosen on the dev lifters.
+HEAD_GAP_THRESHOLD: Final[float] = 0.10
 
 
 def rounded_back() -> Check:
     return Check(
         code="rounded_back",
-        quantity="back_bulge",
-        unit="chord",
+        quantity="dowel_bow",
+        unit="trunk",
         threshold=ROUNDED_BACK_THRESHOLD,
         direction="above",
-        major_at=0.055,
+        major_at=ROUNDED_BACK_THRESHOLD + 0.03,
         threshold_reason=(
-            "Lower-back bow of the silhouette beyond the line from upper back to tailbone, "
-            "bottom-phase median. Dev side "
-            "clips: neutral backs −0.02…+0.02 (loose shirts and lifting belts reach ~0.03), clearly rounded backs "
-            "0.047–0.060 (5 clips, 2 lifters); 0.035 sits between. Side view only: in any other view the silhouette "
-            "is not the spine's profile."
+            "The virtual dowel laid on the silhouette's back rests on the tailbone region and between the shoulder "
+            "blades; the bow is how far the back between them rises above it (median over the frames of deepest "
+            "lean). Chosen on the dev lifters (refitted leave-one-lifter-out by `hingecoach eval`); the band is the "
+            "median's noise (0.01). Against the athlete's own neutral set a rise of 0.02 is the fault: one "
+            "lifter's neutral sets differ by 0.002–0.010, every rounded lifter rose by ≥ 0.03 (probe of 18 lifters). "
+            "Side view only: in any other view the silhouette is not the spine's profile."
         ),
         cue="Keep your back long and flat: fold at the hips like a hinge, don't curl into a candy cane.",
         seed_quote=Q_CANDY,
         views=SIDE,
-        series=("back_bulge", "hip_flexion_deg"),
-        fn=measure_back_bulge,
+        series=("dowel_bow", "trunk_incline_deg", "trunk_px"),
+        fn=measure_dowel_bow,
+        fitted=True,
+        band=0.01,
+        reference_threshold=0.02,
+        reference_major_at=0.04,
+        reference_band=0.005,
     )
 
 
 def head_out_of_line() -> Check:
     return Check(
         code="head_out_of_line",
-        quantity="head_offset_bottom",
+        quantity="dowel_head_gap",
         unit="trunk",
-        threshold=0.20,
+        threshold=HEAD_GAP_THRESHOLD,
         direction="above",
-        major_at=0.30,
+        major_at=HEAD_GAP_THRESHOLD + 0.08,
         threshold_reason=(
-            "The ear sits ~0.35 trunk lengths beyond the shoulder, so 0.2 off the trunk line is the "
-            "head tipped ~35° off "
-            "the spine's line. Dev side clips: neutral heads 0.00–0.03, a forward gaze common in deadlifts 0.11–0.18, "
-            "heads visibly craned up 0.20–0.32."
+            "The back of the head against the virtual dowel's line (either way: hanging below it, or craned up past "
+            "it so the stick would lift off the shoulder blades), median over the frames of deepest lean. Only the "
+            "silhouette shows this: the ear's offset from the landmark trunk line barely moves when the back rounds. "
+            "Chosen on the dev lifters (refitted leave-one-lifter-out by `hingecoach eval`); band 0.02 (hair and the "
+            "head's outline are noisier than the back). Side view only."
         ),
         cue="Keep your neck long, in line with your back: eyes on the floor a little ahead, don't crane up or tuck "
         "your chin.",
         seed_quote=Q_THREE_POINTS,
         views=SIDE,
-        series=("head_offset", "hip_flexion_deg"),
-        fn=measure_head_offset,
+        series=("dowel_head_gap", "trunk_incline_deg", "trunk_px"),
+        fn=measure_head_gap,
+        fitted=True,
+        band=0.02,
+        reference_threshold=0.06,
+        reference_major_at=0.12,
+        reference_band=0.01,
     )
 
 
@@ -456,6 +577,8 @@ def squat_pattern(max_ratio: float = 0.8, major_ratio: float = 1.0) -> Check:
         views=SAGITTAL,
         series=("knee_flexion_deg", "hip_flexion_deg"),
         fn=measure_knee_hip_ratio,
+        fitted=True,
+        band=0.05,
     )
 
 
@@ -478,6 +601,8 @@ def locked_knees(min_deg: float = 10.0, major_deg: float = 5.0) -> Check:
         views=SAGITTAL,
         series=("knee_flexion_deg", "hip_flexion_deg"),
         fn=measure_knee_bend,
+        fitted=True,
+        band=3.0,
     )
 
 
@@ -499,6 +624,8 @@ def overextension() -> Check:
         views=SIDE,
         series=("hip_extension_deg",),
         fn=measure_lean_back,
+        fitted=True,
+        band=3.0,
     )
 
 
@@ -519,6 +646,8 @@ def incomplete_lockout() -> Check:
         views=SIDE,
         series=("hip_flexion_deg",),
         fn=measure_top_hip_flexion,
+        fitted=True,
+        band=3.0,
         needs_top_in_view=True,
     )
 
@@ -540,6 +669,8 @@ def too_deep_hands() -> Check:
         views=SAGITTAL,
         series=("hand_height",),
         fn=measure_hand_depth,
+        fitted=False,
+        band=0.05,
     )
 
 
@@ -561,6 +692,8 @@ def too_deep_trunk() -> Check:
         views=SIDE,
         series=("trunk_incline_deg",),
         fn=measure_trunk_depth,
+        fitted=False,
+        band=3.0,
     )
 
 
@@ -582,6 +715,8 @@ def hips_rise_first() -> Check:
         views=SIDE,
         series=("knee_flexion_deg", "trunk_incline_deg"),
         fn=measure_hips_first,
+        fitted=False,
+        band=3.0,
     )
 
 
@@ -605,6 +740,8 @@ def bar_far_from_body() -> Check:
         views=SIDE,
         series=("hand_height", "hand_to_shin"),
         fn=measure_bar_distance,
+        fitted=True,
+        band=0.08,
     )
 
 
@@ -625,6 +762,8 @@ def hips_not_level() -> Check:
         views=FRONTAL,
         series=("pelvis_tilt_deg",),
         fn=measure_pelvis_tilt,
+        fitted=False,
+        band=2.5,
     )
 
 
@@ -645,6 +784,8 @@ def body_not_straight() -> Check:
         views=SIDE,
         series=("leg_line_deg", "hip_flexion_deg"),
         fn=measure_leg_line,
+        fitted=False,
+        band=3.0,
     )
 
 
@@ -665,6 +806,8 @@ def knees_cave() -> Check:
         views=FRONTAL,
         series=("knee_width_ratio",),
         fn=measure_knee_width,
+        fitted=False,
+        band=0.05,
     )
 
 
@@ -685,6 +828,7 @@ def incomplete_hip_extension() -> Check:
         views=SIDE,
         series=("hip_flexion_deg",),
         fn=measure_top_hip_flexion,
+        band=3.0,
         needs_top_in_view=True,
     )
 

@@ -19,16 +19,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach import schema
-from hingecoach.backline import back_bulge
 from hingecoach.drills import (
     DRILLS,
     FAULT_CODES,
     LADDER,
-    ROUNDED_BACK_THRESHOLD,
+    BackReference,
     Baseline,
     Check,
     Drill,
+    Measured,
+    NotJudged,
     RepWindow,
+    back_line_medians,
 )
 from hingecoach.skeleton import Side, idx, sided
 from hingecoach.track import PoseTrack
@@ -173,8 +175,6 @@ def _all_series(kin: KinematicsLike) -> dict[str, FloatArray]:
     if isinstance(track, PoseTrack):
         for k, v in derived_series(track).items():
             series.setdefault(k, v)
-        if "back_bulge" not in series and track.back_profile is not None:
-            series["back_bulge"] = back_bulge(track.back_profile)
     near, far, lift = series.get("hip_flexion_deg"), series.get("hip_flexion_far_deg"), series.get("ankle_lift")
     if near is not None and far is not None and lift is not None:
         # On one leg the near side may be the free leg, whose hip stays straight: the hinge is the stance hip's.
@@ -202,19 +202,43 @@ def usable_frames(kin: KinematicsLike, series: Mapping[str, FloatArray] | None =
     return ok
 
 
-def compute_baseline(kin: KinematicsLike) -> Baseline:
-    """The lifter's standing values: medians over reliable frames within 5° of the clip's most upright hip.
+#: The deepest-lean frames, where the back line is judged: within this many degrees of the clip's 95th-percentile
+#: trunk lean, and at least :data:`DEEP_LEAN_MIN_DEG` (``/work/shared/notes/virtual-dowel.md``).
+DEEP_LEAN_BAND_DEG: Final[float] = 10.0
+DEEP_LEAN_MIN_DEG: Final[float] = 35.0
 
-    Why: the hip line's angle in the image differs between people and cameras (a tilted phone, a leg-length
-    difference); the hip-level check compares the lifter with themselves, which cancels both.
+
+def deep_lean_deg(trunk_incline_deg: FloatArray, usable: NDArray[np.bool_]) -> float | None:
+    """Trunk incline (deg) from which a frame counts as the deepest lean; None when the trunk never leaned 35°.
+
+    Why the clip's own percentile and not a rep's bottom: the back line does not need a segmented rep (plates hiding
+    the knees can leave a clip with no rep at all, but its bottom frames still show the back).
+    """
+    lean = np.abs(np.asarray(trunk_incline_deg, dtype=np.float64))
+    ok = usable & np.isfinite(lean)
+    if int(ok.sum()) < 2:
+        return None
+    p95 = float(np.percentile(lean[ok], 95))
+    if p95 < DEEP_LEAN_MIN_DEG:
+        return None
+    return max(DEEP_LEAN_MIN_DEG, p95 - DEEP_LEAN_BAND_DEG)
+
+
+def compute_baseline(kin: KinematicsLike, reference: BackReference | None = None) -> Baseline:
+    """The lifter's clip-level values, computed once: standing hip line, deepest-lean level, own back reference.
+
+    Why standing medians: the hip line's angle in the image differs between people and cameras (a tilted phone, a
+    leg-length difference); the hip-level check compares the lifter with themselves, which cancels both.
     """
     s = _all_series(kin)
     hip = s.get("hip_flexion_deg")
+    trunk = s.get("trunk_incline_deg")
+    lean = None if trunk is None else deep_lean_deg(trunk, usable_frames(kin, s))
     if hip is None or not np.isfinite(hip).any():
-        return Baseline()
+        return Baseline(deep_lean_deg=lean, reference=reference)
     ok = np.asarray(kin.reliable, dtype=bool) & np.isfinite(hip)
     if not ok.any():
-        return Baseline()
+        return Baseline(deep_lean_deg=lean, reference=reference)
     upright = ok & (hip <= np.nanpercentile(hip[ok], 10) + 5.0)
 
     def med(name: str) -> float | None:
@@ -224,7 +248,7 @@ def compute_baseline(kin: KinematicsLike) -> Baseline:
         v = x[upright & np.isfinite(x)]
         return float(np.median(v)) if v.size else None
 
-    return Baseline(pelvis_tilt_deg=med("pelvis_tilt_deg"))
+    return Baseline(pelvis_tilt_deg=med("pelvis_tilt_deg"), deep_lean_deg=lean, reference=reference)
 
 
 def _top_hold_end(hip: FloatArray | None, end: int, max_frames: int) -> int:
@@ -296,6 +320,7 @@ def rep_window(
         top_lost=top_lost,
         baseline=baseline,
         yaw_deg=yaw_deg,
+        offset=a,
     )
 
 
@@ -304,9 +329,10 @@ def rep_window(
 class JudgedRep:
     """The verdict on one rep.
 
-    ``not_judged``: check codes that could not be measured on this rep (view cannot see them, series missing, top of
-    the rep cut off). ``back_held_deg``: hip flexion (deg) down to which the back line held on the way down — the
-    article's "work in a range of motion where you can maintain all three points"; None when not judged.
+    ``checks``: every check's answer — fault, clean, borderline or not judged, with the evidence. ``faults``: the
+    checks whose answer is a fault. ``not_judged``: codes that could not be measured (view, hidden landmarks, the top
+    cut off, too few frames). ``back_held_deg``: hip flexion (deg) down to which the back line held on the way down —
+    the article's "work in a range of motion where you can maintain all three points"; None when not judged.
     """
 
     metrics: dict[str, float | None]
@@ -315,24 +341,38 @@ class JudgedRep:
     judged: bool
     not_judged: tuple[str, ...] = ()
     back_held_deg: float | None = None
+    checks: tuple[schema.CheckResult, ...] = ()
 
 
 def _round(x: float | None) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), 3)
 
 
-def back_held_range(w: RepWindow, threshold: float = ROUNDED_BACK_THRESHOLD) -> float | None:
-    """Deepest hip flexion (deg) reached on the way down before the back bulge first stays above ``threshold``.
+#: The checks that read the back line (the virtual dowel) and so also judge frames outside segmented reps.
+BACK_LINE_CODES: Final[tuple[str, ...]] = ("rounded_back", "head_out_of_line")
 
-    Two consecutive frames over the threshold count as the line breaking (one frame is mask noise). Returns the rep's
-    deepest hip flexion when the line held throughout, None when the back line was not measured.
+
+def back_held_range(w: RepWindow, drill: Drill) -> float | None:
+    """Deepest hip flexion (deg) reached on the way down while the dowel still touched all three points.
+
+    The line counts as broken once the bow or the head gap passes its check's threshold on two consecutive frames
+    (one frame is mask noise). Returns the rep's deepest hip flexion when the line held throughout, None when the
+    back line was not measured.
     """
     hip = w.get("hip_flexion_deg")[: w.bottom + 1]
-    bulge = w.get("back_bulge")[: w.bottom + 1]
-    known = np.isfinite(bulge) & np.isfinite(hip)
+    over = np.zeros(hip.shape, dtype=bool)
+    known = np.zeros(hip.shape, dtype=bool)
+    for code, name in (("rounded_back", "dowel_bow"), ("head_out_of_line", "dowel_head_gap")):
+        check = drill.check(code)
+        if check is None:
+            continue
+        x = w.get(name)[: w.bottom + 1]
+        value = np.abs(x) if code == "head_out_of_line" else x
+        finite = np.isfinite(value) & np.isfinite(hip)
+        known |= finite
+        over |= np.where(finite, value > check.threshold, False)
     if known.sum() < 2:
         return None
-    over = np.where(known, bulge > threshold, False)
     broke = over[1:] & over[:-1]
     if not broke.any():
         return float(np.nanmax(hip))
@@ -346,6 +386,46 @@ def score_faults(faults: Sequence[schema.Fault]) -> int:
     return int(max(0, 100 - sum(PENALTY[f.severity] for f in faults)))
 
 
+def _view_reason(check: Check, vname: str) -> tuple[str, str]:
+    need = "side" if "side" in check.views else "front"
+    seen = "an unclear" if vname == "unknown" else "an oblique" if vname == "oblique" else f"a {vname}"
+    return f"{_NAMES.get(check.code, check.code)} cannot be judged from {seen} view", _HOW_TO_FILM[need]
+
+
+def answer(check: Check, m: Measured, *, at_s: float | None = None) -> schema.CheckResult:
+    """Fault, clean or borderline for one measured value (the band keeps noise from flipping the answer)."""
+    rel = m.relative and check.reference_threshold is not None
+    threshold = float(check.reference_threshold) if rel else check.threshold  # type: ignore[arg-type]
+    major = float(check.reference_major_at) if rel and check.reference_major_at is not None else check.major_at
+    band = check.reference_band if rel else check.band
+    v = float(m.value)
+    common = {
+        "code": check.code,
+        "quantity": check.quantity + ("_vs_own_reference" if rel else ""),
+        "value": _round(v),
+        "threshold": threshold,
+        "band": band,
+        "unit": check.unit,
+        "at_s": None if at_s is None else round(at_s, 3),
+    }
+    if band > 0 and abs(v - threshold) <= band:
+        return schema.CheckResult(
+            state="borderline",
+            reason=f"{v:.3g} is within ±{band:g} of the threshold {threshold:g}: too close to call",
+            **common,  # type: ignore[arg-type]
+        )
+    if not check.past(v, threshold):
+        return schema.CheckResult(state="clean", **common)  # type: ignore[arg-type]
+    severity: schema.Severity = "major" if check.past(v, major) else "minor"
+    return schema.CheckResult(state="fault", severity=severity, **common)  # type: ignore[arg-type]
+
+
+def _not_judged(check: Check, reason: str, how: str | None = None) -> schema.CheckResult:
+    return schema.CheckResult(
+        code=check.code, state="not_judged", quantity=check.quantity, unit=check.unit, reason=reason, how_to_film=how
+    )
+
+
 def judge_rep(
     drill: Drill,
     kin: KinematicsLike,
@@ -354,11 +434,11 @@ def judge_rep(
     baseline: Baseline | None = None,
     view: object = "side",
 ) -> JudgedRep:
-    """Run the drill's checks on one rep.
+    """Run the drill's checks on one rep; every check answers fault, clean, borderline or not judged (with why).
 
-    ``view``: the camera view (a ``ViewEstimate`` or its name). Checks that view cannot see are skipped and listed in
-    ``not_judged`` (pair with :func:`view_warnings` for the user-facing message) — never guessed.
-    ``baseline`` None = computed from ``kin`` (pass one to share it across reps).
+    ``view``: the camera view (a ``ViewEstimate`` or its name). Checks that view cannot see are not judged, with the
+    view as the reason and how to film instead — never guessed. ``baseline`` None = computed from ``kin`` (pass one
+    to share it across reps, and to carry the athlete's own back reference).
     """
     series = _all_series(kin)
     base = baseline if baseline is not None else compute_baseline(kin)
@@ -375,50 +455,114 @@ def judge_rep(
         "hand_height_bottom": _round(float(w.get("hand_height")[w.bottom])),
         "reliable_share": _round(float(reliable.mean()) if reliable.size else 0.0),
     }
-    judged = bool(reliable.size) and float(reliable.mean()) >= MIN_RELIABLE_SHARE
-    faults: list[schema.Fault] = []
-    skipped: list[str] = []
+    share = float(reliable.mean()) if reliable.size else 0.0
+    judged = bool(reliable.size) and share >= MIN_RELIABLE_SHARE
+    lo, hi = int(rep.start), int(rep.end)
+    results: list[schema.CheckResult] = []
     for check in drill.checks:
         if vname not in check.views:
             metrics[check.quantity] = None
-            skipped.append(check.code)
+            results.append(_not_judged(check, *_view_reason(check, vname)))
             continue
-        m = check.fn(w) if judged else None
-        metrics[check.quantity] = _round(None if m is None else m.value)
-        if m is None:
-            skipped.append(check.code)
-            continue
-        sev = check.grade(m.value)
-        if sev is not None and check.needs_top_in_view and w.top_lost:
-            # A lockout not seen is not a lockout missed: more frames could only have shown it.
-            skipped.append(check.code)
-            continue
-        if sev is not None:
-            frame = min(max(int(rep.start) + m.frame, 0), t.shape[0] - 1)
-            faults.append(
-                schema.Fault(
-                    code=check.code,
-                    severity=sev,
-                    at_s=round(float(t[frame]), 3),
-                    cue=check.cue,
-                    value=_round(m.value),
-                    threshold=check.threshold,
-                    unit=check.unit,
+        if not judged:
+            metrics[check.quantity] = None
+            results.append(
+                _not_judged(
+                    check,
+                    f"the body's landmarks were reliable on only {share:.0%} of this rep's frames",
+                    "keep the whole body in frame and in good light, one person in view",
                 )
             )
+            continue
+        m = check.fn(w)
+        if m is None or isinstance(m, NotJudged):
+            metrics[check.quantity] = None
+            reason = m.reason if isinstance(m, NotJudged) else (
+                f"the landmarks it needs ({', '.join(check.series)}) were hidden at that point of the rep"
+            )
+            results.append(_not_judged(check, reason, m.how_to_film if isinstance(m, NotJudged) else None))
+            continue
+        metrics[check.quantity + ("_vs_own_reference" if m.relative else "")] = _round(m.value)
+        frame = min(max(w.offset + m.frame, lo), hi)  # a fault's time lies within its rep
+        res = answer(check, m, at_s=float(t[min(frame, t.shape[0] - 1)]))
+        if res.state == "fault" and check.needs_top_in_view and w.top_lost:
+            # A lockout not seen is not a lockout missed: more frames could only have shown it.
+            res = _not_judged(
+                check, "the top of the rep is out of view", "keep the camera running until you stand tall"
+            )
+        results.append(res)
+    faults = [
+        schema.Fault(
+            code=r.code,
+            severity=r.severity or "minor",
+            at_s=float(r.at_s if r.at_s is not None else t[lo]),
+            cue=next(c.cue for c in drill.checks if c.code == r.code),
+            value=r.value,
+            threshold=r.threshold,
+            unit=r.unit,
+        )
+        for r in results
+        if r.state == "fault"
+    ]
     held = None
     rb = drill.check("rounded_back")
     if judged and rb is not None and vname in rb.views:
-        held = back_held_range(w, rb.threshold)
+        held = back_held_range(w, drill)
+        metrics.update({k: _round(v) for k, v in back_line_medians(w).items()})
     metrics["back_held_to_hip_flexion_deg"] = _round(held)
     return JudgedRep(
         metrics=metrics,
         faults=faults,
         score=score_faults(faults) if judged else 0,
         judged=judged,
-        not_judged=tuple(dict.fromkeys(skipped)),
+        not_judged=tuple(dict.fromkeys(r.code for r in results if r.state == "not_judged")),
         back_held_deg=_round(held),
+        checks=tuple(results),
     )
+
+
+def judge_outside_reps(
+    drill: Drill,
+    kin: KinematicsLike,
+    reps: Sequence[RepLike],
+    *,
+    baseline: Baseline,
+    view: object = "side",
+) -> list[schema.CheckResult]:
+    """The back-line checks on the deepest-lean frames that no segmented rep contains.
+
+    Why: the back line does not need a rep. Plates that hide the knees can leave a clip with no rep at all (standing
+    reads 80° of hip flexion), yet its bottom frames show a gross rounding; those frames are judged here, as one
+    stretch, and reported with the clip (``Analysis.clip_checks``).
+    """
+    series = _all_series(kin)
+    n = int(np.asarray(kin.t_s).shape[0])
+    if baseline.deep_lean_deg is None or n == 0 or view_name(view) != "side":
+        return []
+    covered = np.zeros(n, dtype=bool)
+    for r in reps:
+        covered[int(r.start) : int(r.end) + 1] = True
+    usable = usable_frames(kin, series)
+    trunk = np.abs(series.get("trunk_incline_deg", np.full(n, np.nan)))
+    with np.errstate(invalid="ignore"):
+        deep = usable & ~covered & (trunk >= baseline.deep_lean_deg)
+    idx_deep = np.flatnonzero(deep)
+    if idx_deep.size == 0:
+        return []
+    a, b = int(idx_deep[0]), int(idx_deep[-1])
+    window = {k: np.where(deep, v, np.nan)[a : b + 1] for k, v in series.items()}
+    hip = window.get("hip_flexion_deg", np.full(b - a + 1, np.nan))
+    bottom = int(np.nanargmax(hip)) if np.isfinite(hip).any() else 0
+    w = RepWindow(series=window, fps=float(kin.fps), bottom=bottom, baseline=baseline, offset=a)
+    t = np.asarray(kin.t_s, dtype=np.float64)
+    out: list[schema.CheckResult] = []
+    for check in drill.checks:
+        if check.code not in BACK_LINE_CODES:
+            continue
+        m = check.fn(w)
+        if isinstance(m, Measured):
+            out.append(answer(check, m, at_s=float(t[min(a + m.frame, n - 1)])))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- the session
@@ -457,13 +601,22 @@ def next_drill(drill: Drill, judged: Sequence[JudgedRep]) -> str | None:
     return drill.id
 
 
-def summarise(drill: Drill, judged: Sequence[JudgedRep]) -> schema.Summary:
-    """Session summary: fault counts, mean score of judged reps, at most two cues, the next drill."""
+def summarise(
+    drill: Drill, judged: Sequence[JudgedRep], clip_checks: Sequence[schema.CheckResult] = ()
+) -> schema.Summary:
+    """Session summary: fault counts, mean score of judged reps, at most two cues, the next drill.
+
+    Back-line faults found outside every rep (``clip_checks``) count once each and can earn a cue: a rounded back
+    the segmenter could not put in a rep is still the lifter's most important fault.
+    """
     counts = Counter(f.code for r in judged for f in r.faults)
+    counts.update(c.code for c in clip_checks if c.state == "fault")
     scored = [r.score for r in judged if r.judged]
     nxt = next_drill(drill, judged)
     cues: list[str] = []
-    for code in _priority(drill, [r for r in judged if r.judged])[:2]:
+    ranked = _priority(drill, [r for r in judged if r.judged])
+    ranked += [c.code for c in clip_checks if c.state == "fault" and c.code not in ranked]
+    for code in ranked[:2]:
         check: Check | None = drill.check(code)
         if check is not None:
             cues.append(check.cue)
@@ -481,6 +634,54 @@ def summarise(drill: Drill, judged: Sequence[JudgedRep]) -> schema.Summary:
         score=round(float(np.mean(scored))) if scored else None,
         cues=cues,
         next_drill=nxt,
+    )
+
+
+def not_judged_warnings(
+    drill: Drill, judged: Sequence[JudgedRep], existing: Sequence[schema.Warning] = ()
+) -> list[tuple[str, str]]:
+    """``(code, message)`` for each check left unjudged on some reps for a reason other than the view (which
+    :func:`view_warnings` already says): how many reps, the most common reason, and how to film so it can be judged.
+    """
+    have = {w.code for w in existing}
+    out: list[tuple[str, str]] = []
+    n = len(judged)
+    for check in drill.checks:
+        code = f"not_judged_{check.code}"
+        if code in have:
+            continue
+        missing = [c for r in judged for c in r.checks if c.code == check.code and c.state == "not_judged"]
+        if not missing:
+            continue
+        reason, _ = Counter(c.reason or "" for c in missing).most_common(1)[0]
+        how = next((c.how_to_film for c in missing if c.reason == reason and c.how_to_film), None)
+        name = _NAMES.get(check.code, check.code).capitalize()
+        msg = f"{name} not judged on {len(missing)} of {n} reps: {reason}" + (f". To judge it: {how}." if how else ".")
+        out.append((code, msg))
+    return out
+
+
+def reference_from_analysis(analysis: schema.Analysis) -> BackReference | None:
+    """The athlete's neutral back reference from an earlier analysis: medians of the dowel values of its judged
+    side-view reps. None when that analysis has no clean back-line reading (never a reference from a faulty set).
+    """
+    if analysis.camera_view != "side":
+        return None
+    bows: list[float] = []
+    heads: list[float] = []
+    for rep in analysis.reps:
+        for c in rep.checks:
+            if c.code in BACK_LINE_CODES and c.state == "fault":
+                return None
+    values = [(r.metrics.get("dowel_bow"), r.metrics.get("dowel_head_gap_signed")) for r in analysis.reps]
+    bows = [float(b) for b, _ in values if b is not None]
+    heads = [float(h) for _, h in values if h is not None]
+    if not bows:
+        return None
+    return BackReference(
+        dowel_bow=float(np.median(bows)),
+        dowel_head_gap=float(np.median(heads)) if heads else None,
+        source=analysis.source.path,
     )
 
 
@@ -502,15 +703,25 @@ def view_warnings(drill: Drill, view: object) -> list[tuple[str, str]]:
 
 
 def back_line_frames(kin: KinematicsLike, drill: Drill, view: object) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-    """Per-frame ``(back_ok, back_judged)`` for overlays: the back line holds / was measurable on that frame."""
+    """Per-frame ``(back_ok, back_judged)`` for overlays: the dowel touches all three points / was measurable.
+
+    A frame's line breaks when its bow or head gap passes the drill's threshold (single frames are noisy: the checks
+    themselves use medians; this is what a person watching sees).
+    """
     s = _all_series(kin)
     n = int(np.asarray(kin.t_s).shape[0])
-    bulge = s.get("back_bulge", np.full(n, np.nan))
-    check = drill.check("rounded_back")
-    judged_view = check is not None and view_name(view) in check.views
-    threshold = check.threshold if check is not None else ROUNDED_BACK_THRESHOLD
-    known = np.isfinite(bulge) & np.asarray(kin.reliable, dtype=bool) & judged_view
-    return np.asarray(known & (bulge <= threshold)) | ~known, known
+    rb, hd = drill.check("rounded_back"), drill.check("head_out_of_line")
+    views = (rb.views if rb is not None else frozenset()) | (hd.views if hd is not None else frozenset())
+    if view_name(view) not in views:
+        return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+    bow = s.get("dowel_bow", np.full(n, np.nan))
+    head = np.abs(s.get("dowel_head_gap", np.full(n, np.nan)))
+    reliable = np.asarray(kin.reliable, dtype=bool)
+    known = np.isfinite(bow) & reliable
+    with np.errstate(invalid="ignore"):
+        broke = (rb is not None) & (bow > (rb.threshold if rb is not None else np.inf))
+        broke |= (hd is not None) & np.isfinite(head) & (head > (hd.threshold if hd is not None else np.inf))
+    return np.asarray(~(known & broke)), np.asarray(known)
 
 
 # ---------------------------------------------------------------------------------------------- recognition

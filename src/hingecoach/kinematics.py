@@ -15,7 +15,11 @@ hand_height                ratio   wrist height: 0 at ankle, 1 at knee, 2 at hip
 hand_to_shin               ratio   horizontal wrist distance in front of the shin line ÷ shin length
 pelvis_tilt_deg            deg     frontal-plane angle of the left→right hip line from horizontal (image)
 hip_extension_deg          deg     = −hip_flexion_deg where negative (leaning back past vertical), else 0
-back_bulge                 ratio   dorsal-contour bulge from track.back_profile (NaN when not available)
+dowel_bow                  ratio   virtual dowel (hingecoach.backline.dowel) on track.back_profile: how far the back
+                                   between tailbone and upper-back contacts rises above the stick ÷ trunk length
+dowel_head_gap             ratio   back of the head below (+, dropped) or past (−, craned) the stick ÷ trunk length
+dowel_tail_gap             ratio   stick held on the upper back: how far it lifts off the tailbone ÷ trunk length
+trunk_px                   px      hip→shoulder length at the pose model's working resolution (long side ≤ 960 px)
 hip_flexion_far_deg        deg     hip_flexion_deg measured on the other (far) side — the free leg of a
                                    single-leg RDL, noisier in side views
 knee_flexion_far_deg       deg     knee_flexion_deg on the far side
@@ -41,7 +45,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
-from hingecoach.backline import back_bulge
+from hingecoach.backline import axis_position, dowel, pair_mean
 from hingecoach.filtering import body_scale_px, clean_track, is_clean
 from hingecoach.skeleton import INDEX, SIDES, Side, other, sided
 from hingecoach.track import PoseTrack
@@ -76,7 +80,10 @@ SERIES_NAMES: Final[tuple[str, ...]] = (
     "hand_to_shin",
     "pelvis_tilt_deg",
     "hip_extension_deg",
-    "back_bulge",
+    "dowel_bow",
+    "dowel_head_gap",
+    "dowel_tail_gap",
+    "trunk_px",
     "hip_flexion_far_deg",
     "knee_flexion_far_deg",
     "hip_flexion_3d_deg",
@@ -269,6 +276,26 @@ def _hip_flexion_3d_deg(world: FloatArray | None, side: Side, n: int) -> FloatAr
 # ---------------------------------------------------------------------------------------------- entry point
 
 
+#: The pose model works on frames whose long side is at most this (pose.extract's default ``max_side``).
+MODEL_SIDE_PX: Final[float] = 960.0
+
+
+def dowel_series(track: PoseTrack) -> dict[str, FloatArray]:
+    """The virtual dowel's per-frame gaps (:func:`hingecoach.backline.dowel`) and the trunk's size in pixels.
+
+    All NaN when the track has no dorsal profile of this version's layout (tracked without masks, or by an older
+    version): the back-line checks then say *not judged* instead of reading a different quantity.
+    """
+    n = track.n_frames
+    xy = track.xy_px
+    scale = min(1.0, MODEL_SIDE_PX / max(track.image_wh))
+    hip, shoulder = pair_mean(xy, "hip"), pair_mean(xy, "shoulder")
+    out = {"trunk_px": np.asarray(np.linalg.norm(shoulder - hip, axis=-1) * scale, dtype=np.float64)}
+    d = dowel(track.back_profile if track.back_profile is not None else np.zeros((n, 0)), axis_position(xy, "ear"))
+    out.update({"dowel_bow": d.bow, "dowel_head_gap": d.head_gap, "dowel_tail_gap": d.tail_gap})
+    return out
+
+
 def compute_kinematics(track: PoseTrack, *, side: Side | None = None) -> Kinematics:
     """Every contract series for one track.
 
@@ -288,9 +315,7 @@ def compute_kinematics(track: PoseTrack, *, side: Side | None = None) -> Kinemat
             chain[name] = reject_angle_spikes(chain[name], clean.fps)
     series: dict[str, FloatArray] = dict(near)
     series["pelvis_tilt_deg"] = _pelvis_tilt_deg(xy, body_scale_px(xy))
-    series["back_bulge"] = (
-        back_bulge(clean.back_profile) if clean.back_profile is not None else np.full(n, np.nan)
-    )
+    series.update(dowel_series(clean))
     series["hip_flexion_far_deg"] = far["hip_flexion_deg"]
     series["knee_flexion_far_deg"] = far["knee_flexion_deg"]
     series["hip_flexion_3d_deg"] = _hip_flexion_3d_deg(clean.world_m, use_side, n)

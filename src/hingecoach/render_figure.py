@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from hingecoach.backline import front_normal
+from hingecoach.backline import DORSAL_U, front_normal
 from hingecoach.skeleton import INDEX, Side, other
 from hingecoach.track import PoseTrack
 
@@ -102,7 +102,8 @@ def draw_figure(
 ) -> Frame:
     """Paint one figure (landmarks ``xy`` ``(33, 2)`` px) onto ``img`` in place; ``near`` = side facing the camera.
 
-    ``back_profile``: this frame's ``(K,)`` dorsal profile (see :func:`hingecoach.backline.profile_from_mask`).
+    ``back_profile``: this frame's dorsal profile at :data:`hingecoach.backline.DORSAL_U` (its trunk part shapes the
+    back; see :func:`hingecoach.backline.profile_from_mask`).
     """
     if not np.isfinite(xy[[INDEX["left_hip"], INDEX["right_hip"]]]).all():
         return img
@@ -149,14 +150,16 @@ def draw_figure(
         poly = np.array([hip + n * d_h, shoulder_top + n * d_s, shoulder_top - n * d_s, hip - n * d_h])
         front = front_normal(xy)
         shoulder_r, seat_r = d_s, d_h * 1.05
-        if back_profile is not None and np.isfinite(back_profile).all() and np.isfinite(front).all():
-            s_k = np.linspace(0.0, 1.0, back_profile.shape[0])[:, None]
+        trunk_part = (DORSAL_U >= 0.0) & (DORSAL_U <= 1.0)
+        prof = None if back_profile is None else back_profile[trunk_part][::-1]  # shoulder (0) → hip (1)
+        if prof is not None and np.isfinite(prof).all() and np.isfinite(front).all():
+            s_k = (1.0 - DORSAL_U[trunk_part][::-1])[:, None]
             on_chord = shoulder + s_k * (hip - shoulder)
-            back = on_chord - front * (back_profile[:, None] * length)
+            back = on_chord - front * (prof[:, None] * length)
             chest = on_chord + front * (d_s + s_k * (d_h - d_s))
             poly = np.concatenate([chest, back[::-1]])
-            shoulder_r = min(d_s, float(back_profile[0]) * length)
-            seat_r = min(seat_r, float(back_profile[-1]) * length)
+            shoulder_r = min(d_s, float(prof[0]) * length)
+            seat_r = min(seat_r, float(prof[-1]) * length)
         cv2.fillPoly(img, [np.round(poly).astype(np.int32)], style.shirt, cv2.LINE_AA)
         cv2.circle(img, _ip(shoulder_top), round(shoulder_r), style.shirt, -1, cv2.LINE_AA)
         cv2.circle(img, _ip(hip), round(seat_r), style.shorts, -1, cv2.LINE_AA)

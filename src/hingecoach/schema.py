@@ -126,6 +126,10 @@ class Analysis(_Model):
     summary: Summary
     warnings: list[Warning] = Field(default_factory=list)
     provenance: Provenance | None = None
+    clip_checks: list[CheckResult] = Field(
+        default_factory=list,
+        description="Back-line checks on deepest-lean frames outside every segmented rep (the back needs no rep).",
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -27,7 +27,7 @@ from typing import Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from hingecoach.backline import DEFAULT_STATIONS, back_bulge
+from hingecoach.backline import DORSAL_U, axis_position, dowel
 from hingecoach.skeleton import INDEX, LANDMARK_NAMES, N_LANDMARKS, Side, other
 from hingecoach.synth_body import (  # noqa: F401  (proportions re-exported for tests and tools)
     ANKLE_H,
@@ -364,26 +364,39 @@ def _truth_series(
     }
 
 
-def back_profile_from_curvature(round_deg: float | FloatArray, k: int = 21, *, thickness: float = 0.2) -> FloatArray:
-    """Dorsal back profile in the format of :func:`hingecoach.backline.profile_from_mask`.
+#: The top of the synthetic head along the trunk axis (trunk lengths from the hip).
+HEAD_TOP_U: Final[float] = 1.55
 
-    ``k`` stations from the shoulder (0) to the hip (k−1); each value is the offset of the back's surface behind the
-    shoulder→hip chord divided by the chord length (positive = dorsal). The spine is a circular arc of total bend
-    ``round_deg`` (negative = arched) whose chord is the landmark chord; ``thickness`` is the constant distance of the
-    skin behind the spine (a straight offset that :func:`hingecoach.backline.back_bulge` ignores). ``round_deg`` may
-    be ``(T,)``: the result is then ``(T, k)``. For small bends the bow at mid-trunk is ≈ β/8 chord lengths (β rad).
+
+def back_profile_from_curvature(
+    round_deg: float | FloatArray, *, thickness: float = 0.2, head_offset: float | FloatArray = 0.0
+) -> FloatArray:
+    """Dorsal profile in the format of :func:`hingecoach.backline.profile_from_mask` (stations :data:`DORSAL_U`).
+
+    The spine between hip (u = 0) and shoulder (u = 1) is a circular arc of total bend ``round_deg`` (negative =
+    arched) whose chord is the landmark axis. Past the neck the back of the head sits ``thickness`` behind the ear,
+    which lies ``head_offset`` trunk lengths in front of the axis (the kinematics contract's ``head_offset``: +
+    chin dropped towards the chest, − craned up), so the head gap follows the head's pose. Below the hip the profile
+    is straight, above the head NaN. ``round_deg`` (and ``head_offset``) may be ``(T,)``: the result is then
+    ``(T, K)``. For small bends the bow at mid-trunk is ≈ β/8 trunk lengths.
     """
-    beta = np.abs(np.radians(np.atleast_1d(np.asarray(round_deg, dtype=np.float64))))
-    sign = np.sign(np.radians(np.atleast_1d(np.asarray(round_deg, dtype=np.float64))))
+    deg = np.atleast_1d(np.asarray(round_deg, dtype=np.float64))
+    beta = np.abs(np.radians(deg))
+    sign = np.sign(deg)
     half = np.maximum(beta / 2, 1e-9)
-    r_over_c = 1.0 / (2 * np.sin(half))  # radius of the arc in chord lengths
-    x = np.linspace(0.0, 1.0, k)[None, :] - 0.5
+    r_over_c = 1.0 / (2 * np.sin(half))  # radius of the arc in trunk lengths
+    u = np.clip(DORSAL_U, 0.0, None)
+    x = u[None, :] - 0.5
     rc = r_over_c[:, None]
-    # Sagitta form, written to stay exact for tiny bends: sqrt(R² − x²) − R·cos(β/2) = (R²sin²(β/2) − x²)/(…).
+    # Sagitta form, exact for tiny bends: sqrt(R² − x²) − R·cos(β/2) = (R²sin²(β/2) − x²)/(…).
     num = 0.25 - x**2  # (R·sin(β/2))² = (c/2)² = 0.25
     den = np.sqrt(np.maximum(rc**2 - x**2, 0.0)) + rc * np.cos(half)[:, None]
     bow = np.where(beta[:, None] > 1e-9, num / den, 0.0)
-    prof = thickness + sign[:, None] * bow
+    prof = thickness + sign[:, None] * np.where(DORSAL_U[None, :] <= 1.0, bow, 0.0)
+    head = thickness - np.broadcast_to(np.atleast_1d(np.asarray(head_offset, dtype=np.float64)), deg.shape)[:, None]
+    blend = np.clip((DORSAL_U[None, :] - 1.0) / 0.1, 0.0, 1.0)  # the neck: from the upper back to the head
+    prof = (1 - blend) * prof + blend * head
+    prof = np.where(DORSAL_U[None, :] > HEAD_TOP_U, np.nan, prof)
     return np.asarray(prof if np.ndim(round_deg) else prof[0], dtype=np.float64)
 
 
@@ -432,8 +445,9 @@ def generate(
 ) -> SynthResult:
     """Generate a clip with its ground truth.
 
-    ``back_profile_k`` > 0 also emits ``track.back_profile`` (see :func:`back_profile_from_curvature`); it is
-    meaningful in side views only, as on real video.
+    ``back_profile_k`` > 0 also emits ``track.back_profile`` (the dorsal profile of
+    :func:`back_profile_from_curvature`; the number itself is kept for old callers); it is meaningful in side views
+    only, as on real video.
     """
     spec = spec or HingeSpec()
     camera = camera or CameraSpec()
@@ -444,6 +458,7 @@ def generate(
     ch, phases = _channels(tl, t_s, spec.hips_rise_first)
     body, per_side = body_3d(spec, ch)
     xy, cam = _project(body, camera, spec.height_m)
+    ear_u = axis_position(xy, "ear")  # where the noiseless ears sit along the trunk axis (for the dowel's truth)
     hip_mid = cam[:, [INDEX["left_hip"], INDEX["right_hip"]]].mean(axis=1, keepdims=True)
     world = cam - hip_mid
 
@@ -480,9 +495,10 @@ def generate(
         vis[gap] = 0.0
         n_people[gap] = 0
 
+    head_truth = _truth_series(per_side[near], per_side[other(near)], body)["head_offset"]
     back = None
     if back_profile_k > 0:
-        back = back_profile_from_curvature(ch["round"], back_profile_k)
+        back = back_profile_from_curvature(ch["round"], head_offset=head_truth)
         back[n_people == 0] = np.nan
 
     track = PoseTrack.from_numpy(
@@ -498,7 +514,9 @@ def generate(
     )
     angles = _truth_series(per_side[near], per_side[other(near)], body)
     # What the back-line stage reads on a perfectly measured silhouette (its definition, applied to the exact arc).
-    angles["back_bulge"] = back_bulge(back_profile_from_curvature(ch["round"], DEFAULT_STATIONS))
+    exact = dowel(back_profile_from_curvature(ch["round"], head_offset=head_truth), ear_u)
+    angles["dowel_bow"] = exact.bow
+    angles["dowel_head_gap"] = exact.head_gap
     reps = tuple(
         RepTruth(
             start=round(s * camera.fps),

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from hingecoach.backline import back_bulge
+from hingecoach.backline import DORSAL_U, axis_position, dowel
 from hingecoach.skeleton import INDEX, sided
 from hingecoach.synth import (
     CameraSpec,
@@ -60,7 +60,7 @@ def test_lockout_deficit_and_lean_back_change_only_the_top() -> None:
 def test_faults_only_in_the_named_reps() -> None:
     r = generate(HingeSpec(reps=3, head_drop_deg=25, trunk_round_deg=30, fault_reps=(2,)))
     head = r.angles["head_offset"]
-    bulge = r.angles["back_bulge"]
+    bulge = r.angles["dowel_bow"]
     b1, b2 = r.reps[0].bottom, r.reps[1].bottom
     assert head[b1] == pytest.approx(0.0, abs=1e-9) and bulge[b1] == pytest.approx(0.0, abs=1e-9)
     # Rounding tips the neck by half the spinal bend: ear offset = neck × sin(15° + 25°) / chord.
@@ -70,27 +70,34 @@ def test_faults_only_in_the_named_reps() -> None:
 
 
 def test_back_profile_is_a_circular_arc_in_backline_format() -> None:
-    prof = back_profile_from_curvature(np.array([0.0, 20.0, 40.0, -20.0]), 21, thickness=0.2)
-    assert prof.shape == (4, 21)
-    assert np.allclose(prof[0], 0.2)
+    prof = back_profile_from_curvature(np.array([0.0, 20.0, 40.0, -20.0]), thickness=0.2)
+    assert prof.shape == (4, DORSAL_U.shape[0])
+    trunk = (DORSAL_U >= 0) & (DORSAL_U <= 1)
+    assert np.allclose(prof[0][np.isfinite(prof[0])], 0.2)
     # Offset of a circular arc (bend β, unit chord) from its chord at x from mid-chord: sqrt(R² − x²) − R·cos(β/2).
-    x = np.linspace(0.0, 1.0, 21) - 0.5
+    x = DORSAL_U[trunk] - 0.5
     for row, deg in ((1, 20.0), (2, 40.0)):
         beta = np.radians(deg)
         rc = 1 / (2 * np.sin(beta / 2))
-        assert np.allclose(prof[row] - 0.2, np.sqrt(rc**2 - x**2) - rc * np.cos(beta / 2), atol=1e-12)
-    assert prof[1, 10] - 0.2 == pytest.approx(np.radians(20) / 8, rel=0.01)  # small-bend sagitta β/8
-    assert np.allclose(prof[3] - 0.2, -(prof[1] - 0.2))  # an arched back bows the other way
-    bulge = back_bulge(prof)
-    assert bulge[0] == pytest.approx(0.0, abs=1e-12)
-    assert bulge[2] > bulge[1] > 0.0 > bulge[3]
+        assert np.allclose(prof[row][trunk] - 0.2, np.sqrt(rc**2 - x**2) - rc * np.cos(beta / 2), atol=1e-12)
+    mid = int(np.argmin(np.abs(DORSAL_U - 0.5)))
+    assert prof[1, mid] - 0.2 == pytest.approx(np.radians(20) / 8, rel=0.01)  # small-bend sagitta β/8
+    assert np.allclose(prof[3][trunk] - 0.2, -(prof[1][trunk] - 0.2))  # an arched back bows the other way
+    assert np.isnan(prof[:, DORSAL_U > 1.6]).all()  # nothing above the head
+    d = dowel(prof, np.full(4, 1.3))
+    assert d.bow[0] == pytest.approx(0.0, abs=1e-9)
+    assert d.bow[2] > d.bow[1] > 0.0 and d.bow[3] <= 1e-9  # an arched back does not bow out
+    assert d.head_gap[2] > d.head_gap[1] >= -1e-9
 
 
 def test_back_profile_in_the_track_when_asked() -> None:
-    r = generate(HingeSpec(reps=1, trunk_round_deg=30), back_profile_k=21)
-    assert r.track.back_profile is not None and r.track.back_profile.shape == (r.track.n_frames, 21)
-    assert back_bulge(r.track.back_profile)[r.reps[0].bottom] == pytest.approx(r.angles["back_bulge"][r.reps[0].bottom])
+    r = generate(HingeSpec(reps=1, trunk_round_deg=30), back_profile_k=1)
+    assert r.track.back_profile is not None and r.track.back_profile.shape == (r.track.n_frames, DORSAL_U.shape[0])
+    b = r.reps[0].bottom
+    got = dowel(r.track.back_profile, axis_position(r.track.xy_px, "ear"))
+    assert got.bow[b] == pytest.approx(r.angles["dowel_bow"][b])
     assert generate(HingeSpec(reps=1)).track.back_profile is None
+
 
 
 @pytest.mark.parametrize("facing", ["left", "right"])

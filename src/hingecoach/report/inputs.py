@@ -125,24 +125,18 @@ class ReportInputs:
         phases: NDArray[np.integer[Any]] | None = None,
         back_ok: NDArray[np.bool_] | None = None,
         back_judged: NDArray[np.bool_] | None = None,
-        back_series: str = "back_bulge",
+        back_series: str = "dowel_bow",
         back_threshold: float | None = None,
         track: PoseTrack | None = None,
         drill: DrillText | None = None,
     ) -> ReportInputs:
         """Build from the kinematics stage's output (``t_s``, ``series``; ``side`` and ``track`` when present).
 
-        ``back_series`` names the deviation plotted for the back line; when the series is absent but the track
-        carries a dorsal silhouette profile, the bulge is computed from it (:func:`hingecoach.backline.back_bulge`).
+        ``back_series`` names the deviation plotted for the back line (the virtual dowel's bow by default).
         """
         series = {k: np.asarray(v, dtype=np.float64) for k, v in kin.series.items()}
         side = getattr(kin, "side", None)
         track = track if track is not None else getattr(kin, "track", None)
-        profile = track.back_profile if track is not None else None
-        if back_series == "back_bulge" and back_series not in series and profile is not None:
-            from hingecoach.backline import back_bulge  # a pure function of the profile
-
-            series[back_series] = np.asarray(back_bulge(profile), dtype=np.float64)
         deviation = series.get(back_series)
         return cls(
             analysis=analysis,
@@ -153,7 +147,7 @@ class ReportInputs:
             back_judged=back_judged,
             back_deviation=deviation if deviation is not None and np.isfinite(deviation).any() else None,
             back_threshold=back_threshold,
-            back_label="Back bulge (÷ trunk length)" if back_series == "back_bulge" else back_series,
+            back_label="Back bow above the dowel (÷ trunk length)" if back_series == "dowel_bow" else back_series,
             side=side if side in ("left", "right") else None,
             drill=drill,
             track=track,
