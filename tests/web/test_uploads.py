@@ -138,6 +138,7 @@ def test_corrupt_upload_fails_its_job_with_a_message(settings: Settings) -> None
         done = c.get(f"/api/jobs/{job['id']}").json()
         assert done["status"] == "failed" and done["message"] and done["session_id"] is None
         assert "Traceback" not in done["message"]
+        assert list(running.upload_dir.iterdir()) == [] and list(running.artefact_dir.iterdir()) == []
         # The server is fine afterwards: the next request works, the queue is empty.
         assert c.get("/api/jobs").status_code == 200 and c.app.state.repo.queue_counts() == {"failed": 1}
         page = c.get("/upload")

@@ -78,12 +78,20 @@ class JobRunner:
         try:
             self._analyse(job)
         except HingecoachError as exc:
+            self._discard(job)
             self.repo.update_job(job.id, status="failed", stage="failed", message=exc.message)
         except Exception as exc:  # one bad job must not stop the queue; the message says what broke
             log.exception("job %s failed", job.id)
+            self._discard(job)
             self.repo.update_job(
                 job.id, status="failed", stage="failed", message=f"analysis failed: {type(exc).__name__}: {exc}"
             )
+
+    def _discard(self, job: UploadJob) -> None:
+        """A failed job keeps nothing: not the hostile upload, not a half-written artefact folder."""
+        Path(job.stored_file).unlink(missing_ok=True)
+        for tmp in self.artefact_root.glob(f"job{job.id}-*.tmp"):
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def _analyse(self, job: UploadJob) -> int:
         from hingecoach.analysis import analyze_video
@@ -103,7 +111,7 @@ class JobRunner:
         result = analyze_video(video, drill=job.drill, model_path=self.model_path, workers=1, progress=progress)
         analysis = _web_analysis(result.analysis, video)
         out = self.artefact_root / secrets.token_hex(12)
-        tmp = out.with_name(out.name + ".tmp")
+        tmp = self.artefact_root / f"job{job.id}-{out.name}.tmp"
         inputs = dataclasses.replace(ReportInputs.from_result(result), analysis=analysis)
         write_all(tmp, inputs, video_path=video, progress=lambda d, t: progress("overlay", d, t))
         shutil.copyfile(video, tmp / ("source" + video.suffix))
