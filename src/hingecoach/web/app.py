@@ -57,6 +57,7 @@ class Settings:
     max_upload_bytes: int = 200 * 1024 * 1024
     job_threads: int = 1
     run_jobs: bool = True
+    isolate_jobs: bool = True
     model_path: Path | None = None
     live_factory: SessionFactory = field(default=core_session)
     secure_cookies: bool = False
@@ -101,7 +102,13 @@ def create_app(settings: Settings) -> FastAPI:
     settings.artefact_dir.mkdir(parents=True, exist_ok=True)
     db_url = settings.db_url or db_url_from(None, settings.data_dir)
     repo = Repo(db_url)
-    runner = JobRunner(repo, settings.artefact_dir, model_path=settings.model_path, n_threads=settings.job_threads)
+    runner = JobRunner(
+        repo,
+        settings.artefact_dir,
+        model_path=settings.model_path,
+        n_threads=settings.job_threads,
+        isolate=settings.isolate_jobs,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -5,6 +5,11 @@ only ever holds one claimed job, and start-up requeues whatever a crash left ``r
 corrupt file, no person in view, a bug — is caught *per job*, recorded as ``failed`` with a message the user can
 read, and the worker moves on; nothing else breaks.
 
+Each job runs in a child process (``spawn``) by default: a decoder that crashes or hangs on a hostile file takes
+down only that child (the job is marked failed), and the analysis's CPU work does not hold the server process's GIL,
+so live sockets and page requests keep their latency while uploads are analysed. On :meth:`JobRunner.stop` the
+children are terminated; their jobs stay ``running`` and the next start requeues them.
+
 The report is made by exactly the code the CLI's ``analyze --out`` uses (:func:`hingecoach.report.write_all`), so
 the web result page and the CLI's report are the same document.
 """
@@ -13,6 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import multiprocessing
+import multiprocessing.process
 import secrets
 import shutil
 import threading
@@ -40,11 +47,14 @@ class JobRunner:
     model_path: Path | None = None
     n_threads: int = 1
     poll_s: float = 0.5
+    isolate: bool = True
 
     def __post_init__(self) -> None:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._children: set[multiprocessing.process.BaseProcess] = set()
+        self._lock = threading.Lock()
 
     def start(self) -> None:
         self.repo.requeue_interrupted()
@@ -60,6 +70,9 @@ class JobRunner:
     def stop(self, timeout_s: float = 5.0) -> None:
         self._stop.set()
         self._wake.set()
+        with self._lock:
+            for p in self._children:
+                p.terminate()
         for t in self._threads:
             t.join(timeout_s)
         self._threads.clear()
@@ -71,7 +84,35 @@ class JobRunner:
                 self._wake.wait(self.poll_s)
                 self._wake.clear()
                 continue
-            self.run_job(job)
+            if self.isolate:
+                self._run_in_child(job)
+            else:
+                self.run_job(job)
+
+    def _run_in_child(self, job: UploadJob) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        model = None if self.model_path is None else str(self.model_path)
+        args = (self.repo.url, job.id, str(self.artefact_root), model)
+        p = ctx.Process(target=_child_main, args=args, name=f"hingecoach-job-{job.id}", daemon=True)
+        with self._lock:
+            if self._stop.is_set():
+                return
+            p.start()
+            self._children.add(p)
+        p.join()
+        with self._lock:
+            self._children.discard(p)
+        if self._stop.is_set():
+            return  # terminated by stop(): the job stays "running" and is requeued at the next start
+        current = self.repo.job(job.id)
+        if current is not None and current.status == "running":
+            self._discard(job)
+            self.repo.update_job(
+                job.id,
+                status="failed",
+                stage="failed",
+                message=f"the analysis process died (exit code {p.exitcode}) on this file",
+            )
 
     def run_job(self, job: UploadJob) -> None:
         """Analyse one claimed job and record its outcome (never raises)."""
@@ -142,3 +183,13 @@ def _web_analysis(analysis: Analysis, video: Path) -> Analysis:
         prov = prov.model_copy(update={"source_sha256": sha})
     source = analysis.source.model_copy(update={"path": "upload" + video.suffix})
     return analysis.model_copy(update={"source": source, "provenance": prov})
+
+
+def _child_main(db_url: str, job_id: int, artefact_root: str, model_path: str | None) -> None:
+    """Entry point of a job's child process: its own database connection, then the in-process path."""
+    repo = Repo(db_url)
+    job = repo.job(job_id)
+    if job is None:
+        return
+    runner = JobRunner(repo, Path(artefact_root), model_path=None if model_path is None else Path(model_path))
+    runner.run_job(job)

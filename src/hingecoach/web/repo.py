@@ -129,6 +129,7 @@ class Repo:
     """All queries of the web app. Methods open their own short transaction (safe from any thread)."""
 
     def __init__(self, url: str) -> None:
+        self.url = url
         self.engine = make_engine(url)
         Base.metadata.create_all(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -249,6 +250,11 @@ class Repo:
     def jobs_for(self, caller: Caller) -> list[UploadJob]:
         with self.tx() as s:
             return list(s.scalars(select(UploadJob).where(UploadJob.owner_id == caller.id).order_by(UploadJob.id)))
+
+    def job(self, job_id: int) -> UploadJob | None:
+        """Unscoped: for the worker only (routes use :meth:`job_for`)."""
+        with self.tx() as s:
+            return s.get(UploadJob, job_id)
 
     def requeue_interrupted(self) -> int:
         """At start-up: jobs left ``running`` by a crash or restart go back to ``queued`` (returns how many)."""
