@@ -29,7 +29,10 @@ def test_save_and_read_back(db_url: str, clips: dict[str, Clip]) -> None:
         assert [h.id for h in hist] == [r1.session_id, r2.session_id]  # oldest first
         first, second = hist
         assert first.recorded_at == day(0) and first.drill == "rdl" and first.camera_view == "side"
-        assert first.config_hash == "abc123" and first.model_sha256 is None  # a track: no model of ours was used
+        # provenance recorded in the result wins; what the caller passes fills in for results without it
+        prov = clean.analysis.provenance
+        assert first.config_hash == (prov.config_hash if prov is not None and prov.config_hash else "abc123")
+        assert first.model_sha256 is None  # a pose track: no model of ours was used
         assert len(first.source_sha256) == 64
         # the usable range: the synthetic lifter's back holds all the way to its 80° bottom when clean ...
         assert first.stats.usable_range_deg == pytest.approx(80.0, abs=2.0)
@@ -185,3 +188,12 @@ def test_neutral_session_becomes_the_athletes_back_reference(db_url: str, clips:
     rounded = clips["rounded"].analysis
     assert any(f.code in ("rounded_back", "head_out_of_line") for r in rounded.reps for f in r.faults)
     assert reference_from_analysis(rounded) is None  # never a reference from a faulty set
+
+
+def test_old_results_without_provenance_get_what_the_caller_knows(db_url: str, clips: dict[str, Clip]) -> None:
+    old = clips["clean"].analysis.model_copy(update={"provenance": None})
+    with Store(db_url) as store:
+        store.save_session(old, "Ana", clips["clean"].path, model_sha256="m" * 64, config_hash="cfg0")
+        (rec,) = store.history("Ana")
+    assert (rec.model_sha256, rec.config_hash) == ("m" * 64, "cfg0")
+    assert rec.hingecoach_version and len(rec.source_sha256) == 64
