@@ -145,7 +145,8 @@ def analyze_track(
     judged = [judge.judge_rep(spec, kin, r, view=view, baseline=baseline) for r in reps]
     if squat:
         judged = [replace(j, judged=False, score=0) for j in judged]
-    clip_checks = judge.judge_outside_reps(spec, kin, reps, baseline=baseline, view=view)
+    outside = judge.judge_outside_reps(spec, kin, reps, baseline=baseline, view=view)
+    judged, clip_checks = judge.attach_outside(spec, judged, reps, outside, kin.t_s)
     warnings.extend(Warning(code=c, message=m) for c, m in judge.not_judged_warnings(spec, judged, warnings))
     t = kin.t_s
     rep_models = [

@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Protocol
 
 import numpy as np
@@ -531,8 +531,9 @@ def judge_outside_reps(
     if baseline.deep_lean_deg is None or n == 0 or view_name(view) != "side":
         return []
     covered = np.zeros(n, dtype=bool)
-    for r in reps:
-        covered[int(r.start) : int(r.end) + 1] = True
+    for r in reps:  # the frames each rep's own checks read (its set-up and top hold included)
+        w = rep_window(kin, r, baseline=baseline, series=series)
+        covered[w.offset : w.offset + w.n] = True
     usable = usable_frames(kin, series)
     trunk = np.abs(series.get("trunk_incline_deg", np.full(n, np.nan)))
     with np.errstate(invalid="ignore"):
@@ -554,6 +555,64 @@ def judge_outside_reps(
         if isinstance(m, Measured):
             out.append(answer(check, m, at_s=float(t[min(a + m.frame, n - 1)])))
     return out
+
+
+#: A back-line reading outside every rep belongs to the nearest rep when it lies within this time of it (the set-up
+#: at the bar before a floor pull's lift-off, a pause at the bottom the segmenter left out).
+ATTACH_WITHIN_S: Final[float] = 2.0
+
+
+def attach_outside(
+    drill: Drill,
+    judged: Sequence[JudgedRep],
+    reps: Sequence[RepLike],
+    outside: Sequence[schema.CheckResult],
+    t_s: FloatArray,
+) -> tuple[list[JudgedRep], list[schema.CheckResult]]:
+    """Give each back-line reading made outside the reps to the nearest rep whose own reading was not judged.
+
+    Returns the updated reps and the readings that stay with the clip: only when no rep was found at all (plates
+    hiding the knees). With reps, deep-lean frames far from every rep are a set-down or a walk-off, which carry no
+    faults.
+    """
+    out = list(judged)
+    left: list[schema.CheckResult] = []
+    t = np.asarray(t_s, dtype=np.float64)
+    for res in outside:
+        at = res.at_s
+        best: tuple[float, int] | None = None
+        for i, r in enumerate(reps):
+            gap = max(float(t[int(r.start)]) - (at or 0.0), (at or 0.0) - float(t[int(r.end)]), 0.0)
+            mine = next((c for c in out[i].checks if c.code == res.code), None)
+            near = at is not None and gap <= ATTACH_WITHIN_S and mine is not None and mine.state == "not_judged"
+            if near and (best is None or gap < best[0]):
+                best = (gap, i)
+        if best is None:
+            if not reps:  # with reps, deep frames outside them are set-downs and walk-offs: not reps, no faults
+                left.append(res)
+            continue
+        i = best[1]
+        note = "measured on the frames of deepest lean next to this rep (its set-up or bottom hold)"
+        moved = res.model_copy(update={"reason": res.reason or note})
+        checks = tuple(moved if c.code == res.code else c for c in out[i].checks)
+        faults = list(out[i].faults)
+        if moved.state == "fault":
+            check = drill.check(moved.code)
+            faults.append(
+                schema.Fault(
+                    code=moved.code,
+                    severity=moved.severity or "minor",
+                    at_s=float(t[int(reps[i].start)]),
+                    cue=check.cue if check is not None else "",
+                    value=moved.value,
+                    threshold=moved.threshold,
+                    unit=moved.unit,
+                )
+            )
+        not_judged = tuple(c.code for c in checks if c.state == "not_judged")
+        score = score_faults(faults) if out[i].judged else 0
+        out[i] = replace(out[i], checks=checks, faults=faults, not_judged=not_judged, score=score)
+    return out, left
 
 
 # ---------------------------------------------------------------------------------------------- the session
