@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hingecoach import filtering, reps
+from hingecoach import filtering, rep_signal, reps
 from hingecoach.reps import HIGH_FRAC, LOW_FRAC
 
 
@@ -38,13 +38,13 @@ class RepConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    lockout_max_deg: float = Field(default=reps.LOCKOUT_MAX_DEG, description="top at or below this is a lockout")
-    lockout_max_3d_deg: float = Field(default=reps.LOCKOUT_MAX_3D_DEG, description="... for the 3-D hip angle")
-    min_depth_deg: float = Field(default=reps.MIN_DEPTH_DEG, description="smallest hinge that is a rep (deg)")
+    lockout_max_deg: float = Field(default=rep_signal.LOCKOUT_MAX_DEG, description="top at or below this is a lockout")
+    lockout_max_3d_deg: float = Field(default=rep_signal.LOCKOUT_MAX_3D_DEG, description="... for the 3-D hip angle")
+    min_depth_deg: float = Field(default=rep_signal.MIN_DEPTH_DEG, description="smallest hinge that is a rep (deg)")
     min_rep_s: float = Field(default=reps.MIN_REP_S, description="shortest complete rep (s)")
     high_frac: float = Field(default=reps.HIGH_FRAC, description="'down' above top + this share of the range")
     low_frac: float = Field(default=reps.LOW_FRAC, description="'up' below top + this share of the range")
-    max_bridge_s: float = Field(default=reps.MAX_BRIDGE_S, description="holes bridged for segmentation (s)")
+    max_bridge_s: float = Field(default=rep_signal.MAX_BRIDGE_S, description="holes bridged for segmentation (s)")
     setup_hold_s: float = Field(default=reps.SETUP_HOLD_S, description="bottom pause that is the set-up (s)")
     onset_frac: float = Field(default=reps.ONSET_FRAC, description="still below this share of peak speed")
     min_trunk_deg: float = Field(default=reps.MIN_TRUNK_DEG, description="a hinge tips the trunk this much (deg)")

@@ -25,6 +25,13 @@ hip_flexion_far_deg        deg     hip_flexion_deg measured on the other (far) s
 knee_flexion_far_deg       deg     knee_flexion_deg on the far side
 hip_flexion_3d_deg         deg     unsigned 180 − angle(shoulder, hip, knee) from world_m (view-independent
                                    cross-check; NaN without world landmarks)
+knee_flexion_3d_deg        deg     unsigned 180 − angle(hip, knee, ankle) from world_m (NaN without them)
+trunk_incline_3d_deg       deg     angle of mid-hip→mid-shoulder from vertical in world_m (unsigned)
+body_arch_deg              deg     signed angle at the hip between the ankle→hip line and the hip→shoulder
+                                   line, positive = shoulders behind the leg line (leaning back, hips pushed
+                                   forward): hip extension measured without the knee landmark
+hand_to_leg                ratio   horizontal wrist distance in front of the leg at the wrist's height (the
+                                   hip→knee line above the knee, knee→ankle below) ÷ shin length
 =========================  ======  ============================================================================
 
 Sign conventions (Sports2D style): image x is flipped by the facing direction and y by "up", giving sagittal
@@ -87,6 +94,10 @@ SERIES_NAMES: Final[tuple[str, ...]] = (
     "hip_flexion_far_deg",
     "knee_flexion_far_deg",
     "hip_flexion_3d_deg",
+    "knee_flexion_3d_deg",
+    "trunk_incline_3d_deg",
+    "body_arch_deg",
+    "hand_to_leg",
 )
 
 
@@ -234,6 +245,10 @@ def _chain_series(p: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
         hand_height = np.where(wrist[:, 1] <= knee[:, 1], below_knee, above_knee)
         line_u = ankle[:, 0] + (wrist[:, 1] - ankle[:, 1]) * shin[:, 0] / dv_shin
         hand_to_shin = (wrist[:, 0] - line_u) / shin_len
+        # the leg's line at the wrist's height: the thigh above the knee, the shin below
+        thigh_u = knee[:, 0] + (wrist[:, 1] - knee[:, 1]) * (hip[:, 0] - knee[:, 0]) / dv_thigh
+        hand_to_leg = (wrist[:, 0] - np.where(wrist[:, 1] <= knee[:, 1], line_u, thigh_u)) / shin_len
+        arch = signed_flexion_deg(hip - ankle, trunk)
     hip_flex = _in_range(hip_flex, "hip_flexion_deg")
     return {
         "hip_flexion_deg": hip_flex,
@@ -244,6 +259,9 @@ def _chain_series(p: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
         "hand_height": np.where(upright, hand_height, np.nan),
         "hand_to_shin": np.where(np.abs(dv_shin) > 0.3 * shin_len, hand_to_shin, np.nan),
         "hip_extension_deg": np.where(np.isfinite(hip_flex), np.maximum(-hip_flex, 0.0), np.nan),
+        # signed flexion of the trunk against the ankle→hip line; arching back past that line is its negative
+        "body_arch_deg": np.where(upright, -arch, np.nan),
+        "hand_to_leg": np.where(upright, hand_to_leg, np.nan),
     }
 
 
@@ -267,6 +285,26 @@ def _hip_flexion_3d_deg(world: FloatArray | None, side: Side, n: int) -> FloatAr
     a, b = s - h, h - k
     cos = (a * b).sum(-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1))
     return np.asarray(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))), dtype=np.float64)
+
+
+def _world_3d_series(world: FloatArray | None, side: Side, n: int) -> dict[str, FloatArray]:
+    """Knee flexion and trunk incline from world landmarks (view-independent; NaN without them)."""
+    if world is None:
+        return {"knee_flexion_3d_deg": np.full(n, np.nan), "trunk_incline_3d_deg": np.full(n, np.nan)}
+    h, k, a = (world[:, sided(side, p)] for p in ("hip", "knee", "ankle"))
+    u, v = h - k, a - k
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = (u * v).sum(-1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+        knee = 180.0 - np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+        mid_sh = (world[:, INDEX["left_shoulder"]] + world[:, INDEX["right_shoulder"]]) / 2
+        mid_hp = (world[:, INDEX["left_hip"]] + world[:, INDEX["right_hip"]]) / 2
+        tr = mid_sh - mid_hp
+        # world y points down (image convention): the trunk's angle from straight up (0, −1, 0)
+        trunk = np.degrees(np.arccos(np.clip(-tr[:, 1] / np.linalg.norm(tr, axis=-1), -1.0, 1.0)))
+    return {
+        "knee_flexion_3d_deg": np.asarray(knee, dtype=np.float64),
+        "trunk_incline_3d_deg": np.asarray(trunk, dtype=np.float64),
+    }
 
 
 # ---------------------------------------------------------------------------------------------- entry point
@@ -315,6 +353,7 @@ def compute_kinematics(track: PoseTrack, *, side: Side | None = None) -> Kinemat
     series["hip_flexion_far_deg"] = far["hip_flexion_deg"]
     series["knee_flexion_far_deg"] = far["knee_flexion_deg"]
     series["hip_flexion_3d_deg"] = _hip_flexion_3d_deg(clean.world_m, use_side, n)
+    series.update(_world_3d_series(clean.world_m, use_side, n))
     idx = [sided(use_side, p) for p in SAGITTAL_PARTS]
     reliable = np.isfinite(xy[:, idx]).all(axis=(1, 2)) & (clean.visibility[:, idx] >= RELIABLE_VISIBILITY).all(axis=1)
     return Kinematics(
