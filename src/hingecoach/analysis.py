@@ -262,12 +262,16 @@ def analyze_video(
     max_fps: float | None = None,
     progress: ProgressFn | None = None,
     config: AnalysisConfig | None = None,
+    reference: BackReference | None = None,
 ) -> AnalysisResult:
     """Decode a video, track the person and judge their reps. Fails fast on a bad drill id or a bad file.
 
+    ``reference``: the athlete's own neutral back line (see :func:`analyze_track`).
+
     ``max_fps`` tracks at most that many frames per second (``AnalysisConfig.max_analysis_fps``): every other frame
-    of a 60 fps clip for 30, each with its true time; None (the default) tracks every frame, unless ``config``
-    says otherwise. The result's provenance carries the video's content sha256 and the pose model's.
+    of a 60 fps clip for 30, each with its true time; None (the default) tracks every frame.
+
+    The result's provenance carries the video's content sha256 and the pose model's (see :func:`analyze_track`).
     """
     from hingecoach.pose.extract import extract_track  # the pose model is imported only when a video is analysed
     from hingecoach.video import probe
@@ -282,7 +286,8 @@ def analyze_video(
         if progress is not None:
             progress("pose", done, total)
 
-    track = extract_track(path, model_path=model_path, workers=workers, max_fps=fps_cap, progress=_frames)
+    max_fps = max_fps if max_fps is not None else cfg.max_analysis_fps
+    track = extract_track(path, model_path=model_path, workers=workers, max_fps=max_fps, progress=_frames)
     return analyze_track(
         track,
         drill=drill,
@@ -291,4 +296,5 @@ def analyze_video(
         config=cfg.model_copy(update={"max_analysis_fps": fps_cap}),
         source_sha256=content_sha256(path),
         model_sha256=model_sha256_of(model_path),
+        reference=reference,
     )

@@ -38,8 +38,8 @@ class RepConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    lockout_max_deg: float = Field(default=rep_signal.LOCKOUT_MAX_DEG, description="top at or below this is a lockout")
-    lockout_max_3d_deg: float = Field(default=rep_signal.LOCKOUT_MAX_3D_DEG, description="... for the 3-D hip angle")
+    lockout_max_deg: float = Field(default=reps.LOCKOUT_MAX_DEG, description="top at or below this is a lockout")
+    lockout_max_3d_deg: float = Field(default=reps.LOCKOUT_MAX_3D_DEG, description="... for the 3-D hip angle")
     min_depth_deg: float = Field(default=rep_signal.MIN_DEPTH_DEG, description="smallest hinge that is a rep (deg)")
     min_rep_s: float = Field(default=reps.MIN_REP_S, description="shortest complete rep (s)")
     high_frac: float = Field(default=reps.HIGH_FRAC, description="'down' above top + this share of the range")

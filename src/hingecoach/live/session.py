@@ -59,9 +59,9 @@ from hingecoach.live.events import (
 )
 from hingecoach.live.ring import FrameRing
 from hingecoach.pose.quality import part_shares
-from hingecoach.recognise import recognise
-from hingecoach.rep_signal import LOCKOUT_MAX_3D_DEG, LOCKOUT_MAX_DEG, MIN_DEPTH_DEG
-from hingecoach.reps import RepSegment, segment_reps
+from hingecoach.recognise import COULD_NOT_TELL, DEFAULT_DRILL, NOT_A_HINGE, SQUAT_REMEDY_DRILL, recognise
+from hingecoach.rep_signal import MIN_DEPTH_DEG
+from hingecoach.reps import LOCKOUT_MAX_3D_DEG, LOCKOUT_MAX_DEG, RepSegment, segment_reps
 from hingecoach.schema import Phase, Summary
 from hingecoach.skeleton import N_LANDMARKS, Side, sided
 from hingecoach.track import PoseTrack
@@ -500,7 +500,10 @@ class LiveSession:
         hi = (p.up_at if p.up_at is not None else stop - 1) - w0
         seg = _matching(segs, p.peak - w0, hi)
         if self.drill_id == "auto" and seg is not None:
-            self.drill_id = recognise(kin, [seg], view).drill_to_judge
+            rec = recognise(kin, [seg], view).result
+            self.drill_id = (
+                SQUAT_REMEDY_DRILL if rec == NOT_A_HINGE else DEFAULT_DRILL if rec == COULD_NOT_TELL else rec
+            )
             drill = self._drill()
             if drill.start_position == _FLOOR and start_position != "floor":
                 seg = _matching(segment_reps(kin, start_position="floor"), p.peak - w0, hi)
