@@ -279,7 +279,6 @@ def analyze_video(
     cfg = config if config is not None else AnalysisConfig()
     check_drill_id(drill if drill is not None else cfg.drill)
     check_config(cfg)
-    fps_cap = max_fps if max_fps is not None else cfg.max_analysis_fps
     info = probe(path)
 
     def _frames(done: int, total: int) -> None:
@@ -293,7 +292,7 @@ def analyze_video(
         drill=drill,
         source_path=str(path),
         frame_count=info.frame_count,
-        config=cfg.model_copy(update={"max_analysis_fps": fps_cap}),
+        config=cfg.model_copy(update={"max_analysis_fps": max_fps}),  # the cap actually used
         source_sha256=content_sha256(path),
         model_sha256=model_sha256_of(model_path),
         reference=reference,
