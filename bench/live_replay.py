@@ -25,7 +25,7 @@ import numpy as np
 
 from hingecoach.analysis import analyze_track
 from hingecoach.errors import HingecoachError
-from hingecoach.evaluate import read_manifest, track_cache_path
+from hingecoach.evaluate import NotCachedError, cached_track, read_manifest
 from hingecoach.live import LiveEvent, LiveSession, RepJudgedEvent
 from hingecoach.track import PoseTrack
 
@@ -80,10 +80,13 @@ def main() -> int:
     skipped: list[str] = []
     for row in rows:
         video = args.data_root / row.path
-        if not video.exists() or not track_cache_path(video, args.cache).exists():
+        try:  # never runs the pose model; an older cached track is used without its back profile
+            track = cached_track(video, args.cache, cached_only=True, stale_ok=True) if video.exists() else None
+        except NotCachedError:
+            track = None
+        if track is None:
             skipped.append(f"{row.path} (no cached track)")
             continue
-        track = PoseTrack.load(track_cache_path(video, args.cache))
         try:
             fa = analyze_track(track, drill=row.drill).analysis
         except HingecoachError as exc:

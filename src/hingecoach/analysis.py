@@ -146,10 +146,10 @@ def analyze_track(
     drill: str | None = None,
     source_path: str = "",
     frame_count: int | None = None,
+    reference: BackReference | None = None,
     config: AnalysisConfig | None = None,
     source_sha256: str | None = None,
     model_sha256: str | None = None,
-    reference: BackReference | None = None,
 ) -> AnalysisResult:
     """Judge the reps in an already-extracted pose track.
 
@@ -292,7 +292,7 @@ def analyze_video(
         drill=drill,
         source_path=str(path),
         frame_count=info.frame_count,
-        config=cfg,
+        config=cfg.model_copy(update={"max_analysis_fps": max_fps}),  # the cap actually used
         source_sha256=content_sha256(path),
         model_sha256=model_sha256_of(model_path),
         reference=reference,

@@ -11,7 +11,7 @@ from hingecoach.analysis import analyze_track
 from hingecoach.live import LiveEvent, LiveSession, RepJudgedEvent, replay
 from hingecoach.pose.extract import extract_track
 from hingecoach.pose.stream import PoseStepper, track_frames
-from hingecoach.video import iter_frames, probe
+from hingecoach.video import iter_timed_frames, probe
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 KB_DEADLIFT = DATA / "to-be-frank" / "videos" / "kb-deadlift.mp4"
@@ -24,8 +24,9 @@ def _need(path: Path) -> Path:
 
 
 def _frames(path: Path) -> list[tuple[float, np.ndarray]]:
+    """The clip's frames with their own (container) timestamps, decoded as the file path decodes them."""
     info = probe(path)
-    return [(i / info.fps, rgb) for i, rgb in iter_frames(path, max_side=960)]
+    return [(f.t_s, f.rgb) for f in iter_timed_frames(path, fps=info.fps, timing=info.timing, max_side=960)]
 
 
 @pytest.mark.real_data

@@ -38,6 +38,7 @@ class FrameArrays:
     world_m: FloatArray
     n_people: int
     back_profile: FloatArray | None
+    other_person: FloatArray | None = None  # (4,) normalised, see FramePose.other_person
 
     def xy_px(self, image_wh: tuple[int, int]) -> FloatArray:
         """Landmarks in pixels of an image of size ``image_wh`` (the source's, when the model saw a shrunk copy)."""
@@ -60,6 +61,7 @@ def frame_arrays(pose: FramePose, *, with_masks: bool) -> FrameArrays:
         world_m=_NAN_WORLD.copy() if pose.world_m is None else np.asarray(pose.world_m, dtype=np.float64),
         n_people=int(pose.n_people),
         back_profile=back,
+        other_person=None if pose.other_person is None else np.asarray(pose.other_person, dtype=np.float64),
     )
 
 
@@ -123,6 +125,7 @@ def track_frames(
     world: list[FloatArray] = []
     people: list[int] = []
     backs: list[FloatArray | None] = []
+    others: list[FloatArray] = []
     times: list[float] = []
     wh = source_wh
     with PoseStepper(model_path, with_masks=with_masks) as stepper:
@@ -136,6 +139,7 @@ def track_frames(
             world.append(f.world_m)
             people.append(f.n_people)
             backs.append(f.back_profile)
+            others.append(f.other_person if f.other_person is not None else np.full(4, np.nan))
     n = len(times)
     if wh is None or n == 0:
         raise ValueError("track_frames needs at least one frame")
@@ -148,6 +152,8 @@ def track_frames(
         for i, b in enumerate(backs):
             if b is not None:
                 back[i] = b
+    w, h = wh
+    other = np.asarray(others, dtype=np.float64).reshape(n, 4) * np.array([w, h, h, h], dtype=np.float64)
     track = PoseTrack.from_numpy(
         np.asarray(xy, dtype=np.float64).reshape(n, N_LANDMARKS, 2) * np.array(wh, dtype=np.float64),
         nominal,
@@ -157,6 +163,7 @@ def track_frames(
         world_m=np.asarray(world, dtype=np.float64).reshape(n, N_LANDMARKS, 3),
         n_people=np.asarray(people, dtype=np.int16),
         back_profile=back if back is not None and back.shape[1] > 0 else None,
+        other_person=other if np.isfinite(other).any() else None,
         source=f"mediapipe PoseLandmarker (BlazePose GHUM full, VIDEO mode) on {source}",
     )
     return track.with_log(f"pose: track_frames(with_masks={with_masks}) -> {n} frames, coverage {track.coverage():.3f}")
