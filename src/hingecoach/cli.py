@@ -113,29 +113,60 @@ def analyze(
         Path | None, typer.Option("--out", help="Write every artefact (JSON, overlay, report, CSV/TRC/MOT) here.")
     ] = None,
     workers: Annotated[int | None, typer.Option(help="Pose worker processes (default: by clip length).")] = None,
+    max_fps: Annotated[
+        float | None,
+        typer.Option("--max-fps", min=1.0, help="Track at most this many frames per second (default: every frame)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary (for scripts).")] = False,
+    athlete: Annotated[str | None, typer.Option(help="Whose session: the report shows their progress.")] = None,
+    save: Annotated[bool, typer.Option("--save", help="Record the session in the athlete's history.")] = False,
+    db: Annotated[str | None, typer.Option("--db", help="History database URL or SQLite file.")] = None,
 ) -> None:
-    """Analyse one clip: reps, angles, faults, cues."""
+    """Analyse one clip: reps, angles, faults, cues (with --athlete/--save: and record it in the history)."""
     from hingecoach.analysis import analyze_track, analyze_video, check_drill_id
     from hingecoach.track import PoseTrack
 
     try:
         check_drill_id(drill)
+        _check_outputs(json_out, track_out, overlay, report, out_dir)
+        from hingecoach.cli_store import athlete_reference
+
+        ref = athlete_reference(athlete, db)  # the athlete's own neutral back, when their history has one
         if input_path.suffix.lower() == ".npz":
-            result = analyze_track(PoseTrack.load(input_path), drill=drill, source_path=str(input_path))
+            result = analyze_track(
+                PoseTrack.load(input_path), drill=drill, source_path=str(input_path), reference=ref
+            )
         else:
             with progress_bar(quiet) as progress:
-                result = analyze_video(input_path, drill=drill, workers=workers, progress=progress)
+                result = analyze_video(
+                    input_path, drill=drill, workers=workers, max_fps=max_fps, progress=progress, reference=ref
+                )
     except HingecoachError as exc:
         raise fail(exc) from None
 
     video = None if input_path.suffix.lower() == ".npz" else input_path
     try:
-        _write_outputs(result, video, json_out, track_out, overlay, report, out_dir, quiet)
+        from hingecoach.cli_store import record_session
+
+        hist = record_session(result, input_path, athlete=athlete, save=save, db=db, drill=drill, quiet=quiet)
+        _write_outputs(result, video, json_out, track_out, overlay, report, out_dir, quiet, history=hist)
     except HingecoachError as exc:
         raise fail(exc) from None
     if not quiet and str(json_out) != "-":
         _print_summary(result)
+
+
+def _check_outputs(
+    json_out: Path | None, track_out: Path | None, overlay: Path | None, report: Path | None, out_dir: Path | None
+) -> None:
+    """Every output target must be writable before any work starts (one line, exit 2, otherwise)."""
+    from hingecoach.fileio import check_writable
+
+    for target in (json_out, track_out, overlay, report):
+        if target is not None and str(target) != "-":
+            check_writable(target)
+    if out_dir is not None:
+        check_writable(out_dir, folder=True)
 
 
 def _write_outputs(
@@ -147,8 +178,12 @@ def _write_outputs(
     report: Path | None,
     out_dir: Path | None,
     quiet: bool,
+    history: Any = None,
 ) -> None:
-    """Write the artefacts asked for; the overlay pass decodes the video once and feeds the report's key frames."""
+    """Write the artefacts asked for; the overlay pass decodes the video once and feeds the report's key frames.
+
+    ``history``: the athlete's progress points for the report's "progress" section (None: no such section).
+    """
     from hingecoach.report import ReportInputs, render_overlay, render_report, write_all
 
     doc = result.analysis.to_json()
@@ -165,7 +200,7 @@ def _write_outputs(
     with progress_bar(quiet) as progress:
         on_frame = lambda d, t: progress("overlay", d, t)  # noqa: E731
         if out_dir is not None:
-            files = write_all(out_dir, inputs, video_path=video, progress=on_frame)
+            files = write_all(out_dir, inputs, video_path=video, progress=on_frame, history=history)
             result.raw_track.save(out_dir / "track.npz")
             if not quiet:
                 out.print("wrote " + ", ".join(str(f) for f in files.all()))
@@ -174,7 +209,9 @@ def _write_outputs(
             ov = render_overlay(video, result.raw_track, inputs, overlay, progress=on_frame)
             key_frames = ov.key_frames
         if report is not None:
-            render_report(inputs, report, key_frames=key_frames, video_path=video, overlay_path=overlay)
+            render_report(
+                inputs, report, key_frames=key_frames, video_path=video, overlay_path=overlay, progress=history
+            )
 
 
 @app.command()
@@ -189,6 +226,7 @@ def track(
     from hingecoach.video import probe
 
     try:
+        _check_outputs(None, output, None, None, None)
         probe(video)
         with progress_bar(quiet) as progress:
             tr = extract_track(video, workers=workers, progress=lambda d, t: progress("pose", d, t))
@@ -272,68 +310,8 @@ def demo(
         out.print(f"open {out_dir / 'report.html'}")
         out.print("the same on your own video: hingecoach analyze VIDEO --drill rdl --out DIR")
 
-
-@app.command("eval")
-def eval_cmd(
-    manifest: Annotated[Path, typer.Argument(help="Labelled manifest CSV: path,drill,view,reps,faults,notes.")],
-    data_root: Annotated[
-        Path | None, typer.Option(help="Folder the manifest paths are relative to (default: ../shared/data).")
-    ] = None,
-    cache: Annotated[Path | None, typer.Option(help="Pose-track cache (default ~/.cache/hingecoach/tracks).")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
-) -> None:
-    """Print rep-count, view, drill-recognition and per-fault precision/recall figures on a labelled manifest."""
-    from hingecoach.evaluate import angle_accuracy, evaluate
-
-    root = data_root or (Path.cwd() / ".." / "shared" / "data")
-    if not manifest.is_file():
-        raise fail(HingecoachError(f"manifest not found: {manifest}"))
-    if not root.is_dir():
-        raise fail(HingecoachError(f"data root not found: {root} (pass --data-root)"))
-    with progress_bar(quiet) as progress:
-        report = evaluate(manifest, root, cache or Path.home() / ".cache/hingecoach/tracks", progress=progress)
-
-    clips = Table(title="Clips", header_style="bold")
-    for col in ("clip", "drill", "auto", "view", "found", "reps", "found", "expected faults", "found faults"):
-        clips.add_column(col)
-    for o in report.outcomes:
-        if o.error:
-            clips.add_row(o.row.path, o.row.drill, "", o.row.view, "", str(o.row.reps), "", "", f"[red]{o.error}")
-            continue
-        clips.add_row(
-            o.row.path, o.row.drill, o.drill_auto, o.row.view, o.view_found, str(o.row.reps), str(o.reps_found),
-            ";".join(sorted(o.row.faults)) or "clean", ";".join(sorted(o.faults_found)) or "clean",
-        )
-    out.print(clips)
-    rc = report.rep_count()
-    out.print(
-        f"rep count on {rc.get('clips', 0):.0f} clips: exact {rc.get('exact', float('nan')):.1%}, "
-        f"off-by-one {rc.get('off_by_one', float('nan')):.1%}, MAE {rc.get('mae', float('nan')):.2f}"
-    )
-    out.print(f"camera view accuracy: {report.view_accuracy():.1%}")
-    out.print(f"drill recognition (auto) accuracy: {report.drill_accuracy():.1%}")
-    faults = Table(title="Faults (clip level)", header_style="bold")
-    for col in ("fault", "tp", "fp", "fn", "precision", "recall"):
-        faults.add_column(col)
-    for code, m in report.per_fault().items():
-        counts = [f"{m[k]:.0f}" for k in ("tp", "fp", "fn")]
-        faults.add_row(code, *counts, f"{m['precision']:.2f}", f"{m['recall']:.2f}")
-    out.print(faults)
-    angles = Table(title="Angle accuracy vs ground truth (clean → kinematics → reps)", header_style="bold")
-    for col in ("source", "hip MAE°", "hip RMSE°", "knee MAE°", "knee RMSE°", "reps found/true"):
-        angles.add_column(col)
-    for a in angle_accuracy(root, with_model=True):
-        angles.add_row(
-            a.source, f"{a.hip_mae_deg:.2f}", f"{a.hip_rmse_deg:.2f}", f"{a.knee_mae_deg:.2f}",
-            f"{a.knee_rmse_deg:.2f}", f"{a.reps_found}/{a.reps_true}",
-        )
-    out.print(angles)
-    h = report.headline()
-    out.print(
-        f"expected faults found: {h['expected_faults_found']:.1%} · clean clips with a false alarm: "
-        f"{h['clean_clips_with_false_alarm']:.1%} · clip-level accuracy: {h['clip_accuracy']:.1%} · "
-        f"errors: {sum(o.error is not None for o in report.outcomes)}"
-    )
+# Commands that live in their own modules register on ``app`` when imported (each a thin layer over its library).
+from hingecoach import cli_batch, cli_eval, cli_store, cli_web  # noqa: E402,F401
 
 
 def main() -> None:
@@ -343,4 +321,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-from hingecoach import cli_web  # noqa: E402,F401

@@ -143,6 +143,8 @@ class Measured:
     value: float
     frame: int
     relative: bool = False
+    #: The value is a median over fewer frames than the check's band assumes: widen the band by this factor.
+    band_scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,11 @@ class Drill:
 
 
 # ---------------------------------------------------------------------------------------------- measurements
+#: Beyond this yaw from side-on (deg) a trunk angle is too foreshortened to correct (cos 45° already halves the
+#: forward lean's sine... by 0.71; at 60° a 10° error doubles).
+MAX_DEOBLIQUE_YAW_DEG: Final[float] = 50.0
+#: The bar-path check reads the frames with the hands below this height (0 ankle, 1 knee, 2 hip): below the hips.
+BAR_BELOW_HIP: Final[float] = 1.9
 #: An extreme must be held this long to count: one- or two-frame landmark spikes are not the lifter's posture.
 HOLD_S: Final[float] = 0.1
 
@@ -266,8 +273,14 @@ def _bottom_median(w: RepWindow, name: str) -> Measured | None:
 
 
 #: The back line is judged on the frames of deepest trunk lean: at least this many (a single frame's contour is
-#: noise, 0.007–0.02 trunk lengths frame to frame; the median of ten is within the borderline band).
-MIN_BACK_FRAMES: Final[int] = 10
+#: noise, 0.007–0.02 trunk lengths frame to frame).
+MIN_BACK_FRAMES: Final[int] = 5
+#: The check bands assume a median over this many frames; fewer widen the band by sqrt(this / n) (a fast pull seen
+#: at 30 fps holds its deepest lean for a handful of frames).
+BAND_FRAMES: Final[int] = 10
+#: Hands nearer than this (trunk lengths) to the neck cover the back of the head (a bar or stick held behind the
+#: neck, hands laced behind the head): the head's outline is theirs, not the head's.
+HANDS_AT_NECK: Final[float] = 0.5
 #: Smallest trunk (pixels at the model's working resolution) whose silhouette edge can show a back line: below it
 #: 0.02 trunk lengths is about a pixel.
 MIN_TRUNK_PX: Final[float] = 80.0
@@ -312,10 +325,11 @@ def _back_measure(w: RepWindow, name: str, ref: float | None, *, absolute: bool)
     value = float(np.median(x[sel]))
     frames = np.flatnonzero(sel)
     frame = int(frames[np.argmin(np.abs(frames - w.bottom))])
+    scale = float(np.sqrt(BAND_FRAMES / frames.size)) if frames.size < BAND_FRAMES else 1.0
     if ref is not None and np.isfinite(ref):
         delta = value - ref
-        return Measured(abs(delta) if absolute else delta, frame, relative=True)
-    return Measured(abs(value) if absolute else value, frame)
+        return Measured(abs(delta) if absolute else delta, frame, relative=True, band_scale=scale)
+    return Measured(abs(value) if absolute else value, frame, band_scale=scale)
 
 
 def back_line_medians(w: RepWindow) -> dict[str, float | None]:
@@ -343,17 +357,34 @@ def measure_head_gap(w: RepWindow) -> Measured | NotJudged:
     """How far the back of the head leaves the dowel's line, either way (dropped below it or craned past it), median
     over the frames of deepest lean (trunk lengths). With the athlete's own reference: the change from it.
     """
+    sel = _back_frames(w, "dowel_head_gap")
+    if isinstance(sel, NotJudged):
+        return sel
+    hands = w.get("hands_to_neck")[sel]
+    if np.isfinite(hands).any() and float(np.nanmedian(hands)) < HANDS_AT_NECK:
+        return NotJudged(
+            "the hands (or a bar or stick held behind the neck) cover the back of the head",
+            "for the head's line, film a set with the hands away from the neck — arms crossed on the chest, or the "
+            "stick held along the spine with one hand at the low back",
+        )
     ref = w.baseline.reference.dowel_head_gap if w.baseline and w.baseline.reference else None
     return _back_measure(w, "dowel_head_gap", ref, absolute=True)
 
 
 def measure_knee_hip_ratio(w: RepWindow) -> Measured | None:
-    """Knee flexion ÷ hip flexion over the bottom phase; None for a bend too shallow to tell (< 30° at the hip)."""
+    """Knee flexion ÷ hip flexion over the bottom phase; None for a bend too shallow to tell (< 30° at the hip).
+
+    Both angles are corrected for an oblique camera with the view's yaw (:func:`_deoblique_deg`): foreshortening
+    flattens a bent knee more than a deeply bent hip, so a front-oblique squat reads like a hinge uncorrected
+    (dev box squat at 52° of yaw: 0.80 uncorrected, 0.87 corrected).
+    """
     knee = _bottom_median(w, "knee_flexion_deg")
     hip = _bottom_median(w, "hip_flexion_deg")
     if knee is None or hip is None or hip.value < 30.0:
         return None
-    return Measured(max(knee.value, 0.0) / hip.value, hip.frame)
+    k = _deoblique_deg(max(knee.value, 0.0), w.yaw_deg)
+    h = _deoblique_deg(hip.value, w.yaw_deg)
+    return Measured(k / h, hip.frame)
 
 
 def _deoblique_deg(angle_deg: float, yaw_deg: float | None) -> float:
@@ -392,8 +423,20 @@ def measure_knee_bend(w: RepWindow) -> Measured | None:
 
 
 def measure_lean_back(w: RepWindow) -> Measured | None:
-    """Largest hip extension past straight (leaning back at the top), deg."""
-    return _at_value(w.get("hip_extension_deg"), "max", w.fps)
+    """How far the trunk leans back past the leg line at the top of the rep (deg), held for :data:`HOLD_S`.
+
+    The article's "don't let your back arch ... in the top position": at lockout the hips pushed forward past the
+    ankles and the shoulders behind the hips. Measured as ``body_arch_deg`` (the angle at the hip between the
+    ankle→hip line and the hip→shoulder line), which needs no knee landmark — plates hide the knee exactly at a
+    deadlift's lockout; BlazePose's own hip extension is the fallback where the ankle is not seen. Only the frames
+    after the rep's bottom count (the way up and the top hold).
+    """
+    after = slice(w.bottom, None)
+    arch = w.get("body_arch_deg")[after]
+    m = _at_value(arch, "max", w.fps) if np.isfinite(arch).any() else None
+    if m is None:
+        m = _at_value(w.get("hip_extension_deg")[after], "max", w.fps)
+    return None if m is None else Measured(m.value, m.frame + w.bottom)
 
 
 def measure_top_hip_flexion(w: RepWindow) -> Measured | None:
@@ -416,14 +459,31 @@ def measure_trunk_depth(w: RepWindow) -> Measured | None:
     return _at_value(w.get("trunk_incline_deg"), "max", w.fps)
 
 
+def _deoblique_incline(trunk_deg: FloatArray, yaw_deg: float | None) -> FloatArray:
+    """A segment's incline from vertical seen ``yaw_deg`` off side-on, corrected: its forward component shrinks by
+    cos(yaw) and its vertical one does not, so tan(seen) = tan(true)·cos(yaw) — the same inversion as
+    :func:`_deoblique_deg`, applied per frame.
+    """
+    if yaw_deg is None or not np.isfinite(yaw_deg) or abs(yaw_deg) < 1.0:
+        return trunk_deg
+    c = float(np.cos(np.radians(yaw_deg)))
+    a = np.radians(trunk_deg)
+    return np.asarray(np.degrees(np.arctan2(np.sin(a) / c, np.cos(a))), dtype=np.float64)
+
+
 def measure_hips_first(w: RepWindow) -> Measured | None:
     """How much the trunk tips *further* forward while the knees make the first half of their extension (deg).
 
     In a pull the chest and hips rise together; when the knees straighten first the hips shoot up, the trunk goes
     towards horizontal and the back does the lift. None when the knees barely bend (< 20° range: nothing to compare).
+    From an oblique camera the trunk's lean is foreshortened by cos(yaw); it is corrected with the view's yaw
+    (:func:`_deoblique_incline`), and not judged beyond :data:`MAX_DEOBLIQUE_YAW_DEG` or without a yaw, where the
+    correction would be a guess.
     """
+    if w.yaw_deg is not None and abs(w.yaw_deg) > MAX_DEOBLIQUE_YAW_DEG:
+        return None
     knee = w.get("knee_flexion_deg")
-    trunk = w.get("trunk_incline_deg")
+    trunk = _deoblique_incline(w.get("trunk_incline_deg"), w.yaw_deg)
     if not np.isfinite(knee).any() or not np.isfinite(trunk).any():
         return None
     k0 = int(np.nanargmax(knee))
@@ -442,16 +502,19 @@ def measure_hips_first(w: RepWindow) -> Measured | None:
 
 
 def measure_bar_distance(w: RepWindow) -> Measured | None:
-    """Largest horizontal hand distance in front of the shin (shin lengths) while the hands are below the knee.
+    """Largest horizontal hand distance in front of the legs (shin lengths) on the way down and at the bottom, while
+    the hands are below the hips: the thigh line above the knee, the shin line below (``hand_to_leg``).
 
-    Not judged when the shin is seen on fewer than half of those frames (an occluded shin gives no line to measure
-    from).
+    Why the whole way down, not only below the knee: an RDL's bar drifts away from the thighs first, and most RDLs
+    barely pass the knee. Not judged when the legs are seen on fewer than half of those frames.
     """
     hand = w.get("hand_height")
-    below = hand <= 1.0
-    dist = np.where(below, w.get("hand_to_shin"), np.nan)
+    frames = np.arange(hand.shape[0])
+    with np.errstate(invalid="ignore"):
+        sel = (hand < BAR_BELOW_HIP) & (frames <= w.bottom + max(1, round(BOTTOM_SEEN_S * w.fps)))
+    dist = np.where(sel, w.get("hand_to_leg"), np.nan)
     seen = int(np.isfinite(dist).sum())
-    if seen < MIN_PHASE_FRAMES or seen < MIN_PHASE_COVERAGE * int(below.sum()):
+    if seen < MIN_PHASE_FRAMES or seen < MIN_PHASE_COVERAGE * int(sel.sum()):
         return None
     return _at_value(dist, "max", w.fps)
 
@@ -495,9 +558,9 @@ Q_KNEES_TOGETHER = "Just make sure that you don’t let the band pull your knees
 Q_HIPS_UP = "Push through your heels and squeeze your glutes tight as you push your hips up toward the ceiling."
 
 #: Rounded-back threshold on the dowel's bow (trunk lengths), chosen on the dev lifters (docs/checks.md).
-ROUNDED_BACK_THRESHOLD: Final[float] = 0.03
+ROUNDED_BACK_THRESHOLD: Final[float] = 0.02
 #: Head-gap threshold (trunk lengths), chosen on the dev lifters.
-HEAD_GAP_THRESHOLD: Final[float] = 0.10
+HEAD_GAP_THRESHOLD: Final[float] = 0.15
 
 
 def rounded_back() -> Check:
@@ -512,8 +575,9 @@ def rounded_back() -> Check:
             "The virtual dowel laid on the silhouette's back rests on the tailbone region and between the shoulder "
             "blades; the bow is how far the back between them rises above it (median over the frames of deepest "
             "lean). Chosen on the dev lifters (refitted leave-one-lifter-out by `hingecoach eval`); the band is the "
-            "median's noise (0.01). Against the athlete's own neutral set a rise of 0.02 is the fault: one "
-            "lifter's neutral sets differ by 0.002–0.010, every rounded lifter rose by ≥ 0.03 (probe of 18 lifters). "
+            "median's noise over ≥ 10 frames (0.004). Against the athlete's own neutral set a rise of 0.012 is the "
+            "fault: a lifter's neutral sets differ by 0.002–0.010 (probe of 18 lifters; dev lifter 0.002), the dev "
+            "lifter's rounded sets rose by 0.016–0.026. "
             "Side view only: in any other view the silhouette is not the spine's profile."
         ),
         cue="Keep your back long and flat: fold at the hips like a hinge, don't curl into a candy cane.",
@@ -522,10 +586,10 @@ def rounded_back() -> Check:
         series=("dowel_bow", "trunk_incline_deg", "trunk_px"),
         fn=measure_dowel_bow,
         fitted=True,
-        band=0.01,
-        reference_threshold=0.02,
-        reference_major_at=0.04,
-        reference_band=0.005,
+        band=0.004,
+        reference_threshold=0.012,
+        reference_major_at=0.03,
+        reference_band=0.004,
     )
 
 
@@ -548,7 +612,7 @@ def head_out_of_line() -> Check:
         "your chin.",
         seed_quote=Q_THREE_POINTS,
         views=SIDE,
-        series=("dowel_head_gap", "trunk_incline_deg", "trunk_px"),
+        series=("dowel_head_gap", "trunk_incline_deg", "trunk_px", "hands_to_neck"),
         fn=measure_head_gap,
         fitted=True,
         band=0.02,
@@ -609,20 +673,23 @@ def locked_knees(min_deg: float = 10.0, major_deg: float = 5.0) -> Check:
 def overextension() -> Check:
     return Check(
         code="overextension",
-        quantity="hip_extension_max_deg",
+        quantity="lockout_arch_max_deg",
         unit="deg",
-        threshold=25.0,
+        threshold=35.0,
         direction="above",
-        major_at=35.0,
+        major_at=45.0,
         threshold_reason=(
-            "BlazePose's hip landmark makes a relaxed, tall stance read up to ~18° of hip extension (dev clips' clean "
-            "lockouts: 0–17.6°, plates hiding the hips included); 25° is a lean back well past that. Side view only: "
-            "an oblique camera shifts the standing reading by ±25°."
+            "The trunk's lean back past the ankle→hip line at the top (hips pushed forward, shoulders behind: the "
+            "arched lockout). Lifters standing straight read 5–13° on the dev clips (BlazePose's hip sits a little "
+            "behind the joint); one lifter filmed from knee height who finishes with the shoulders back reads "
+            "17–34° on clips labelled clean, so 35° is past every dev lockout, and 45° (major) is a lean no lockout "
+            "needs. Needs no knee landmark (plates hide it at lockout). Side view only: an oblique camera shifts the "
+            "reading by ±25°."
         ),
         cue="Finish tall, not leaning back: squeeze your glutes and stop when you're straight.",
         seed_quote=Q_ARCH,
         views=SIDE,
-        series=("hip_extension_deg",),
+        series=("body_arch_deg", "hip_extension_deg"),
         fn=measure_lean_back,
         fitted=True,
         band=3.0,
@@ -657,12 +724,14 @@ def too_deep_hands() -> Check:
         code="too_deep",
         quantity="hand_height_min",
         unit="ankle0_knee1_hip2",
-        threshold=0.25,
+        threshold=0.35,
         direction="below",
-        major_at=0.0,
+        major_at=0.1,
         threshold_reason=(
-            "Mid-shin is 0.5 on this scale; 'a few inches' is about a quarter of a shin (≈ 10 cm), so hands below 0.25 "
-            "are past the range the article asks for; at 0 they reach the ankles."
+            "Mid-shin is 0.5 on this scale (0 ankle, 1 knee); 'give or take a few inches' is ±0.15 of a shin (≈ 6 cm), "
+            "so hands below 0.35 are past the range the article asks for. Weights taken to the floor read 0.2–0.4: "
+            "a dumbbell's or kettlebell's handle holds the wrist 10–20 cm off the floor, the ankle landmark sits "
+            "~8 cm up. At 0.1 the hands are at the ankles."
         ),
         cue="You don't need to go lower: stop around mid-shin, where you feel your hamstrings.",
         seed_quote=Q_MID_SHIN,
@@ -707,12 +776,13 @@ def hips_rise_first() -> Check:
         major_at=20.0,
         threshold_reason=(
             "In a good pull the trunk angle holds or rises while the knees extend; tipping >10° further forward "
-            "(twice the 2D angle noise) means the hips shot up first and the back lifts the load. Side view only: a "
-            "trunk leaning towards an oblique camera is foreshortened."
+            "(twice the 2D angle noise) means the hips shot up first and the back lifts the load. Side and oblique "
+            "views: the trunk's foreshortening towards an oblique camera is undone with the view's yaw (not judged "
+            "beyond 50° of yaw)."
         ),
         cue="Lift with your legs: drive the floor away and let your chest and hips rise together.",
         seed_quote=Q_LEGS,
-        views=SIDE,
+        views=SAGITTAL,
         series=("knee_flexion_deg", "trunk_incline_deg"),
         fn=measure_hips_first,
         fitted=False,
@@ -723,22 +793,22 @@ def hips_rise_first() -> Check:
 def bar_far_from_body() -> Check:
     return Check(
         code="bar_far_from_body",
-        quantity="hand_to_shin_max",
+        quantity="hand_to_leg_max",
         unit="shin",
-        threshold=0.80,
+        threshold=0.60,
         direction="above",
-        major_at=1.20,
+        major_at=0.90,
         threshold_reason=(
-            "Ideally the wrists stay within ~0.2 shin lengths of the shin line, but with plates in "
-            "front of the shins the "
-            "wrist and knee landmarks wander: clean dev lifts read up to 0.67. Only a gross drift (0.8 ≈ 30 cm) is "
-            "flagged. The seed states no bar-path rule: this encodes its principle of keeping the resistance close to "
-            "the centre of gravity."
+            "With the bar sliding down the legs the wrist sits a thigh's half-thickness plus the bar in front of the "
+            "leg's joint line, 0.1–0.35 shin lengths (dev RDLs: 0.09 and 0.15; the synthetic bar against the legs "
+            "≈ 0.1); 0.6 (≈ 25 cm) is the bar a hand's breadth off the thighs or shins, 0.9 a forearm's length. The "
+            "seed states no bar-path rule: this encodes its principle of keeping the resistance close to the centre "
+            "of gravity."
         ),
         cue="Keep the weight close: let it slide down your thighs and shins.",
         seed_quote=Q_CENTRE,
         views=SIDE,
-        series=("hand_height", "hand_to_shin"),
+        series=("hand_height", "hand_to_leg"),
         fn=measure_bar_distance,
         fitted=True,
         band=0.08,

@@ -20,7 +20,6 @@ Every step appends a line to ``track.log``. :class:`OneEuroFilter` is the causal
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Final
 
 import numpy as np
@@ -28,6 +27,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 from scipy.signal import butter, sosfiltfilt
 
+from hingecoach.nanstats import nanmean, nanmedian
 from hingecoach.skeleton import INDEX
 from hingecoach.track import PoseTrack
 
@@ -35,6 +35,22 @@ FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
 LOG_PREFIX: Final[str] = "clean_track"
+
+# Defaults of :func:`clean_track` (also those of :class:`hingecoach.config.FilterConfig`).
+#: Visibility below which a landmark is a guess, not a measurement.
+MIN_VISIBILITY: Final[float] = 0.5
+#: Longest hole (s) filled by interpolation.
+MAX_GAP_S: Final[float] = 0.25
+#: Low-pass cut-off (Hz) and effective order of the zero-phase Butterworth filter.
+CUTOFF_HZ: Final[float] = 6.0
+ORDER: Final[int] = 4
+#: Jump rejection: deviation from the running median (trunk lengths) and the median's window (frames).
+JUMP_MAX_DEV: Final[float] = 0.3
+JUMP_WINDOW: Final[int] = 7
+#: Swap repair (see :func:`detect_swaps`): cost ratio, minimum gain (trunk lengths) and longest burst (s).
+SWAP_RATIO: Final[float] = 0.5
+SWAP_MIN_GAIN: Final[float] = 0.06
+SWAP_MAX_BURST_S: Final[float] = 0.5
 
 #: Left/right landmark pairs that a detector swaps together (one decision per group and frame).
 SWAP_GROUPS: Final[dict[str, tuple[tuple[int, int], ...]]] = {
@@ -59,22 +75,20 @@ def body_scale_px(xy_px: FloatArray) -> float:
     The high percentile, not the median, because the trunk is foreshortened whenever the lifter hinges towards or
     away from the camera. Falls back to 1.2 × thigh length, then NaN.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        trunk = np.nanmean(
-            np.stack(
-                [
-                    np.linalg.norm(xy_px[:, INDEX[f"{s}_shoulder"]] - xy_px[:, INDEX[f"{s}_hip"]], axis=-1)
-                    for s in ("left", "right")
-                ]
-            ),
-            axis=0,
-        )
-        if np.isfinite(trunk).any():
-            return float(np.nanpercentile(trunk, 90))
-        thigh = np.linalg.norm(xy_px[:, INDEX["left_hip"]] - xy_px[:, INDEX["left_knee"]], axis=-1)
-        if np.isfinite(thigh).any():
-            return float(1.2 * np.nanpercentile(thigh, 90))
+    trunk = nanmean(
+        np.stack(
+            [
+                np.linalg.norm(xy_px[:, INDEX[f"{s}_shoulder"]] - xy_px[:, INDEX[f"{s}_hip"]], axis=-1)
+                for s in ("left", "right")
+            ]
+        ),
+        axis=0,
+    )
+    if np.isfinite(trunk).any():
+        return float(np.nanpercentile(trunk, 90))
+    thigh = np.linalg.norm(xy_px[:, INDEX["left_hip"]] - xy_px[:, INDEX["left_knee"]], axis=-1)
+    if np.isfinite(thigh).any():
+        return float(1.2 * np.nanpercentile(thigh, 90))
     return float("nan")
 
 
@@ -98,9 +112,9 @@ def detect_swaps(
     *,
     scale_px: float,
     fps: float = 30.0,
-    ratio: float = 0.5,
-    min_gain: float = 0.06,
-    max_burst_s: float = 0.5,
+    ratio: float = SWAP_RATIO,
+    min_gain: float = SWAP_MIN_GAIN,
+    max_burst_s: float = SWAP_MAX_BURST_S,
 ) -> BoolArray:
     """``(T, G)`` True where group ``G`` (see :data:`SWAP_GROUPS`) carries exchanged left/right labels.
 
@@ -159,7 +173,9 @@ def apply_swaps(values: NDArray[np.float64], swapped: BoolArray) -> NDArray[np.f
     return out
 
 
-def reject_jumps(xy_px: FloatArray, *, scale_px: float, max_dev: float = 0.3, window: int = 7) -> BoolArray:
+def reject_jumps(
+    xy_px: FloatArray, *, scale_px: float, max_dev: float = JUMP_MAX_DEV, window: int = JUMP_WINDOW
+) -> BoolArray:
     """``(T, 33)`` True where a landmark sits more than ``max_dev`` × ``scale_px`` from the running median.
 
     The running median over ``window`` frames follows any smooth motion however fast (the median of a straight
@@ -173,9 +189,7 @@ def reject_jumps(xy_px: FloatArray, *, scale_px: float, max_dev: float = 0.3, wi
     half = w // 2
     padded = np.pad(xy_px, ((half, half), (0, 0), (0, 0)), constant_values=np.nan)
     win = sliding_window_view(padded, w, axis=0)  # (T, 33, 2, w)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        med = np.nanmedian(win, axis=-1)
+    med = nanmedian(win, axis=-1)
     dev = np.linalg.norm(xy_px - med, axis=-1)
     return np.asarray(np.isfinite(dev) & (dev > max_dev * scale_px))
 
@@ -207,24 +221,61 @@ def fill_gaps(values: FloatArray, max_gap: int) -> tuple[FloatArray, BoolArray]:
     return flat.reshape(values.shape), filled.reshape(values.shape)
 
 
-def lowpass(values: FloatArray, fps: float, *, cutoff_hz: float, order: int) -> FloatArray:
+def lowpass(
+    values: FloatArray, fps: float, *, cutoff_hz: float, order: int, t_s: FloatArray | None = None
+) -> FloatArray:
     """Zero-phase Butterworth low-pass along axis 0, applied to each run of finite samples separately.
 
     ``order`` is the effective order after the forward-backward pass (pose2sim's convention: a 4th-order filter is
     a 2nd-order design run twice). Runs no longer than the filter's padding are left as they are. A cut-off at or
     above the Nyquist frequency returns the input unchanged.
+
+    ``t_s`` (the samples' times) matters for a variable-frame-rate video: a digital filter assumes evenly spaced
+    samples, so a 6 Hz cut-off designed for the mean rate would be 9 Hz where the camera ran faster and 3 Hz where
+    it ran slower. Uneven samples are therefore resampled onto an even grid at the fastest rate, filtered there,
+    and read back at their own times.
     """
+    if t_s is not None and values.shape[0] > 2:
+        dt = np.diff(np.asarray(t_s, dtype=np.float64))
+        if dt.min() > 0 and dt.max() > UNEVEN_SAMPLING_RATIO * dt.min():
+            return _lowpass_uneven(values, np.asarray(t_s, dtype=np.float64), cutoff_hz=cutoff_hz, order=order)
     if cutoff_hz <= 0 or cutoff_hz >= 0.5 * fps:
         return values.copy()
     sos = butter(max(order // 2, 1), cutoff_hz, btype="low", fs=fps, output="sos")
     padlen = 3 * (2 * len(sos) + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum())))
     flat = values.reshape(values.shape[0], -1).copy()
+    # Columns with the same pattern of finite samples (all coordinates of a landmark, usually all landmarks of a
+    # frame) are filtered together along axis 0: the same arithmetic as one column at a time, far fewer calls.
+    finite = np.isfinite(flat)
+    groups: dict[bytes, list[int]] = {}
+    for c in range(flat.shape[1]):
+        groups.setdefault(np.packbits(finite[:, c]).tobytes(), []).append(c)
+    for cols in groups.values():
+        starts, ends = _runs(finite[:, cols[0]])
+        for s, e in zip(starts, ends, strict=True):
+            if e - s > padlen:
+                flat[s:e, cols] = sosfiltfilt(sos, flat[s:e, cols], axis=0)
+    return flat.reshape(values.shape)
+
+
+#: Samples count as uneven when the longest gap between them exceeds the shortest by this factor.
+UNEVEN_SAMPLING_RATIO = 1.2
+
+
+def _lowpass_uneven(values: FloatArray, t_s: FloatArray, *, cutoff_hz: float, order: int) -> FloatArray:
+    """:func:`lowpass` for unevenly timed samples: per finite run, even grid at the fastest rate, filter, read back."""
+    fs = 1.0 / float(np.diff(t_s).min())
+    flat = values.reshape(values.shape[0], -1).copy()
     for c in range(flat.shape[1]):
         col = flat[:, c]
         starts, ends = _runs(np.isfinite(col))
         for s, e in zip(starts, ends, strict=True):
-            if e - s > padlen:
-                col[s:e] = sosfiltfilt(sos, col[s:e])
+            if e - s < 3:
+                continue
+            ts = t_s[s:e]
+            grid = np.arange(ts[0], ts[-1] + 0.5 / fs, 1.0 / fs)
+            even = lowpass(np.interp(grid, ts, col[s:e]), fs, cutoff_hz=cutoff_hz, order=order)
+            col[s:e] = np.interp(ts, grid, even)
     return flat.reshape(values.shape)
 
 
@@ -239,10 +290,15 @@ def is_clean(track: PoseTrack) -> bool:
 def clean_track(
     track: PoseTrack,
     *,
-    min_visibility: float = 0.5,
-    max_gap_s: float = 0.25,
-    cutoff_hz: float = 6.0,
-    order: int = 4,
+    min_visibility: float = MIN_VISIBILITY,
+    max_gap_s: float = MAX_GAP_S,
+    cutoff_hz: float = CUTOFF_HZ,
+    order: int = ORDER,
+    jump_max_dev: float = JUMP_MAX_DEV,
+    jump_window: int = JUMP_WINDOW,
+    swap_ratio: float = SWAP_RATIO,
+    swap_min_gain: float = SWAP_MIN_GAIN,
+    swap_max_burst_s: float = SWAP_MAX_BURST_S,
 ) -> PoseTrack:
     """Gate, repair swaps, reject jumps, fill short gaps and low-pass a track (see the module docstring).
 
@@ -257,7 +313,9 @@ def clean_track(
     out = track.with_log(f"{LOG_PREFIX}.gate_visibility(min_visibility={min_visibility}): {gated} landmark-frames")
 
     scale = body_scale_px(xy)
-    swapped = detect_swaps(xy, scale_px=scale, fps=track.fps)
+    swapped = detect_swaps(
+        xy, scale_px=scale, fps=track.fps, ratio=swap_ratio, min_gain=swap_min_gain, max_burst_s=swap_max_burst_s
+    )
     if swapped.any():
         xy = apply_swaps(xy, swapped)
         vis = apply_swaps(vis[..., None], swapped)[..., 0]
@@ -268,9 +326,12 @@ def clean_track(
         + ", ".join(f"{name} {int(swapped[:, g].sum())} frames" for g, name in enumerate(SWAP_GROUPS))
     )
 
-    jumps = reject_jumps(xy, scale_px=scale)
+    jumps = reject_jumps(xy, scale_px=scale, max_dev=jump_max_dev, window=jump_window)
     xy[jumps] = np.nan
-    out = out.with_log(f"{LOG_PREFIX}.reject_jumps(max_dev=0.3 trunk, window=7): {int(jumps.sum())} landmark-frames")
+    out = out.with_log(
+        f"{LOG_PREFIX}.reject_jumps(max_dev={jump_max_dev} trunk, window={jump_window}): "
+        f"{int(jumps.sum())} landmark-frames"
+    )
 
     missing = ~np.isfinite(xy).all(-1)
     if world is not None:
@@ -282,9 +343,9 @@ def clean_track(
     filled_lm = filled.any(-1)
     out = out.with_log(f"{LOG_PREFIX}.fill_gaps(max_gap_s={max_gap_s}): {int(filled_lm.sum())} landmark-frames filled")
 
-    xy = lowpass(xy, track.fps, cutoff_hz=cutoff_hz, order=order)
+    xy = lowpass(xy, track.fps, cutoff_hz=cutoff_hz, order=order, t_s=track.t_s)
     if world is not None:
-        world = lowpass(world, track.fps, cutoff_hz=cutoff_hz, order=order)
+        world = lowpass(world, track.fps, cutoff_hz=cutoff_hz, order=order, t_s=track.t_s)
     out = out.with_log(f"{LOG_PREFIX}.lowpass(cutoff_hz={cutoff_hz}, order={order}, zero-phase, per finite run)")
 
     final_missing = ~np.isfinite(xy).all(-1)

@@ -9,10 +9,9 @@ should definitely improve that first before adding weight".
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Protocol
 
 import numpy as np
@@ -32,7 +31,8 @@ from hingecoach.drills import (
     RepWindow,
     back_line_medians,
 )
-from hingecoach.skeleton import Side, idx, sided
+from hingecoach.nanstats import nanmean
+from hingecoach.skeleton import idx
 from hingecoach.track import PoseTrack
 
 FloatArray = NDArray[np.float64]
@@ -54,15 +54,6 @@ MIN_KNEE_DEG: Final[float] = -30.0
 MIN_HIP_DEG: Final[float] = -60.0
 MAX_HIP_DEG: Final[float] = 170.0
 MAX_TRUNK_DEG: Final[float] = 135.0
-#: What :func:`recognise_drill` returns for a knee-dominant movement: not a hinge at all.
-SQUAT: Final[str] = "squat"
-#: The drill a squat is judged as: "using a wall to sit back to" teaches the hips-back hinge a squatter is missing.
-SQUAT_DRILL: Final[str] = "hinge_wall"
-SQUAT_MESSAGE: Final[str] = (
-    "this looks like a squat (knees bend as much as the hips, trunk stays upright), not a hip hinge: "
-    "judged as the wall hinge drill"
-)
-
 _NAMES: Final[Mapping[str, str]] = {
     "rounded_back": "a rounded back",
     "head_out_of_line": "the head's line with the back",
@@ -142,19 +133,19 @@ def derived_series(track: PoseTrack) -> dict[str, FloatArray]:
     the image (a front-view measure; NaN when the ankles overlap, as in a side view).
     """
     xy = track.xy_px
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        # frames where both landmarks of a pair are missing are NaN by design ("Mean of empty slice")
-        warnings.simplefilter("ignore", RuntimeWarning)
+    # Frames where both landmarks of a pair are missing are NaN by design: nanstats says so without a warning, and
+    # np.errstate is thread-local (warnings.catch_warnings would swap the process-wide filters under other threads).
+    with np.errstate(invalid="ignore", divide="ignore"):
         return _derived(xy)
 
 
 def _derived(xy: FloatArray) -> dict[str, FloatArray]:
     def mid(part: str) -> FloatArray:
-        return np.asarray(np.nanmean(xy[:, [idx(f"left_{part}"), idx(f"right_{part}")]], axis=1), dtype=np.float64)
+        return nanmean(xy[:, [idx(f"left_{part}"), idx(f"right_{part}")]], axis=1)
 
     la, ra = xy[:, idx("left_ankle")], xy[:, idx("right_ankle")]
     hip, shoulder = mid("hip"), mid("shoulder")
-    leg = np.nanmean(np.stack([np.linalg.norm(la - hip, axis=-1), np.linalg.norm(ra - hip, axis=-1)]), axis=0)
+    leg = nanmean(np.stack([np.linalg.norm(la - hip, axis=-1), np.linalg.norm(ra - hip, axis=-1)]), axis=0)
     lift = np.abs(la[:, 1] - ra[:, 1]) / leg
     free = np.where((la[:, 1] < ra[:, 1])[:, None], la, ra)  # image y grows downwards: the higher ankle is free
     line = 180.0 - _angle_deg(shoulder, hip, free)
@@ -397,7 +388,7 @@ def answer(check: Check, m: Measured, *, at_s: float | None = None) -> schema.Ch
     rel = m.relative and check.reference_threshold is not None
     threshold = float(check.reference_threshold) if rel else check.threshold  # type: ignore[arg-type]
     major = float(check.reference_major_at) if rel and check.reference_major_at is not None else check.major_at
-    band = check.reference_band if rel else check.band
+    band = (check.reference_band if rel else check.band) * m.band_scale
     v = float(m.value)
     common = {
         "code": check.code,
@@ -411,7 +402,7 @@ def answer(check: Check, m: Measured, *, at_s: float | None = None) -> schema.Ch
     if band > 0 and abs(v - threshold) <= band:
         return schema.CheckResult(
             state="borderline",
-            reason=f"{v:.3g} is within ±{band:g} of the threshold {threshold:g}: too close to call",
+            reason=f"{v:.3g} is within ±{band:.3g} of the threshold {threshold:g}: too close to call",
             **common,  # type: ignore[arg-type]
         )
     if not check.past(v, threshold):
@@ -540,8 +531,9 @@ def judge_outside_reps(
     if baseline.deep_lean_deg is None or n == 0 or view_name(view) != "side":
         return []
     covered = np.zeros(n, dtype=bool)
-    for r in reps:
-        covered[int(r.start) : int(r.end) + 1] = True
+    for r in reps:  # the frames each rep's own checks read (its set-up and top hold included)
+        w = rep_window(kin, r, baseline=baseline, series=series)
+        covered[w.offset : w.offset + w.n] = True
     usable = usable_frames(kin, series)
     trunk = np.abs(series.get("trunk_incline_deg", np.full(n, np.nan)))
     with np.errstate(invalid="ignore"):
@@ -563,6 +555,64 @@ def judge_outside_reps(
         if isinstance(m, Measured):
             out.append(answer(check, m, at_s=float(t[min(a + m.frame, n - 1)])))
     return out
+
+
+#: A back-line reading outside every rep belongs to the nearest rep when it lies within this time of it (the set-up
+#: at the bar before a floor pull's lift-off, a pause at the bottom the segmenter left out).
+ATTACH_WITHIN_S: Final[float] = 2.0
+
+
+def attach_outside(
+    drill: Drill,
+    judged: Sequence[JudgedRep],
+    reps: Sequence[RepLike],
+    outside: Sequence[schema.CheckResult],
+    t_s: FloatArray,
+) -> tuple[list[JudgedRep], list[schema.CheckResult]]:
+    """Give each back-line reading made outside the reps to the nearest rep whose own reading was not judged.
+
+    Returns the updated reps and the readings that stay with the clip: only when no rep was found at all (plates
+    hiding the knees). With reps, deep-lean frames far from every rep are a set-down or a walk-off, which carry no
+    faults.
+    """
+    out = list(judged)
+    left: list[schema.CheckResult] = []
+    t = np.asarray(t_s, dtype=np.float64)
+    for res in outside:
+        at = res.at_s
+        best: tuple[float, int] | None = None
+        for i, r in enumerate(reps):
+            gap = max(float(t[int(r.start)]) - (at or 0.0), (at or 0.0) - float(t[int(r.end)]), 0.0)
+            mine = next((c for c in out[i].checks if c.code == res.code), None)
+            near = at is not None and gap <= ATTACH_WITHIN_S and mine is not None and mine.state == "not_judged"
+            if near and (best is None or gap < best[0]):
+                best = (gap, i)
+        if best is None:
+            if not reps:  # with reps, deep frames outside them are set-downs and walk-offs: not reps, no faults
+                left.append(res)
+            continue
+        i = best[1]
+        note = "measured on the frames of deepest lean next to this rep (its set-up or bottom hold)"
+        moved = res.model_copy(update={"reason": res.reason or note})
+        checks = tuple(moved if c.code == res.code else c for c in out[i].checks)
+        faults = list(out[i].faults)
+        if moved.state == "fault":
+            check = drill.check(moved.code)
+            faults.append(
+                schema.Fault(
+                    code=moved.code,
+                    severity=moved.severity or "minor",
+                    at_s=float(t[int(reps[i].start)]),
+                    cue=check.cue if check is not None else "",
+                    value=moved.value,
+                    threshold=moved.threshold,
+                    unit=moved.unit,
+                )
+            )
+        not_judged = tuple(c.code for c in checks if c.state == "not_judged")
+        score = score_faults(faults) if out[i].judged else 0
+        out[i] = replace(out[i], checks=checks, faults=faults, not_judged=not_judged, score=score)
+    return out, left
 
 
 # ---------------------------------------------------------------------------------------------- the session
@@ -725,99 +775,9 @@ def back_line_frames(kin: KinematicsLike, drill: Drill, view: object) -> tuple[N
 
 
 # ---------------------------------------------------------------------------------------------- recognition
-def _rep_stat(series: Mapping[str, FloatArray], reps: Sequence[RepLike], name: str, where: str) -> float:
-    """Median over reps of a series at the bottom phase (``where="bottom"``) or the top of the rep (``"top"``)."""
-    hip = series.get("hip_flexion_deg")
-    x = series.get(name)
-    if hip is None or x is None:
-        return float("nan")
-    vals = []
-    for r in reps:
-        h, v = hip[r.start : r.end + 1], x[r.start : r.end + 1]
-        if not np.isfinite(h).any():
-            continue
-        sel = h >= np.nanmax(h) - 15.0 if where == "bottom" else h <= np.nanmin(h) + 10.0
-        sel &= np.isfinite(v)
-        if sel.any():
-            vals.append(float(np.median(v[sel])))
-    return float(np.median(vals)) if vals else float("nan")
-
-
-def _hands_on_back(track: PoseTrack, reps: Sequence[RepLike], side: Side) -> tuple[float, float]:
-    """Distances (trunk lengths) at the bottoms: (nearest wrist → shoulder, other wrist → hip), for dowel vs bar."""
-    xy = track.xy_px
-    frames = [r.bottom for r in reps]
-    sh, hp = xy[frames, sided(side, "shoulder")], xy[frames, sided(side, "hip")]
-    trunk = np.linalg.norm(sh - hp, axis=-1)
-    wr = xy[frames][:, [idx("left_wrist"), idx("right_wrist")]]
-    to_sh = np.linalg.norm(wr - sh[:, None], axis=-1) / trunk[:, None]
-    to_hp = np.linalg.norm(wr - hp[:, None], axis=-1) / trunk[:, None]
-    filled = np.where(np.isfinite(to_sh), to_sh, np.inf)
-    near = np.argmin(filled, axis=1)
-    rows = np.arange(near.shape[0])
-    near_sh = filled[rows, near]
-    other_hp = to_hp[rows, 1 - near]
-    ok = np.isfinite(near_sh) & np.isfinite(other_hp)
-    if not ok.any():
-        return float("nan"), float("nan")
-    return float(np.median(near_sh[ok])), float(np.median(other_hp[ok]))
-
-
 def recognise_drill(kin: KinematicsLike, reps: Sequence[RepLike], view: object) -> tuple[str, float]:
-    """Guess the drill for ``--drill auto``: ``(drill_id, confidence in [0, 1])``.
+    """Moved to :func:`hingecoach.recognise.recognise` (which also says why); ``(result, confidence)``."""
+    from hingecoach.recognise import recognise
 
-    Rules, in order, on medians over the reps' bottoms and tops:
-
-    1. trunk near horizontal at the top with the knees still bent → hip thrust ("it will be horizontal");
-    2. shins flat on the floor and knees bent at the top → kneeling hinge;
-    3. knees bending as much as the hips with an upright trunk → :data:`SQUAT` (knee-dominant: not a hinge);
-    4. one ankle off the floor, in line with the trunk → single-leg RDL;
-    5. a rep that starts at the bottom (bar on the floor), or bent knees with hands below them → deadlift;
-    6. hands up at the shoulders → good morning (one hand at the neck and one at the low back → dowel hinge);
-    7. otherwise an RDL.
-
-    Confidence grows with the margin from each rule's boundary (0.5 at the boundary, at most 0.95), halved for a
-    front view whose sagittal angles are unreliable; 0 without reps.
-    """
-    if not reps:
-        return "hinge_dowel", 0.0
-    s = _all_series(kin)
-    scale = 0.5 if view_name(view) == "front" else 1.0
-
-    def margin(value: float, edge: float, span: float) -> float:
-        conf = float(np.clip(0.5 + abs(value - edge) / span, 0.5, 0.95)) if np.isfinite(value) else 0.3
-        return round(conf * scale, 3)
-
-    def stat(name: str, where: str) -> float:
-        return _rep_stat(s, reps, name, where)
-
-    trunk_top = abs(stat("trunk_incline_deg", "top"))
-    knee_top = stat("knee_flexion_deg", "top")
-    if trunk_top > 55.0 and knee_top > 45.0:
-        return "hip_thrust", min(margin(trunk_top, 55.0, 40.0), margin(knee_top, 45.0, 60.0))
-    shin_top = abs(stat("shin_angle_deg", "top"))
-    if shin_top > 55.0 and knee_top > 60.0:
-        return "hinge_kneeling", margin(shin_top, 55.0, 40.0)
-    knee = stat("knee_flexion_deg", "bottom")
-    hip = stat("hip_flexion_deg", "bottom")
-    trunk = abs(stat("trunk_incline_deg", "bottom"))
-    ratio = knee / hip if np.isfinite(knee) and np.isfinite(hip) and hip > 20 else float("nan")
-    if ratio > 0.9 and not trunk >= 50.0:
-        return SQUAT, min(margin(ratio, 0.9, 0.4), margin(trunk, 50.0, 30.0))
-    lift = stat("ankle_lift", "bottom")
-    line = stat("leg_line_deg", "bottom")
-    if lift > 0.35 and line < 45.0:
-        return "single_leg_rdl", min(margin(lift, 0.35, 0.5), margin(line, 45.0, 40.0))
-    hand = stat("hand_height", "bottom")
-    floor_start = any(int(r.start) == int(r.bottom) for r in reps)
-    if floor_start or (knee >= 40.0 and hand < 1.0):
-        return "deadlift", margin(knee, 30.0, 40.0) if not floor_start else max(0.8 * scale, margin(knee, 30.0, 40.0))
-    if hand >= 1.6:
-        track = getattr(kin, "track", None)
-        side: Side = "right" if getattr(kin, "side", "left") == "right" else "left"
-        if isinstance(track, PoseTrack):
-            to_sh, other_hp = _hands_on_back(track, reps, side)
-            if to_sh < 0.5 and other_hp < 0.4:
-                return "hinge_dowel", round(0.5 * scale, 3)
-        return "good_morning", margin(hand, 1.6, 1.0)
-    return "rdl", margin(hand, 1.6, 1.5) if np.isfinite(hand) else round(0.4 * scale, 3)
+    rec = recognise(kin, reps, view)
+    return rec.result, rec.confidence

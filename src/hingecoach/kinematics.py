@@ -20,11 +20,19 @@ dowel_bow                  ratio   virtual dowel (hingecoach.backline.dowel) on 
 dowel_head_gap             ratio   back of the head below (+, dropped) or past (−, craned) the stick ÷ trunk length
 dowel_tail_gap             ratio   stick held on the upper back: how far it lifts off the tailbone ÷ trunk length
 trunk_px                   px      hip→shoulder length at the pose model's working resolution (long side ≤ 960 px)
+hands_to_neck              ratio   nearer wrist's distance from the neck (shoulder–ear midpoint) ÷ trunk length
 hip_flexion_far_deg        deg     hip_flexion_deg measured on the other (far) side — the free leg of a
                                    single-leg RDL, noisier in side views
 knee_flexion_far_deg       deg     knee_flexion_deg on the far side
 hip_flexion_3d_deg         deg     unsigned 180 − angle(shoulder, hip, knee) from world_m (view-independent
                                    cross-check; NaN without world landmarks)
+knee_flexion_3d_deg        deg     unsigned 180 − angle(hip, knee, ankle) from world_m (NaN without them)
+trunk_incline_3d_deg       deg     angle of mid-hip→mid-shoulder from vertical in world_m (unsigned)
+body_arch_deg              deg     signed angle at the hip between the ankle→hip line and the hip→shoulder
+                                   line, positive = shoulders behind the leg line (leaning back, hips pushed
+                                   forward): hip extension measured without the knee landmark
+hand_to_leg                ratio   horizontal wrist distance in front of the leg at the wrist's height (the
+                                   hip→knee line above the knee, knee→ankle below) ÷ shin length
 =========================  ======  ============================================================================
 
 Sign conventions (Sports2D style): image x is flipped by the facing direction and y by "up", giving sagittal
@@ -36,7 +44,6 @@ than 0.15 trunk lengths apart in the image (side views), positive = right hip hi
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -47,6 +54,7 @@ from numpy.typing import NDArray
 
 from hingecoach.backline import axis_position, dowel, pair_mean
 from hingecoach.filtering import body_scale_px, clean_track, is_clean
+from hingecoach.nanstats import nanmean, nanmedian
 from hingecoach.skeleton import INDEX, SIDES, Side, other, sided
 from hingecoach.track import PoseTrack
 
@@ -84,9 +92,14 @@ SERIES_NAMES: Final[tuple[str, ...]] = (
     "dowel_head_gap",
     "dowel_tail_gap",
     "trunk_px",
+    "hands_to_neck",
     "hip_flexion_far_deg",
     "knee_flexion_far_deg",
     "hip_flexion_3d_deg",
+    "knee_flexion_3d_deg",
+    "trunk_incline_3d_deg",
+    "body_arch_deg",
+    "hand_to_leg",
 )
 
 
@@ -166,9 +179,7 @@ def estimate_facing(track: PoseTrack, side: Side | None = None) -> Literal["left
     )
     if np.isfinite(feet).any():
         votes.append(float(np.nanmedian(feet)))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # frames without any ear are simply not counted
-        ears = np.nanmean(np.stack([xy[:, INDEX["left_ear"]], xy[:, INDEX["right_ear"]]]), axis=0)
+    ears = nanmean(np.stack([xy[:, INDEX["left_ear"]], xy[:, INDEX["right_ear"]]]), axis=0)  # no ear: NaN
     face = unit_x(ears, xy[:, INDEX["nose"]])
     if np.isfinite(face).any():
         votes.append(float(np.nanmedian(face)))
@@ -204,9 +215,7 @@ def reject_angle_spikes(
         return x.copy()
     half = w // 2
     padded = np.pad(x, half, constant_values=np.nan)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        med = np.nanmedian(sliding_window_view(padded, w), axis=-1)
+    med = nanmedian(sliding_window_view(padded, w), axis=-1)
     with np.errstate(invalid="ignore"):
         bad = np.abs(x - med) > max_dev_deg
     return np.asarray(np.where(bad, np.nan, x), dtype=np.float64)
@@ -238,6 +247,10 @@ def _chain_series(p: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
         hand_height = np.where(wrist[:, 1] <= knee[:, 1], below_knee, above_knee)
         line_u = ankle[:, 0] + (wrist[:, 1] - ankle[:, 1]) * shin[:, 0] / dv_shin
         hand_to_shin = (wrist[:, 0] - line_u) / shin_len
+        # the leg's line at the wrist's height: the thigh above the knee, the shin below
+        thigh_u = knee[:, 0] + (wrist[:, 1] - knee[:, 1]) * (hip[:, 0] - knee[:, 0]) / dv_thigh
+        hand_to_leg = (wrist[:, 0] - np.where(wrist[:, 1] <= knee[:, 1], line_u, thigh_u)) / shin_len
+        arch = signed_flexion_deg(hip - ankle, trunk)
     hip_flex = _in_range(hip_flex, "hip_flexion_deg")
     return {
         "hip_flexion_deg": hip_flex,
@@ -248,6 +261,9 @@ def _chain_series(p: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
         "hand_height": np.where(upright, hand_height, np.nan),
         "hand_to_shin": np.where(np.abs(dv_shin) > 0.3 * shin_len, hand_to_shin, np.nan),
         "hip_extension_deg": np.where(np.isfinite(hip_flex), np.maximum(-hip_flex, 0.0), np.nan),
+        # signed flexion of the trunk against the ankle→hip line; arching back past that line is its negative
+        "body_arch_deg": np.where(upright, -arch, np.nan),
+        "hand_to_leg": np.where(upright, hand_to_leg, np.nan),
     }
 
 
@@ -273,6 +289,26 @@ def _hip_flexion_3d_deg(world: FloatArray | None, side: Side, n: int) -> FloatAr
     return np.asarray(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))), dtype=np.float64)
 
 
+def _world_3d_series(world: FloatArray | None, side: Side, n: int) -> dict[str, FloatArray]:
+    """Knee flexion and trunk incline from world landmarks (view-independent; NaN without them)."""
+    if world is None:
+        return {"knee_flexion_3d_deg": np.full(n, np.nan), "trunk_incline_3d_deg": np.full(n, np.nan)}
+    h, k, a = (world[:, sided(side, p)] for p in ("hip", "knee", "ankle"))
+    u, v = h - k, a - k
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = (u * v).sum(-1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+        knee = 180.0 - np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+        mid_sh = (world[:, INDEX["left_shoulder"]] + world[:, INDEX["right_shoulder"]]) / 2
+        mid_hp = (world[:, INDEX["left_hip"]] + world[:, INDEX["right_hip"]]) / 2
+        tr = mid_sh - mid_hp
+        # world y points down (image convention): the trunk's angle from straight up (0, −1, 0)
+        trunk = np.degrees(np.arccos(np.clip(-tr[:, 1] / np.linalg.norm(tr, axis=-1), -1.0, 1.0)))
+    return {
+        "knee_flexion_3d_deg": np.asarray(knee, dtype=np.float64),
+        "trunk_incline_3d_deg": np.asarray(trunk, dtype=np.float64),
+    }
+
+
 # ---------------------------------------------------------------------------------------------- entry point
 
 
@@ -290,7 +326,13 @@ def dowel_series(track: PoseTrack) -> dict[str, FloatArray]:
     xy = track.xy_px
     scale = min(1.0, MODEL_SIDE_PX / max(track.image_wh))
     hip, shoulder = pair_mean(xy, "hip"), pair_mean(xy, "shoulder")
-    out = {"trunk_px": np.asarray(np.linalg.norm(shoulder - hip, axis=-1) * scale, dtype=np.float64)}
+    trunk = np.linalg.norm(shoulder - hip, axis=-1)
+    out = {"trunk_px": np.asarray(trunk * scale, dtype=np.float64)}
+    neck = 0.5 * (shoulder + pair_mean(xy, "ear"))
+    wrists = xy[:, [INDEX["left_wrist"], INDEX["right_wrist"]]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dist = np.linalg.norm(wrists - neck[:, None, :], axis=-1) / trunk[:, None]
+    out["hands_to_neck"] = np.asarray(np.fmin(dist[:, 0], dist[:, 1]), dtype=np.float64)
     d = dowel(track.back_profile if track.back_profile is not None else np.zeros((n, 0)), axis_position(xy, "ear"))
     out.update({"dowel_bow": d.bow, "dowel_head_gap": d.head_gap, "dowel_tail_gap": d.tail_gap})
     return out
@@ -319,6 +361,7 @@ def compute_kinematics(track: PoseTrack, *, side: Side | None = None) -> Kinemat
     series["hip_flexion_far_deg"] = far["hip_flexion_deg"]
     series["knee_flexion_far_deg"] = far["knee_flexion_deg"]
     series["hip_flexion_3d_deg"] = _hip_flexion_3d_deg(clean.world_m, use_side, n)
+    series.update(_world_3d_series(clean.world_m, use_side, n))
     idx = [sided(use_side, p) for p in SAGITTAL_PARTS]
     reliable = np.isfinite(xy[:, idx]).all(axis=(1, 2)) & (clean.visibility[:, idx] >= RELIABLE_VISIBILITY).all(axis=1)
     return Kinematics(

@@ -15,7 +15,14 @@ knee landmark lost behind a plate.
 
 The signal is the image hip flexion in side views; front-on and oblique cameras use the view-independent hip angle
 from BlazePose's world landmarks instead (``hip_flexion_3d_deg``), which still shows the hinge when the image angle
-does not.
+does not. When hip flexion cannot be trusted — the knee landmark lost, or stuck on the plates so that standing
+upright reads like a deep hinge — the reps are found on the trunk's incline (a hinge *is* the trunk tipping at the
+hips: "tip forward at the hips"), and from the front on the hip's height.
+
+Takes: a clip joined from several takes is split at each cut (:func:`take_bounds`) and every take is segmented on
+its own, so the end of one take and the start of the next never make a rep between them; a rep split by a cut is not
+a rep. In a standing drill a long rest at the bottom with the hands at the floor is the weight being set down or
+picked up, not a rep.
 
 Start positions:
 
@@ -36,32 +43,45 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach.kinematics import Kinematics
+from hingecoach.rep_signal import (
+    LOCKOUT_MAX_3D_DEG as LOCKOUT_MAX_3D_DEG,
+)
+from hingecoach.rep_signal import (
+    LOCKOUT_MAX_DEG as LOCKOUT_MAX_DEG,
+)
+from hingecoach.rep_signal import (
+    MIN_DEPTH_DEG,
+    _choose_signal,
+    _excursion,
+    _Signal,
+    hip_drop_pct,
+    take_bounds,
+)
+from hingecoach.rep_signal import (
+    hinge_signal as hinge_signal,
+)
+from hingecoach.rep_signal import (
+    hip_unreliable as hip_unreliable,
+)
+from hingecoach.rep_signal import (
+    signal_name as signal_name,
+)
 from hingecoach.skeleton import INDEX
-from hingecoach.view import classify_view
 
 FloatArray = NDArray[np.float64]
 
-#: Hip flexion (deg) at or below which the top counts as a lockout. Dev clips: standing tall reads −20…+16° in the
-#: image (side views) and 12–31° as the world-landmark 3-D angle (unsigned, front/oblique views); lifters who stop
-#: short (mattiolato "Bad" clips) top out at 36–59° in the image.
-LOCKOUT_MAX_DEG: Final[float] = 30.0
-LOCKOUT_MAX_3D_DEG: Final[float] = 40.0
-#: Smallest hinge that is a rep: bottom at least this far (deg) above the top it started or ended at.
-MIN_DEPTH_DEG: Final[float] = 30.0
 #: Shortest complete rep (s).
 MIN_REP_S: Final[float] = 0.4
 #: Hysteresis levels as fractions of the clip's hip-flexion range above its top.
 HIGH_FRAC: Final[float] = 0.55
 LOW_FRAC: Final[float] = 0.30
-#: Holes in hip flexion up to this long (s) are bridged for segmentation.
-MAX_BRIDGE_S: Final[float] = 1.0
 #: A pause at the bottom longer than this (s) in floor mode is the setup at the bar, not part of the rep.
 SETUP_HOLD_S: Final[float] = 1.5
 #: Motion onset: velocity below this share of the excursion's peak velocity counts as still.
@@ -70,6 +90,23 @@ ONSET_FRAC: Final[float] = 0.10
 MIN_TRUNK_DEG: Final[float] = 15.0
 #: ... or, seen from the front, foreshorten the trunk by this share of its length.
 MIN_TRUNK_SHORTENING: Final[float] = 0.2
+#: A rep whose trunk stays upright still counts when the hips sink this much (% of leg length): a squat seen from
+#: the front (a knee landmark sliding over a plate moves the hip angle, not the hip's height).
+HIPS_SANK_PCT: Final[float] = 20.0
+#: A floor pull begins where the knees last were within this (deg) of their deepest set-up bend (twice the knee
+#: angle's ~2.5° landmark noise).
+KNEE_ONSET_TOL_DEG: Final[float] = 5.0
+#: ... and only when the knees had straightened by at least this much (deg) before the hips moved.
+KNEE_ONSET_MIN_DEG: Final[float] = 15.0
+#: A take shorter than this (s) holds no rep.
+MIN_TAKE_S: Final[float] = 0.5
+#: Standing drills: a rest at the bottom of ``SETUP_HOLD_S`` or more with the hands at floor level (``hand_height``
+#: below ``FLOOR_HAND_HEIGHT``) is setting the weight down or picking it up, not a rep. A bar with 45 cm plates on
+#: the floor puts the hands ~0.4 shin lengths above the ankle (kettlebell and dumbbell handles about the same); the
+#: article's RDL goes "to about mid-shin" (0.5) and turns round there rather than resting.
+FLOOR_HAND_HEIGHT: Final[float] = 0.5
+#: ... and the knees bent at least this much (deg): an RDL's "slight bend" is 15–30°.
+SET_DOWN_KNEE_DEG: Final[float] = 40.0
 
 # Phase codes (schema.Phase order).
 SETUP, DESCENT, BOTTOM, ASCENT, LOCKOUT = 0, 1, 2, 3, 4
@@ -77,7 +114,12 @@ SETUP, DESCENT, BOTTOM, ASCENT, LOCKOUT = 0, 1, 2, 3, 4
 
 @dataclass(frozen=True)
 class RepSegment:
-    """One rep, frame indices inclusive; the ``*_s`` fields are the same instants in seconds (NaN if unknown)."""
+    """One rep, frame indices inclusive; the ``*_s`` fields are the same instants in seconds (NaN if unknown).
+
+    ``peak_hip_flexion_deg``/``top_hip_flexion_deg`` are values of the segmentation signal (:func:`signal_name`):
+    hip flexion normally, the trunk's incline (deg) or the hip's drop (% of leg length) when hip flexion was not
+    trusted.
+    """
 
     start: int
     bottom: int
@@ -101,40 +143,6 @@ class RepSegment:
         return self.end_s - self.bottom_s
 
 
-# ---------------------------------------------------------------------------------------------- signal
-
-
-def _bridge(x: FloatArray, max_gap: int) -> FloatArray:
-    """Linear interpolation across interior NaN holes of at most ``max_gap`` samples."""
-    out = x.copy()
-    ok = np.isfinite(x)
-    if ok.sum() < 2:
-        return out
-    idx = np.arange(x.shape[0])
-    d = np.diff(np.concatenate([[0], (~ok).astype(np.int8), [0]]))
-    for s, e in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True):
-        if s > 0 and e < x.shape[0] and e - s <= max_gap:
-            out[s:e] = np.interp(idx[s:e], idx[ok], x[ok])
-    return out
-
-
-def signal_name(kin: Kinematics) -> str:
-    """Which hip series segmentation uses: the image (sagittal) angle in side views, the world-landmark 3-D angle
-    when the camera is front-on or oblique (where the image angle is meaningless) and world landmarks exist.
-    """
-    world = kin.series.get("hip_flexion_3d_deg")
-    if world is None or np.isfinite(world).mean() < 0.5:
-        return "hip_flexion_deg"
-    view = classify_view(kin.track).view
-    return "hip_flexion_3d_deg" if view in ("front", "oblique") else "hip_flexion_deg"
-
-
-def hinge_signal(kin: Kinematics) -> FloatArray:
-    """The hip flexion series segmentation works on (see :func:`signal_name`): short holes bridged, long left NaN."""
-    x = np.asarray(kin.series[signal_name(kin)], dtype=np.float64)
-    return _bridge(x, round(MAX_BRIDGE_S * kin.fps))
-
-
 @dataclass(frozen=True)
 class _Levels:
     top: float
@@ -143,13 +151,13 @@ class _Levels:
     low: float
 
 
-def _levels(x: FloatArray) -> _Levels | None:
+def _levels(x: FloatArray, min_depth: float = MIN_DEPTH_DEG) -> _Levels | None:
     finite = x[np.isfinite(x)]
     if finite.size < 5:
         return None
     top, bottom = np.percentile(finite, [5, 95])
     span = float(bottom - top)
-    if span < MIN_DEPTH_DEG:
+    if span < min_depth:
         return None
     return _Levels(float(top), span, float(top + HIGH_FRAC * span), float(top + LOW_FRAC * span))
 
@@ -242,27 +250,88 @@ def _trunk_moved(trunk_deg: FloatArray | None, trunk_len_px: FloatArray, a: int,
     return turned or bool(np.isfinite(shortening) and shortening >= MIN_TRUNK_SHORTENING)
 
 
-def _excursion(series: FloatArray | None, a: int, b: int) -> float:
-    """Range (max − min) of a series over ``[a, b]``; NaN when it has no finite value there."""
-    if series is None:
-        return math.nan
-    seg = series[a : b + 1]
-    ok = seg[np.isfinite(seg)]
-    return float(ok.max() - ok.min()) if ok.size else math.nan
-
-
 # ---------------------------------------------------------------------------------------------- segmentation
 
 
-def segment_reps(
-    kin: Kinematics, *, start_position: Literal["auto", "standing", "floor"] = "auto"
-) -> list[RepSegment]:
-    """Find the reps of a clip (see the module docstring for the rules). Returns them in time order."""
-    x = hinge_signal(kin)
-    lockout_max = LOCKOUT_MAX_3D_DEG if signal_name(kin) == "hip_flexion_3d_deg" else LOCKOUT_MAX_DEG
+def segment_reps(kin: Kinematics, *, start_position: Literal["auto", "standing", "floor"] = "auto") -> list[RepSegment]:
+    """Find the reps of a clip (see the module docstring for the rules). Returns them in time order.
+
+    Each take (:func:`take_bounds`) is segmented on its own; a rep that a cut between takes splits is not a rep
+    (only the clip's own first and last frames make partial reps).
+    """
+    sig = _choose_signal(kin)
+    n = sig.x.shape[0]
+    takes = take_bounds(kin)
+    hand = kin.series.get("hand_height")
+    drop = hip_drop_pct(kin)
+    out: list[RepSegment] = []
+    for lo, hi in takes:
+        if (hi - lo) / kin.fps < MIN_TAKE_S:
+            continue
+        ctx = _Take(
+            x=sig.x[lo:hi],
+            t=np.asarray(kin.t_s, dtype=np.float64)[lo:hi],
+            fps=float(kin.fps),
+            trunk=None if (tr := kin.series.get("trunk_incline_deg")) is None else np.asarray(tr)[lo:hi],
+            trunk_len=_trunk_length_px(kin)[lo:hi],
+            drop=drop[lo:hi],
+            knee=None if (kn := kin.series.get("knee_flexion_deg")) is None else np.asarray(kn)[lo:hi],
+            hand=None if hand is None else np.asarray(hand, dtype=np.float64)[lo:hi],
+            seam_start=lo > 0,
+            seam_end=hi < n,
+        )
+        for r in _segment_take(ctx, sig, start_position):
+            out.append(_shift(r, lo))
+    return out
+
+
+def _shift(r: RepSegment, lo: int) -> RepSegment:
+    if lo == 0:
+        return r
+    lockout = None if r.lockout is None else r.lockout + lo
+    return replace(r, start=r.start + lo, bottom=r.bottom + lo, end=r.end + lo, lockout=lockout)
+
+
+@dataclass(frozen=True)
+class _Take:
+    """One take's slices of what segmentation reads; ``seam_*``: the take starts/ends at a cut inside the clip."""
+
+    x: FloatArray
+    t: FloatArray
+    fps: float
+    trunk: FloatArray | None
+    trunk_len: FloatArray
+    drop: FloatArray
+    hand: FloatArray | None
+    knee: FloatArray | None
+    seam_start: bool
+    seam_end: bool
+
+
+def _weight_on_floor(hand: FloatArray | None, knee: FloatArray | None, a: int, b: int) -> bool:
+    """The hands rest at floor level (median ``hand_height`` below :data:`FLOOR_HAND_HEIGHT`) over ``[a, b]`` with
+    the knees bent (median ≥ :data:`SET_DOWN_KNEE_DEG`): putting a weight down bends the knees, while a single-leg
+    RDL's reach to the floor keeps the standing knee soft.
+    """
+    if hand is None:
+        return False
+    seg = hand[a : b + 1]
+    seg = seg[np.isfinite(seg)]
+    if not (seg.size and float(np.median(seg)) < FLOOR_HAND_HEIGHT):
+        return False
+    if knee is None:
+        return True
+    k = knee[a : b + 1]
+    k = k[np.isfinite(k)]
+    return not k.size or float(np.median(k)) >= SET_DOWN_KNEE_DEG
+
+
+def _segment_take(ctx: _Take, sig: _Signal, start_position: Literal["auto", "standing", "floor"]) -> list[RepSegment]:
+    x = ctx.x
+    lockout_max = sig.lockout_max
     n = x.shape[0]
-    t = np.asarray(kin.t_s, dtype=np.float64)
-    lv = _levels(x)
+    t = ctx.t
+    lv = _levels(x, sig.min_depth)
     if lv is None:
         return []
     runs = _runs(_down_state(x, lv))
@@ -273,11 +342,11 @@ def segment_reps(
     mode = start_position
     if mode == "auto":
         mode = "floor" if runs[0][0] <= first_ok else "standing"
-    vel = _velocity(x, kin.fps)
-    trunk = kin.series.get("trunk_incline_deg")
-    trunk_len = _trunk_length_px(kin)
-    tol = max(2.0, 0.03 * lv.span)
-    setup_hold = round(SETUP_HOLD_S * kin.fps)
+    vel = _velocity(x, ctx.fps)
+    trunk = ctx.trunk
+    trunk_len = ctx.trunk_len
+    tol = max(2.0, 0.03 * lv.span) if sig.min_depth >= MIN_DEPTH_DEG else max(0.5, 0.03 * lv.span)
+    setup_hold = round(SETUP_HOLD_S * ctx.fps)
     out: list[RepSegment] = []
     for r, (a, b) in enumerate(runs):
         prev_end = runs[r - 1][1] if r > 0 else 0
@@ -293,7 +362,7 @@ def segment_reps(
         tops = [v for v in (top_before, top_after) if np.isfinite(v)]
         ref_top = min(tops) if tops else lv.top
         depth = peak - ref_top
-        if depth < MIN_DEPTH_DEG:
+        if depth < sig.min_depth:
             continue
         # Ends of the excursion: from the steepest descent back to the top, from the steepest ascent on to the top.
         # The steepest descent lies between the last frame below ``low`` and the bottom; the steepest ascent between
@@ -318,18 +387,22 @@ def segment_reps(
         h0, h1 = _plateau(x, peak_i, start, end, 0.15 * depth)
         floor_pull = False
         opens_at_bottom = cut_start and np.isfinite(x[first_ok]) and x[first_ok] >= peak - 0.25 * depth
+        if start_position == "standing" and h1 - h0 >= setup_hold and _weight_on_floor(ctx.hand, ctx.knee, h0, h1):
+            continue  # a standing drill's weight set down on the floor (or picked up from it): not a rep
         if h1 - h0 >= setup_hold or (mode == "floor" and opens_at_bottom):
             up = _steepest(vel, h1, max(min(exit_, end), h1) + 1, -1.0)
-            start = bottom = _lift_off(x, vel, up, h0, tol)
+            start = bottom = _knees_first(ctx.knee, _lift_off(x, vel, up, h0, tol), h0)
             floor_pull = True
         if mode == "floor" and cut_end and x[last_ok] >= peak - 0.25 * depth:
             continue  # the set-down after the last lockout
         cut_start = cut_start and not floor_pull
+        if (cut_start and ctx.seam_start) or (cut_end and ctx.seam_end):
+            continue  # split by a cut between takes: neither take shows the whole rep
         min_s = MIN_REP_S / 2 if floor_pull else MIN_REP_S  # a pull from the floor is an ascent only
-        if not cut_start and not cut_end and (end - start) / kin.fps < min_s:
+        if not cut_start and not cut_end and (end - start) / ctx.fps < min_s:
             continue
-        if not _trunk_moved(trunk, trunk_len, start, end):
-            continue  # the hips "moved" but the trunk did not: a lost knee landmark, not a hinge
+        if not _trunk_moved(trunk, trunk_len, start, end) and not _excursion(ctx.drop, start, end) >= HIPS_SANK_PCT:
+            continue  # the hip angle "moved" but neither the trunk nor the hips did: a lost knee landmark
         lockout = end if (not cut_end and np.isfinite(top_after) and top_after <= lockout_max) else None
         out.append(
             RepSegment(
@@ -364,6 +437,33 @@ def _lift_off(x: FloatArray, vel: FloatArray, up: int, lo: int, tol: float) -> i
     return lo
 
 
+def _knees_first(knee: FloatArray | None, lift_off: int, lo: int) -> int:
+    """Move a floor pull's lift-off back to where the knees began to straighten, if they did so first.
+
+    Why: when the hips rise first the hip angle hardly changes while the knees extend and the trunk tips — the pull
+    has begun, but the hip signal still reads the set-up. Within ``[lo, lift_off]`` (the hips held at the bottom)
+    the pull began at the last frame whose knee bend is within ``KNEE_ONSET_TOL_DEG`` of the deepest; during a still
+    set-up that is the end of the hold, i.e. the lift-off itself. Only when the knee is seen on ≥ 80 % of that
+    stretch and straightened by :data:`KNEE_ONSET_MIN_DEG` or more.
+    """
+    if knee is None or lift_off <= lo:
+        return lift_off
+    seg = knee[lo : lift_off + 1]
+    if not np.isfinite(seg).any():
+        return lift_off
+    deepest = float(np.nanmax(seg))
+    with np.errstate(invalid="ignore"):
+        near = np.flatnonzero(seg >= deepest - KNEE_ONSET_TOL_DEG)
+    onset = lo + int(near[-1])
+    stretch = knee[onset : lift_off + 1]
+    # only a knee seen throughout that straightened clearly: a landmark lost behind the plates proves nothing
+    seen = float(np.isfinite(stretch).mean())
+    end = knee[lift_off] if np.isfinite(knee[lift_off]) else np.nan
+    if seen < 0.8 or not np.isfinite(end) or deepest - float(end) < KNEE_ONSET_MIN_DEG:
+        return lift_off
+    return onset
+
+
 def phase_labels(kin: Kinematics, reps: Sequence[RepSegment]) -> NDArray[np.int8]:
     """Per-frame phase: 0 setup (outside reps), 1 descent, 2 bottom, 3 ascent, 4 lockout (the top hold after a
     locked-out rep, until the next rep starts or the lifter leaves the top).
@@ -371,11 +471,12 @@ def phase_labels(kin: Kinematics, reps: Sequence[RepSegment]) -> NDArray[np.int8
     The bottom phase is the plateau around the rep's bottom frame where hip flexion stays within 3 % of the clip's
     range (at least 2°) of the deepest value.
     """
-    x = hinge_signal(kin)
+    sig = _choose_signal(kin)
+    x = sig.x
     n = x.shape[0]
     labels = np.zeros(n, dtype=np.int8)
-    lv = _levels(x)
-    span = lv.span if lv is not None else MIN_DEPTH_DEG
+    lv = _levels(x, sig.min_depth)
+    span = lv.span if lv is not None else sig.min_depth
     ordered = sorted(reps, key=lambda r: r.start)
     for i, r in enumerate(ordered):
         p0, p1 = _plateau(x, r.bottom, r.start, r.end, max(2.0, 0.03 * span))

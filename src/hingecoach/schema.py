@@ -115,6 +115,15 @@ class Provenance(_Model):
     track_log: list[str] = Field(default_factory=list)
 
 
+class Recognition(_Model):
+    """``--drill auto``'s answer: a drill id, ``not_a_hinge`` (a squat) or ``could_not_tell``, and why."""
+
+    result: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    reason: str
+    guess: str | None = None
+
+
 class Analysis(_Model):
     schema_: Literal["hingecoach/analysis@1"] = Field(default="hingecoach/analysis@1", alias="schema")
     source: Source
@@ -130,6 +139,7 @@ class Analysis(_Model):
         default_factory=list,
         description="Back-line checks on deepest-lean frames outside every segmented rep (the back needs no rep).",
     )
+    recognition: Recognition | None = Field(default=None, description="Set when the drill was recognised (auto).")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

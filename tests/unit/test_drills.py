@@ -185,10 +185,12 @@ def test_hips_first_measures_the_trunk_tipping_while_the_knees_extend() -> None:
     assert dr.measure_hips_first(flat) is None  # knees barely bend: nothing to compare
 
 
-def test_bar_distance_counts_only_frames_with_the_hands_below_the_knee() -> None:
-    hand = np.where(np.abs(np.arange(N) - BOTTOM) <= 5, 0.5, 1.5)
-    dist = np.where(hand < 1, 0.4, 2.0)  # far in front only while the hands are above the knee
-    assert dr.measure_bar_distance(_window(hand_height=hand, hand_to_shin=dist)).value == pytest.approx(0.4)
+def test_bar_distance_counts_the_way_down_with_the_hands_below_the_hips() -> None:
+    frames = np.arange(N)
+    hand = np.where(frames < 5, 2.2, np.where(frames <= BOTTOM + 8, 0.8, 1.5))
+    # far in front only above the hips and on the way up (more than 0.2 s past the bottom)
+    dist = np.where(frames < 5, 3.0, np.where(frames <= BOTTOM + 6, 0.4, 2.0))
+    assert dr.measure_bar_distance(_window(hand_height=hand, hand_to_leg=dist)).value == pytest.approx(0.4)
 
 
 def test_pelvis_tilt_leg_line_and_knee_width() -> None:

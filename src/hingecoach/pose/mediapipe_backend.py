@@ -7,7 +7,10 @@ Design choices (measured; see ``docs/pose-backend.md``):
   the one that does not jump between people.
 * Counting people needs the detector on the whole frame, and tracking mode never runs it while it holds a person.
   A second, IMAGE-mode landmarker with ``num_poses=2`` runs on one frame per ``count_every_ms`` (default 1 s); every
-  other frame reports ``n_people = -1`` (unknown). At 30 fps that adds a few percent to the cost.
+  other frame reports ``n_people = -1`` (unknown). At 30 fps that adds a few percent to the cost. On a frame much
+  wider or taller than square it also runs on overlapping square tiles (:mod:`hingecoach.pose.people`), where
+  people are not shrunk to nothing, and the other person's position and size are kept so the analysis can say
+  which of two people it judged.
 * World landmarks (metres, hip-centred) and BlazePose visibility are kept; the segmentation mask is returned only
   when asked for (the back-line check needs it) and is copied, because MediaPipe reuses its buffer.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +32,7 @@ from numpy.typing import NDArray
 from hingecoach.errors import ModelMissingError
 from hingecoach.pose import FramePose
 from hingecoach.pose.model import require_model
+from hingecoach.pose.people import count_people, detector, other_person, summarise
 from hingecoach.skeleton import N_LANDMARKS
 
 DEFAULT_COUNT_EVERY_MS: Final[int] = 1000
@@ -47,26 +52,77 @@ def _landmark_arrays(landmarks: Any) -> tuple[NDArray[np.float64], NDArray[np.fl
     return raw[:, :3], raw[:, 3]
 
 
+_STDERR_LOCK = threading.Lock()
+_stderr_users = 0
+_stderr_saved: int | None = None
+
+
 @contextmanager
 def native_stderr_silenced() -> Iterator[None]:
     """Send file descriptor 2 to /dev/null for a moment: MediaPipe/LiteRT log INFO and WARNING lines from C++ at
     start-up and on the first frames (absl logging, which ``GLOG_minloglevel`` does not reach), and a user should
     see only hingecoach's progress and its one-line errors. ``HINGECOACH_NATIVE_LOGS=1`` keeps them for debugging.
     Python exceptions are unaffected: they are raised after the descriptor is restored.
+
+    The descriptor is the process's, so overlapping uses (two analyses in threads of one server) share one
+    redirection, counted under a lock: the first to enter saves the real stderr, the last to leave restores it.
+    Without the count, the second would save the first's /dev/null and restore *that* at the end, silencing the
+    process for good.
     """
+    global _stderr_users, _stderr_saved
     if os.environ.get("HINGECOACH_NATIVE_LOGS") == "1":
         yield
         return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
+    with _STDERR_LOCK:
+        if _stderr_users == 0:
+            sys.stderr.flush()
+            saved = os.dup(2)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, 2)
+            finally:
+                os.close(devnull)
+            _stderr_saved = saved
+        _stderr_users += 1
     try:
-        os.dup2(devnull, 2)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        with _STDERR_LOCK:
+            _stderr_users -= 1
+            if _stderr_users == 0 and _stderr_saved is not None:
+                os.dup2(_stderr_saved, 2)
+                os.close(_stderr_saved)
+                _stderr_saved = None
+
+
+@contextmanager
+def opencv_single_threaded() -> Iterator[None]:
+    """OpenCV's thread pool off while this process already runs one pose stream per core.
+
+    ``cv2.setNumThreads`` is process-wide; overlapping users are counted under a lock so the setting found before
+    the first is the one restored after the last (two analyses at once must not leave OpenCV single-threaded).
+    """
+    import cv2
+
+    global _cv_users, _cv_saved
+    with _CV_LOCK:
+        if _cv_users == 0:
+            _cv_saved = int(cv2.getNumThreads())
+            cv2.setNumThreads(1)
+        _cv_users += 1
+    try:
+        yield
+    finally:
+        with _CV_LOCK:
+            _cv_users -= 1
+            if _cv_users == 0 and _cv_saved is not None:
+                cv2.setNumThreads(_cv_saved)
+                _cv_saved = None
+
+
+_CV_LOCK = threading.Lock()
+_cv_users = 0
+_cv_saved: int | None = None
 
 
 # Native start-up chatter ends after the first inferences of each landmarker.
@@ -148,12 +204,19 @@ class MediaPipePoseBackend:
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame_rgb))
         result = self._tracker.detect_for_video(image, int(t_ms))
         n_people = -1
+        people: list[NDArray[np.float64]] | None = None
         if self._counter is not None and (self._next_count_ms is None or t_ms >= self._next_count_ms):
-            n_people = len(self._counter.detect(image).pose_landmarks)
+            people = count_people(frame_rgb, detector(self._counter))
+            n_people = len(people)
             self._next_count_ms = int(t_ms) + int(self.count_every_ms or 0)
         if not result.pose_landmarks:
             return FramePose(xy_norm=_NAN_XY.copy(), visibility=_ZERO_VIS.copy(), world_m=None, n_people=n_people)
         xyz, vis = _landmark_arrays(result.pose_landmarks[0])
+        other = None
+        if people is not None and len(people) >= 2:
+            h, w = frame_rgb.shape[:2]
+            scale = np.array([w, h, h, h], dtype=np.float64)
+            other = other_person(people, summarise(xyz[:, :2] * np.array([w, h], dtype=np.float64))) / scale
         world = _landmark_arrays(result.pose_world_landmarks[0])[0] if result.pose_world_landmarks else None
         mask = None
         if self.with_masks and result.segmentation_masks:
@@ -161,7 +224,9 @@ class MediaPipePoseBackend:
         # The tracker found someone, so at least one person is in view even where the counter was not run.
         if n_people == 0:
             n_people = 1
-        return FramePose(xy_norm=xyz[:, :2], visibility=vis, world_m=world, n_people=n_people, mask=mask)
+        return FramePose(
+            xy_norm=xyz[:, :2], visibility=vis, world_m=world, n_people=n_people, mask=mask, other_person=other
+        )
 
     def close(self) -> None:
         """Release the native landmarkers (idempotent)."""
@@ -181,4 +246,4 @@ class MediaPipePoseBackend:
         self.close()
 
 
-__all__ = ["DEFAULT_COUNT_EVERY_MS", "MediaPipePoseBackend"]
+__all__ = ["DEFAULT_COUNT_EVERY_MS", "MediaPipePoseBackend", "native_stderr_silenced", "opencv_single_threaded"]

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
+from hingecoach.drills import HEAD_GAP_THRESHOLD, ROUNDED_BACK_THRESHOLD
 from hingecoach.kinematics import Kinematics
 from hingecoach.schema import Analysis, Rep
 from hingecoach.skeleton import Side, sided
@@ -96,6 +97,9 @@ class ReportInputs:
     back_judged: NDArray[np.bool_] | None = None
     back_deviation: FloatArray | None = None
     back_threshold: float | None = None
+    #: The drill's back-line thresholds (bow, head gap), so the overlay's dowel lifts where the checks say it does.
+    bow_max: float = ROUNDED_BACK_THRESHOLD
+    head_max: float = HEAD_GAP_THRESHOLD
     back_label: str = "Back-line deviation"
     side: Side | None = None
     drill: DrillText | None = None
@@ -167,17 +171,25 @@ class ReportInputs:
         drill = DRILLS.get(result.analysis.drill)
         back_ok = back_judged = None
         threshold = None
+        head = None
         if drill is not None:
             back_ok, back_judged = judge.back_line_frames(kin, drill, result.view)
             check = drill.check("rounded_back")
             threshold = check.threshold if check is not None else None
-        return cls.from_kinematics(
+            head_check = drill.check("head_out_of_line")
+            head = head_check.threshold if head_check is not None else None
+        built = cls.from_kinematics(
             kin,
             result.analysis,
             phases=result.phases,
             back_ok=back_ok,
             back_judged=back_judged,
             back_threshold=threshold,
+        )
+        return replace(
+            built,
+            bow_max=threshold if threshold is not None else ROUNDED_BACK_THRESHOLD,
+            head_max=head if head is not None else HEAD_GAP_THRESHOLD,
         )
 
     # ------------------------------------------------------------------ derived per-frame timelines

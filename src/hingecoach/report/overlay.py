@@ -13,7 +13,7 @@ breaks, grey where it could not be judged.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from hingecoach.backline import axis_position, dowel, is_dorsal_profile, to_image
 from hingecoach.errors import VideoError
 from hingecoach.report import _text
 from hingecoach.report._text import BGR, BGRA
@@ -147,6 +148,74 @@ class BackLineAnnotator:
             cv2.circle(frame, _pt(p), t, INK, -1, cv2.LINE_AA)
             cv2.circle(frame, _pt(p), max(2, t - 2), color, -1, cv2.LINE_AA)
         return frame
+
+
+class DowelAnnotator:
+    """The virtual dowel as the tool measured it: the stick laid on the silhouette's back, from the tailbone past
+    the head, with its three contacts — each green while the back touches the stick there, red where it lifts off.
+
+    Args:
+        thickness: stick width in px at a 540-px short side.
+
+    """
+
+    def __init__(self, touch_color: BGR = GREEN, lift_color: BGR = RED, *, thickness: float = 5.0) -> None:
+        self.touch_color = touch_color
+        self.lift_color = lift_color
+        self.thickness = thickness
+
+    def annotate(
+        self, frame: Frame, stick_px: NDArray[np.float64], contacts: Sequence[tuple[NDArray[np.float64], bool]]
+    ) -> Frame:
+        """``stick_px``: ``(2, 2)`` the stick's ends; ``contacts``: (point, touches) for tailbone, upper back, head."""
+        if not np.isfinite(stick_px).all():
+            return frame
+        u = unit_px(frame)
+        t = max(2, round(self.thickness * u))
+        a, b = _pt(stick_px[0]), _pt(stick_px[1])
+        broken = any(not ok for _, ok in contacts)
+        cv2.line(frame, a, b, INK, t + max(2, t // 2), cv2.LINE_AA)
+        cv2.line(frame, a, b, self.lift_color if broken else self.touch_color, t, cv2.LINE_AA)
+        for point, ok in contacts:
+            if not np.isfinite(point).all():
+                continue
+            r = max(3, round(1.6 * t))
+            cv2.circle(frame, _pt(point), r + 2, INK, -1, cv2.LINE_AA)
+            cv2.circle(frame, _pt(point), r, self.touch_color if ok else self.lift_color, -1, cv2.LINE_AA)
+        return frame
+
+
+def dowel_geometry(
+    track: PoseTrack, *, bow_max: float, head_max: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """Per frame, in the track's pixels: the stick's ends ``(T, 2, 2)``, the contact points ``(T, 3, 2)`` (tailbone,
+    upper back, head) and whether the back touches the stick at each ``(T, 3)`` — the same dowel the checks measure
+    (:func:`hingecoach.backline.dowel`), thresholded like them. NaN where the dorsal profile says nothing.
+    """
+    n = track.n_frames
+    ends = np.full((n, 2, 2), np.nan)
+    points = np.full((n, 3, 2), np.nan)
+    touch = np.ones((n, 3), dtype=bool)
+    if not is_dorsal_profile(track.back_profile):
+        return ends, points, touch
+    assert track.back_profile is not None
+    d = dowel(track.back_profile, axis_position(track.xy_px, "ear"))
+    for i in np.flatnonzero(np.isfinite(d.line_slope)):
+        head_u = d.head_u[i] if np.isfinite(d.head_u[i]) else 1.3
+        us = np.array([d.tail_u[i] - 0.15, head_u + 0.1, d.tail_u[i], 0.5 * (d.tail_u[i] + d.upper_u[i]), head_u])
+        vs = d.line_at_hip[i] + d.line_slope[i] * us
+        if np.isfinite(d.head_gap[i]):
+            vs[4] -= d.head_gap[i]  # the back of the head itself, off the stick by its gap
+        vs[3] += max(float(d.bow[i]), 0.0) if np.isfinite(d.bow[i]) else 0.0  # the top of the hump
+        img = to_image(track.xy_px[i], us, vs)
+        ends[i] = img[:2]
+        points[i] = img[2:]
+        touch[i] = (
+            not (np.isfinite(d.tail_gap[i]) and d.tail_gap[i] > bow_max),
+            not (np.isfinite(d.bow[i]) and d.bow[i] > bow_max),
+            not (np.isfinite(d.head_gap[i]) and abs(d.head_gap[i]) > head_max),
+        )
+    return ends, points, touch
 
 
 class AngleLabelAnnotator:
@@ -301,10 +370,14 @@ class OverlayStyle:
     angle_label: AngleLabelAnnotator
     hud: HudAnnotator
     cues: CueAnnotator
+    dowel: DowelAnnotator = field(default_factory=DowelAnnotator)
 
     @classmethod
     def default(cls) -> OverlayStyle:
-        return cls(SkeletonAnnotator(), BackLineAnnotator(), AngleLabelAnnotator(), HudAnnotator(), CueAnnotator())
+        return cls(
+            SkeletonAnnotator(), BackLineAnnotator(), AngleLabelAnnotator(), HudAnnotator(), CueAnnotator(),
+            DowelAnnotator(),
+        )  # fmt: skip
 
 
 class OverlayPainter:
@@ -339,6 +412,13 @@ class OverlayPainter:
         nose_x = np.nanmedian(self.xy[:, INDEX["nose"], 0]) if np.isfinite(self.xy[:, 0, 0]).any() else np.nan
         hip_x = np.nanmedian(self.xy[:, self.hip_idx, 0]) if np.isfinite(self.xy[:, self.hip_idx, 0]).any() else np.nan
         self.labels_left = bool(np.isfinite(nose_x) and np.isfinite(hip_x) and nose_x > hip_x)
+        # The virtual dowel, where the silhouette was measured and the view can show it (else the landmark line).
+        ends, points, touch = dowel_geometry(track, bow_max=inputs.bow_max, head_max=inputs.head_max)
+        judged = self.back_state != BACK_UNKNOWN
+        self.dowel_ends = ends * scale
+        self.dowel_points = points * scale
+        self.dowel_touch = touch
+        self.has_dowel = judged & np.isfinite(ends).all(axis=(1, 2))
 
     def paint(self, frame: Frame, i: int) -> Frame:
         """Draw frame ``i``'s overlay onto ``frame`` (in place) and return it. Frames past the track get none."""
@@ -348,7 +428,11 @@ class OverlayPainter:
         xy, vis = self.xy[i], self.vis[i]
         st.skeleton.annotate(frame, xy, vis, near_side=self.side)
         state = int(self.back_state[i])
-        st.back_line.annotate(frame, xy[self.dowel_idx], state)
+        if self.has_dowel[i]:
+            contacts = [(self.dowel_points[i, k], bool(self.dowel_touch[i, k])) for k in range(3)]
+            st.dowel.annotate(frame, self.dowel_ends[i], contacts)
+        else:
+            st.back_line.annotate(frame, xy[self.dowel_idx], state)
         if np.isfinite(self.hip_deg[i]):
             st.angle_label.annotate(frame, xy[self.hip_idx], f"hip {_deg(self.hip_deg[i])}", left=self.labels_left)
         if np.isfinite(self.knee_deg[i]):
@@ -417,6 +501,9 @@ def render_overlay(
         painter = OverlayPainter(inputs, track, scale=scale, style=style)
         wanted = {i: lbl for lbl, i in key_frame_targets(inputs).items()}
         kept: dict[str, Frame] = {}
+        # A track made at a reduced analysis rate (``max_fps``) has fewer frames than the video: each video frame is
+        # then drawn with the track frame nearest to it in time, not the one with its index.
+        by_time = track.n_frames < THINNED_SHARE * total
         with VideoSink(out_path, (out_w, out_h), fps) as sink:
             i = 0
             while True:
@@ -426,10 +513,11 @@ def render_overlay(
                 frame: Frame = np.asarray(raw, dtype=np.uint8)
                 if frame.shape[1] != out_w or frame.shape[0] != out_h:
                     frame = np.asarray(cv2.resize(frame, (out_w, out_h), interpolation=cv2.INTER_AREA), np.uint8)
-                painter.paint(frame, i)
+                j = _nearest_frame(track.t_s, float(cap.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0) if by_time else i
+                painter.paint(frame, j)
                 sink.write(frame)
-                if i in wanted:
-                    kept[wanted[i]] = frame.copy()
+                if j in wanted and wanted[j] not in kept:
+                    kept[wanted[j]] = frame.copy()
                 i += 1
                 if progress is not None:
                     progress(i, total)
@@ -438,6 +526,20 @@ def render_overlay(
         return OverlayResult(Path(out_path), i, (out_w, out_h), fps, kept)
     finally:
         cap.release()
+
+
+#: A track with fewer frames than this share of the video's was made at a reduced analysis rate.
+THINNED_SHARE = 0.9
+
+
+def _nearest_frame(t_s: NDArray[np.float64], t: float) -> int:
+    """Index of the track frame nearest in time to ``t``."""
+    k = int(np.searchsorted(t_s, t))
+    if k <= 0:
+        return 0
+    if k >= t_s.shape[0]:
+        return int(t_s.shape[0] - 1)
+    return k if t_s[k] - t < t - t_s[k - 1] else k - 1
 
 
 def annotate_frames(

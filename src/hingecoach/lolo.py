@@ -1,0 +1,351 @@
+"""Figures that cannot flatter: data-chosen thresholds refit leave-one-lifter-out, scored on the lifter left out.
+
+Why: a threshold chosen while looking at a lifter's clips will, of course, separate that lifter's clips; what a new
+user meets is a threshold chosen on *other* people. So for every lifter L and every fitted check variant, the
+threshold is chosen on the clips of all lifters but L (clip-level value = the most extreme judged rep value in the
+check's direction; the threshold maximising balanced accuracy, ties resolved to the middle of the widest tied gap;
+only real clips whose label speaks to the fault), and L's clips are scored with it. Everything here is arithmetic
+on the values :mod:`hingecoach.evaluate` stored, so a full leave-one-lifter-out pass costs milliseconds.
+
+Checks whose thresholds follow from the article or landmark noise are not refit: their answers are scored as the
+tool gave them. Drill recognition is rule-based, so its leave-one-lifter-out figure is its out-of-sample accuracy,
+reported per lifter.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from hingecoach.evaluate import (
+    ClipOutcome,
+    EvalReport,
+    band_state,
+    headline_figures,
+    per_fault_table,
+    view_match,
+)
+
+Sample = tuple[float, bool]
+"""(clip-level value, labelled as showing the fault)."""
+
+JUDGED_STATES = frozenset({"fault", "clean", "borderline"})
+
+
+# ---------------------------------------------------------------------------------------------- the fitter
+def _past(value: float, threshold: float, direction: str) -> bool:
+    return value > threshold if direction == "above" else value < threshold
+
+
+def balanced_accuracy(samples: Sequence[Sample], threshold: float, direction: str) -> float:
+    """Mean of the fault and the clean recall of "fault when past ``threshold``" (needs both classes)."""
+    pos = [v for v, y in samples if y]
+    neg = [v for v, y in samples if not y]
+    tpr = sum(_past(v, threshold, direction) for v in pos) / len(pos)
+    tnr = sum(not _past(v, threshold, direction) for v in neg) / len(neg)
+    return 0.5 * (tpr + tnr)
+
+
+def fit_threshold(samples: Sequence[Sample], direction: str) -> float | None:
+    """The threshold with the best balanced accuracy on ``samples``; None when it cannot be fitted.
+
+    Candidates are the gaps between consecutive distinct values (a threshold is only ever *between* two clips).
+    Adjacent gaps with the same best score merge into one interval; of several such intervals the widest wins (the
+    largest margin on both sides), and the threshold is its midpoint. None when a class is missing or all values
+    are equal: then nothing can be learnt from these clips.
+    """
+    if not any(y for _, y in samples) or all(y for _, y in samples):
+        return None
+    xs = sorted({v for v, _ in samples})
+    if len(xs) < 2:
+        return None
+    scores = [balanced_accuracy(samples, 0.5 * (a + b), direction) for a, b in itertools.pairwise(xs)]
+    best = max(scores)
+    intervals: list[tuple[float, float]] = []
+    run: tuple[float, float] | None = None
+    for i, s in enumerate(scores):
+        if abs(s - best) < 1e-12:
+            run = (xs[i] if run is None else run[0], xs[i + 1])
+        elif run is not None:
+            intervals.append(run)
+            run = None
+    if run is not None:
+        intervals.append(run)
+    lo, hi = max(intervals, key=lambda iv: iv[1] - iv[0])
+    return 0.5 * (lo + hi)
+
+
+# ---------------------------------------------------------------------------------------------- clip values
+def rep_values(o: ClipOutcome, code: str) -> list[float | None]:
+    """Per rep, the judged value of check ``code`` (None where it was not judged)."""
+    out: list[float | None] = []
+    for r in o.reps:
+        a = r.answer(code)
+        out.append(a.value if a is not None and a.state in JUDGED_STATES and a.value is not None else None)
+    return out
+
+
+def clip_value(o: ClipOutcome, code: str) -> float | None:
+    """The most extreme judged value in the check's direction, over the reps and the frames outside them.
+
+    None when nothing judged it.
+    """
+    spec = o.spec(code)
+    vals = [a.value for a in o.answers(code) if a.state in JUDGED_STATES and a.value is not None]
+    if spec is None or not vals:
+        return None
+    return max(vals) if spec.direction == "above" else min(vals)
+
+
+def training_samples(outcomes: Sequence[ClipOutcome], key: str) -> list[Sample]:
+    """Clip-level samples for a check variant: real clips with defensible labels where the check was judged."""
+    out: list[Sample] = []
+    for o in outcomes:
+        spec = next((c for c in o.checks if c.key == key), None)
+        if spec is None or o.error is not None or o.row.synthetic or not o.row.faults_known:
+            continue
+        v = clip_value(o, spec.code)
+        if v is not None:
+            out.append((v, spec.code in o.row.faults))
+    return out
+
+
+@dataclass(frozen=True)
+class Fold:
+    """The threshold one held-out lifter is scored with, for one check variant."""
+
+    lifter: str
+    key: str
+    threshold: float
+    refit: bool  # False: the other lifters' clips could not fit it (one class only): the table's value is kept
+    train_faults: int
+    train_clean: int
+
+
+def fitted_keys(outcomes: Sequence[ClipOutcome]) -> dict[str, tuple[str, float]]:
+    """Fitted check variants present in ``outcomes``: key → (direction, table threshold)."""
+    return {c.key: (c.direction, c.threshold) for o in outcomes for c in o.checks if c.fitted}
+
+
+def lolo_folds(outcomes: Sequence[ClipOutcome]) -> dict[tuple[str, str], Fold]:
+    """For every (lifter, fitted variant): the threshold fitted on all other lifters' clips."""
+    ok = [o for o in outcomes if o.error is None]
+    lifters = sorted({o.row.lifter_id for o in ok})
+    folds: dict[tuple[str, str], Fold] = {}
+    for key, (direction, table) in sorted(fitted_keys(ok).items()):
+        for lifter in lifters:
+            train = training_samples([o for o in ok if o.row.lifter_id != lifter], key)
+            t = fit_threshold(train, direction)
+            n_pos = sum(y for _, y in train)
+            folds[(lifter, key)] = Fold(
+                lifter, key, table if t is None else t, t is not None, n_pos, len(train) - n_pos
+            )
+    return folds
+
+
+def decided_faults(o: ClipOutcome, thresholds: Mapping[str, float]) -> frozenset[str]:
+    """The clip's fault set with each fitted variant re-decided at ``thresholds[key]`` (band kept); others as given."""
+    fitted_codes = {c.code for c in o.checks if c.fitted}
+    out = {c for c in o.faults_found if c not in fitted_codes}
+    for spec in o.checks:
+        if not spec.fitted:
+            continue
+        v = clip_value(o, spec.code)
+        if v is not None and band_state(spec, v, thresholds.get(spec.key, spec.threshold)) == "fault":
+            out.add(spec.code)
+    return frozenset(out)
+
+
+def rep_flags(o: ClipOutcome, code: str, thresholds: Mapping[str, float] | None) -> list[bool]:
+    """Per rep, whether ``code`` is a fault: the tool's answer (None) or re-decided at ``thresholds``."""
+    spec = o.spec(code)
+    if spec is None:
+        return [False] * len(o.reps)
+    if thresholds is None or not spec.fitted:
+        return [(a := r.answer(code)) is not None and a.state == "fault" for r in o.reps]
+    t = thresholds.get(spec.key, spec.threshold)
+    return [v is not None and band_state(spec, v, t) == "fault" for v in rep_values(o, code)]
+
+
+# ---------------------------------------------------------------------------------------------- figures
+def per_rep_recall(takes: Sequence[tuple[int | None, int, int]]) -> dict[str, float]:
+    """Per-rep recall over takes given as (labelled reps or None, reps found, reps flagged).
+
+    A take's denominator is its labelled rep count, or the reps found when that is larger or no count was given
+    (a rep the tool invents cannot raise recall); flagged reps beyond the denominator do not count.
+    """
+    total = flagged = 0
+    for labelled, found, hit in takes:
+        denom = max(labelled or 0, found)
+        total += denom
+        flagged += min(hit, denom)
+    return {"reps": float(total), "flagged": float(flagged), "recall": flagged / total if total else float("nan")}
+
+
+def _rep_takes(outcomes: Sequence[ClipOutcome], thresholds: Mapping[str, Mapping[str, float]] | None) -> list[Any]:
+    takes = []
+    for o in outcomes:
+        if o.error is not None or not o.row.rep_faults:
+            continue
+        for code in sorted(o.row.rep_faults):
+            th = None if thresholds is None else thresholds[o.row.lifter_id]
+            hit = sum(rep_flags(o, code, th))
+            takes.append((o.row.path, code, o.row.reps, o.reps_found, hit))
+    return takes
+
+
+def _score(outcomes: Sequence[ClipOutcome], found: Mapping[str, frozenset[str]]) -> dict[str, Any]:
+    pairs = [(o.row.faults, found[o.row.path]) for o in outcomes if o.error is None and o.row.faults_known]
+    return {"headline": headline_figures(pairs), "per_fault": per_fault_table(pairs)}
+
+
+def _thresholds_by_lifter(folds: Mapping[tuple[str, str], Fold]) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    for (lifter, key), f in folds.items():
+        out[lifter][key] = f.threshold
+    return dict(out)
+
+
+def fault_figures(outcomes: Sequence[ClipOutcome]) -> dict[str, Any]:
+    """In-sample and leave-one-lifter-out fault figures, per-rep recall and the folds, for one set of clips."""
+    ok = [o for o in outcomes if o.error is None]
+    folds = lolo_folds(ok)
+    by_lifter = _thresholds_by_lifter(folds)
+    lolo_found = {o.row.path: decided_faults(o, by_lifter.get(o.row.lifter_id, {})) for o in ok}
+    tool_found = {o.row.path: o.faults_found for o in ok}
+    table_found = {o.row.path: decided_faults(o, {}) for o in ok}
+    in_takes = _rep_takes(ok, None)
+    lolo_takes = _rep_takes(ok, {o.row.lifter_id: by_lifter.get(o.row.lifter_id, {}) for o in ok})
+    all_fit = {key: fit_threshold(training_samples(ok, key), d) for key, (d, _) in fitted_keys(ok).items()}
+    spread: dict[str, Any] = {}
+    for key, (_, table) in sorted(fitted_keys(ok).items()):
+        fs = [f for f in folds.values() if f.key == key]
+        refit = [f.threshold for f in fs if f.refit]
+        spread[key] = {
+            "table": table,
+            "fit_on_all_lifters": all_fit[key],
+            "lolo_min": min(refit) if refit else None,
+            "lolo_max": max(refit) if refit else None,
+            "folds_refit": len(refit),
+            "folds_table_kept": len(fs) - len(refit),
+        }
+    return {
+        "lolo": _score(ok, lolo_found),
+        "in_sample": _score(ok, tool_found),
+        "per_rep_recall": {
+            "lolo": per_rep_recall([t[2:] for t in lolo_takes]),
+            "in_sample": per_rep_recall([t[2:] for t in in_takes]),
+            "takes": [
+                {"path": p, "code": c, "reps_labelled": n, "reps_found": f, "flagged_in_sample": h, "flagged_lolo": h2}
+                for (p, c, n, f, h), (*_, h2) in zip(in_takes, lolo_takes, strict=True)
+            ],
+        },
+        "thresholds": spread,
+        "folds": [asdict(f) for f in folds.values()],
+        "lolo_faults": {p: sorted(v) for p, v in lolo_found.items()},
+        "offline_mismatch": sorted(p for p in tool_found if tool_found[p] != table_found[p]),
+    }
+
+
+def drill_recognition(outcomes: Sequence[ClipOutcome]) -> dict[str, Any]:
+    """Auto drill recognition: overall and per lifter (rule-based, so every clip is out-of-sample for it)."""
+    rows = [o for o in outcomes if o.error is None and o.row.drill != "auto"]
+    per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for o in rows:
+        per[o.row.lifter_id][0] += int(o.drill_auto == o.row.drill)
+        per[o.row.lifter_id][1] += 1
+    lifters = {k: {"right": v[0], "clips": v[1]} for k, v in sorted(per.items())}
+    right = sum(v[0] for v in per.values())
+    return {
+        "accuracy": right / len(rows) if rows else float("nan"),
+        "clips": len(rows),
+        "mean_over_lifters": sum(v[0] / v[1] for v in per.values()) / len(per) if per else float("nan"),
+        "per_lifter": lifters,
+        "wrong": [
+            {"path": o.row.path, "label": o.row.drill, "auto": o.drill_auto}
+            for o in rows
+            if o.drill_auto != o.row.drill
+        ],
+    }
+
+
+def _reason(text: str | None, default: str) -> str:
+    """A reason with its numbers replaced by '#', so answers group by why, not by the value measured."""
+    return re.sub(r"[-+]?\d+(?:\.\d+)?", "#", text) if text else default
+
+
+def abstentions(outcomes: Sequence[ClipOutcome]) -> dict[str, Any]:
+    """Not-judged and borderline answers by reason, and 'not judged' on clean side views of a whole body."""
+    not_judged: Counter[str] = Counter()
+    borderline: Counter[str] = Counter()
+    no_reps = []
+    clean_side: list[dict[str, str]] = []
+    for o in outcomes:
+        if o.error is not None:
+            continue
+        if not o.reps:
+            no_reps.append(o.row.path)
+        for a in [x for r in o.reps for x in r.answers] + list(o.outside):
+            if a.state == "not_judged":
+                not_judged[f"{a.code}: {_reason(a.reason, 'no reason given')}"] += 1
+            elif a.state == "borderline":
+                borderline[f"{a.code}: {_reason(a.reason, 'inside the band')}"] += 1
+        if o.row.whole_body and o.row.faults_known and not o.row.faults:
+            for spec in o.checks:
+                if "side" not in spec.views:
+                    continue
+                answers = o.answers(spec.code)
+                if not any(a.state in JUDGED_STATES for a in answers):
+                    why = next((a.reason for a in answers if a.reason), "no rep found")
+                    clean_side.append({"path": o.row.path, "code": spec.code, "reason": why or ""})
+    return {
+        "not_judged": dict(not_judged.most_common()),
+        "borderline": dict(borderline.most_common()),
+        "clips_without_reps": no_reps,
+        "not_judged_on_clean_whole_side_view": {"count": len(clean_side), "items": clean_side},
+    }
+
+
+def all_figures(report: EvalReport) -> dict[str, Any]:
+    """Every figure of ``hingecoach eval`` as one JSON-able dict (the CLI prints it; ``--json`` writes it)."""
+    ok = report.ok
+    revised = [o.row.path for o in ok if o.row.revised]
+    return {
+        "clips": len(report.outcomes),
+        "errors": [{"path": o.row.path, "error": o.error} for o in report.outcomes if o.error],
+        "lifters": len({o.row.lifter_id for o in ok}),
+        "faults": fault_figures(ok),
+        "faults_without_revised_rows": fault_figures([o for o in ok if not o.row.revised]),
+        "revised_rows": revised,
+        "stale_tracks": [o.row.path for o in ok if o.stale_track],
+        "drill_recognition": drill_recognition(ok),
+        "rep_count": report.rep_count(),
+        "view_accuracy": report.view_accuracy(),
+        "view_wrong": [
+            {"path": o.row.path, "label": o.row.view, "found": o.view_found}
+            for o in ok
+            if o.row.view and not view_match(o.row.view, o.view_found)
+        ],
+        "abstentions": abstentions(ok),
+    }
+
+
+def mirror_agreement(original: EvalReport, mirrored: EvalReport) -> dict[str, Any]:
+    """Share of clips whose fault set (faults only; borderline is not a fault) is the same on the mirrored copy."""
+    mirr = {o.row.path: o for o in mirrored.ok}
+    pairs = [(o, mirr[o.row.path]) for o in original.ok if o.row.path in mirr]
+    diffs = [
+        {"path": a.row.path, "original": sorted(a.faults_found), "mirrored": sorted(b.faults_found)}
+        for a, b in pairs
+        if a.faults_found != b.faults_found
+    ]
+    return {
+        "clips": len(pairs),
+        "identical": len(pairs) - len(diffs),
+        "share_identical": (len(pairs) - len(diffs)) / len(pairs) if pairs else float("nan"),
+        "differences": diffs,
+    }

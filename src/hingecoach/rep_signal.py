@@ -1,0 +1,217 @@
+"""The series reps are found on, and where a clip's takes begin and end (see :mod:`hingecoach.reps`).
+
+Why a module of its own: choosing the signal (hip flexion when it can be trusted, else the trunk's incline, else the
+hip's height) and splitting a clip at its cuts are decisions about the *input* — what the camera and the detector
+let us see — and they are tested on their own; :mod:`hingecoach.reps` only segments the series it is given.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hingecoach.kinematics import Kinematics
+from hingecoach.skeleton import INDEX
+from hingecoach.view import classify_view
+
+FloatArray = NDArray[np.float64]
+
+#: Hip flexion (deg) at or below which the top counts as a lockout. Dev clips: standing tall reads −20…+16° in the
+#: image (side views) and 12–31° as the world-landmark 3-D angle (unsigned, front/oblique views); lifters who stop
+#: short (mattiolato "Bad" clips) top out at 36–59° in the image.
+LOCKOUT_MAX_DEG: Final[float] = 30.0
+LOCKOUT_MAX_3D_DEG: Final[float] = 40.0
+#: Smallest hinge that is a rep: bottom at least this far (deg) above the top it started or ended at.
+MIN_DEPTH_DEG: Final[float] = 30.0
+#: Holes in hip flexion up to this long (s) are bridged for segmentation.
+MAX_BRIDGE_S: Final[float] = 1.0
+#: Hip flexion is not trusted when the lifter stands with the trunk within this of vertical (deg) for
+#: ``MIN_UPRIGHT_S`` and the hip still reads more than ``STANDING_HIP_MAX_DEG`` (dev clips standing: −20…+31°).
+UPRIGHT_TRUNK_DEG: Final[float] = 15.0
+MIN_UPRIGHT_S: Final[float] = 0.3
+STANDING_HIP_MAX_DEG: Final[float] = 45.0
+#: Trunk-incline fallback: a rep tips the trunk at least this far (deg) and locks out within this of vertical.
+MIN_TRUNK_REP_DEG: Final[float] = 30.0
+TRUNK_LOCKOUT_MAX_DEG: Final[float] = 20.0
+#: Hip-height fallback (% of leg length below standing): a rep drops the hips at least this much; the top is within
+#: ``HIP_DROP_LOCKOUT_PCT`` of standing height (walking bobs the hips by ~2–3 %).
+MIN_HIP_DROP_PCT: Final[float] = 8.0
+HIP_DROP_LOCKOUT_PCT: Final[float] = 4.0
+#: Cuts: the hips and shoulders both move more than this many trunk lengths within ``CUT_WINDOW_S``, or the trunk's
+#: image length changes by more than ``CUT_SCALE`` (share) in that time.
+CUT_JUMP: Final[float] = 0.6
+CUT_WINDOW_S: Final[float] = 0.1
+CUT_SCALE: Final[float] = 0.3
+
+
+def _bridge(x: FloatArray, max_gap: int) -> FloatArray:
+    """Linear interpolation across interior NaN holes of at most ``max_gap`` samples."""
+    out = x.copy()
+    ok = np.isfinite(x)
+    if ok.sum() < 2:
+        return out
+    idx = np.arange(x.shape[0])
+    d = np.diff(np.concatenate([[0], (~ok).astype(np.int8), [0]]))
+    for s, e in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True):
+        if s > 0 and e < x.shape[0] and e - s <= max_gap:
+            out[s:e] = np.interp(idx[s:e], idx[ok], x[ok])
+    return out
+
+
+def _hip_signal_name(kin: Kinematics) -> str:
+    world = kin.series.get("hip_flexion_3d_deg")
+    if world is None or np.isfinite(world).mean() < 0.5:
+        return "hip_flexion_deg"
+    view = classify_view(kin.track).view
+    return "hip_flexion_3d_deg" if view in ("front", "oblique") else "hip_flexion_deg"
+
+
+def hip_unreliable(kin: Kinematics, name: str) -> bool:
+    """Is this hip-flexion series unusable for finding reps?
+
+    Yes when it is missing on more than half the frames, or when the lifter stands with an upright trunk (trunk
+    incline within ``UPRIGHT_TRUNK_DEG`` of vertical for at least ``MIN_UPRIGHT_S``) and the hip still reads more than
+    ``STANDING_HIP_MAX_DEG`` of flexion: with the trunk vertical the hip angle is the thigh's angle, which standing is
+    near 0. That is the knee landmark placed on a plate (a rounded deadlift behind 20 kg plates read ~80° standing).
+    """
+    x = np.asarray(kin.series[name], dtype=np.float64)
+    if np.isfinite(x).mean() < 0.5:
+        return True
+    trunk = kin.series.get("trunk_incline_deg")
+    if trunk is None:
+        return False
+    with np.errstate(invalid="ignore"):
+        upright = np.isfinite(x) & (np.abs(trunk) <= UPRIGHT_TRUNK_DEG)
+    if upright.sum() < MIN_UPRIGHT_S * kin.fps:
+        return False
+    return bool(np.median(x[upright]) > STANDING_HIP_MAX_DEG)
+
+
+def hip_drop_pct(kin: Kinematics) -> FloatArray:
+    """How far the mid-hip is below its standing height, in % of the leg's length (0 standing, ~40 at a squat).
+
+    The last-resort rep signal: it needs neither knees nor a sagittal view (hip and ankle midpoints in the image).
+    """
+    xy = kin.track.xy_px
+    hip = (xy[:, INDEX["left_hip"]] + xy[:, INDEX["right_hip"]]) / 2
+    ankle = (xy[:, INDEX["left_ankle"]] + xy[:, INDEX["right_ankle"]]) / 2
+    height = ankle[:, 1] - hip[:, 1]  # image y grows downwards
+    finite = height[np.isfinite(height)]
+    if finite.size < 5:
+        return np.full(height.shape, np.nan)
+    leg = float(np.percentile(finite, 95))
+    if leg <= 0:
+        return np.full(height.shape, np.nan)
+    return np.asarray(100.0 * (leg - height) / leg, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class _Signal:
+    """The series reps are found on, with its own lockout level and minimum depth (same units as the series)."""
+
+    name: str
+    x: FloatArray
+    lockout_max: float
+    min_depth: float
+
+
+def _choose_signal(kin: Kinematics) -> _Signal:
+    """Hip flexion when it can be trusted; else the trunk's incline (side/oblique); else the hip's height.
+
+    Why these fallbacks: a hinge *is* the trunk tipping about the hips, so the trunk incline rises and falls with
+    every rep whatever the knees do (standing 0–10°, a deadlift's set-up 40–60°, an RDL 60–90°); from the front the
+    incline is not seen, but the hips still drop as the lifter sits back (an RDL ~10–15 %, a pull from the floor
+    ~35–45 % of the leg's length).
+    """
+    bridge = round(MAX_BRIDGE_S * kin.fps)
+    hip_name = _hip_signal_name(kin)
+    lockout = LOCKOUT_MAX_3D_DEG if hip_name == "hip_flexion_3d_deg" else LOCKOUT_MAX_DEG
+    hip = _Signal(hip_name, _bridge(np.asarray(kin.series[hip_name], dtype=np.float64), bridge), lockout, MIN_DEPTH_DEG)
+    if not hip_unreliable(kin, hip_name):
+        return hip
+    trunk = kin.series.get("trunk_incline_deg")
+    if trunk is not None and np.isfinite(trunk).mean() >= 0.5 and classify_view(kin.track).view != "front":
+        t = _bridge(np.asarray(trunk, dtype=np.float64), bridge)
+        if _excursion(t, 0, t.shape[0] - 1) >= MIN_TRUNK_REP_DEG:
+            return _Signal("trunk_incline_deg", t, TRUNK_LOCKOUT_MAX_DEG, MIN_TRUNK_REP_DEG)
+    drop = _bridge(hip_drop_pct(kin), bridge)
+    if np.isfinite(drop).mean() >= 0.5 and _excursion(drop, 0, drop.shape[0] - 1) >= MIN_HIP_DROP_PCT:
+        return _Signal("hip_drop_pct", drop, HIP_DROP_LOCKOUT_PCT, MIN_HIP_DROP_PCT)
+    return hip
+
+
+def signal_name(kin: Kinematics) -> str:
+    """Which series segmentation uses: the image (sagittal) hip angle in side views, the world-landmark 3-D angle
+    when the camera is front-on or oblique (where the image angle is meaningless) and world landmarks exist, and
+    ``trunk_incline_deg`` or ``hip_drop_pct`` when hip flexion is unreliable (:func:`hip_unreliable`).
+    """
+    return _choose_signal(kin).name
+
+
+def hinge_signal(kin: Kinematics) -> FloatArray:
+    """The series segmentation works on (see :func:`signal_name`): short holes bridged, long left NaN."""
+    return _choose_signal(kin).x
+
+
+def _excursion(series: FloatArray | None, a: int, b: int) -> float:
+    """Range (max − min) of a series over ``[a, b]``; NaN when it has no finite value there."""
+    if series is None:
+        return math.nan
+    seg = series[a : b + 1]
+    ok = seg[np.isfinite(seg)]
+    return float(ok.max() - ok.min()) if ok.size else math.nan
+
+
+# ---------------------------------------------------------------------------------------------- takes
+
+
+def take_bounds(kin: Kinematics) -> list[tuple[int, int]]:
+    """The clip's takes as ``[lo, hi)`` frame ranges: split at cuts and at long losses of the person.
+
+    A cut is a frame where the hips *and* the shoulders move more than ``CUT_JUMP`` trunk lengths within
+    ``CUT_WINDOW_S`` (no lift moves the body that fast: a deadlift's hips rise at ≤ 1.5 m/s, about 0.3 trunk lengths
+    in 0.1 s) or the trunk's length in the image changes by more than ``CUT_SCALE`` (the camera moved or zoomed);
+    a loss of the person longer than ``MAX_BRIDGE_S`` also ends a take. Why: a rep needs one continuous view of the
+    lifter; joining the end of one take to the start of the next invents a descent or an ascent that never happened.
+    """
+    xy = kin.track.xy_px
+    n = xy.shape[0]
+    hip = (xy[:, INDEX["left_hip"]] + xy[:, INDEX["right_hip"]]) / 2
+    sh = (xy[:, INDEX["left_shoulder"]] + xy[:, INDEX["right_shoulder"]]) / 2
+    trunk = np.linalg.norm(sh - hip, axis=-1)
+    ok = np.isfinite(hip).all(axis=1) & np.isfinite(sh).all(axis=1) & (trunk > 0)
+    idx = np.flatnonzero(ok)
+    if idx.size < 2:
+        return [(0, n)]
+    scale = float(np.percentile(trunk[idx], 90))
+    win = max(1, round(CUT_WINDOW_S * kin.fps))
+    max_gap = round(MAX_BRIDGE_S * kin.fps)
+    cuts: list[int] = []
+    gaps = np.flatnonzero(np.diff(idx) > max_gap)
+    cuts.extend(int(idx[g + 1]) for g in gaps)
+    # Jumps: compare each valid frame with the valid frame ``win`` steps earlier in the valid sequence.
+    k = np.arange(win, idx.size)
+    i0, i1 = idx[k - win], idx[k]
+    close = (i1 - i0) <= max_gap
+    d_hip = np.linalg.norm(hip[i1] - hip[i0], axis=-1) / scale
+    d_sh = np.linalg.norm(sh[i1] - sh[i0], axis=-1) / scale
+    ratio = trunk[i1] / trunk[i0]
+    jump = close & (((d_hip > CUT_JUMP) & (d_sh > CUT_JUMP)) | (np.abs(np.log(ratio)) > np.log(1.0 + CUT_SCALE)))
+    last = -(10**9)
+    for j in np.flatnonzero(jump):
+        # the cut lies between i0 and i1: put it at the largest one-step move inside that stretch
+        a_i, b_i = int(i0[j]), int(i1[j])
+        seg = idx[(idx >= a_i) & (idx <= b_i)]
+        steps = np.linalg.norm(np.diff(hip[seg], axis=0), axis=-1) + np.linalg.norm(np.diff(sh[seg], axis=0), axis=-1)
+        at = int(seg[int(np.argmax(steps)) + 1]) if steps.size else b_i
+        if at - last > win:
+            cuts.append(at)
+            last = at
+    bounds = sorted({0, n, *cuts})
+    takes = [(lo, hi) for lo, hi in itertools.pairwise(bounds) if hi - lo >= 2]
+    return takes or [(0, n)]
