@@ -17,7 +17,7 @@ def serve(
     db: Annotated[
         str | None,
         typer.Option(help="Database: a SQLite file path or a SQLAlchemy URL (postgresql+psycopg://...). "
-                     "Default: $HINGECOACH_DB, else hingecoach.db in the data directory."),
+                     "Default: $HINGECOACH_WEB_DB, else web.db in the data directory."),
     ] = None,
     data_dir: Annotated[
         Path | None, typer.Option("--data-dir", help="Uploads, reports and the cookie key ($HINGECOACH_DATA).")

@@ -40,10 +40,13 @@ def default_data_dir() -> Path:
 
 
 def db_url_from(value: str | None, data_dir: Path) -> str:
-    """A SQLAlchemy URL from ``--db`` (a URL or a file path), ``$HINGECOACH_DB``, or the default SQLite file."""
-    value = value or os.environ.get("HINGECOACH_DB")
+    """A SQLAlchemy URL from ``--db`` (a URL or a file path), ``$HINGECOACH_WEB_DB``, or ``web.db`` in the data dir.
+
+    Its own file by default: until the web tables move into :mod:`hingecoach.store`, the two schemas stay apart.
+    """
+    value = value or os.environ.get("HINGECOACH_WEB_DB")
     if not value:
-        return f"sqlite:///{data_dir / 'hingecoach.db'}"
+        return f"sqlite:///{data_dir / 'web.db'}"
     if "://" in value:
         return value
     return f"sqlite:///{Path(value).expanduser().resolve()}"

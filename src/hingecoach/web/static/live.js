@@ -162,6 +162,17 @@ function draw(result) {
   ctx.stroke();
 }
 
+// People in view: BlazePose sometimes returns a second, overlapping detection of the same person (or a weak one on
+// a poster or reflection); only a distinct, well-seen second body counts, so "one person only" is not a false alarm.
+function peopleInView(result) {
+  const bodies = result.landmarks.filter((lm) => lm.reduce((a, p) => a + (p.visibility ?? 0), 0) / lm.length > 0.6);
+  if (bodies.length < 2) return bodies.length;
+  const centre = (lm) => [lm[23].x + lm[24].x + lm[11].x + lm[12].x, lm[23].y + lm[24].y + lm[11].y + lm[12].y]
+    .map((v) => v / 4);
+  const [a, b] = [centre(bodies[0]), centre(bodies[1])];
+  return Math.hypot(a[0] - b[0], a[1] - b[1]) > 0.2 ? 2 : 1;
+}
+
 function send(result, tS) {
   if (!ws || ws.readyState !== WebSocket.OPEN) return;
   if (ws.bufferedAmount > 256 * 1024) return;  // the network is behind: drop this frame rather than queue up lag
@@ -171,7 +182,7 @@ function send(result, tS) {
     type: "frame",
     seq: ++seq,
     t: tS,
-    np: result.landmarks.length,
+    np: peopleInView(result),
     lm: lm ? lm.map((p) => [p.x, p.y, p.visibility ?? 0]) : [],
     wl: wl ? wl.map((p) => [p.x, p.y, p.z]) : null,
   };
