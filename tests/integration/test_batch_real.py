@@ -201,10 +201,17 @@ def test_cli_manifest_ctrl_c_leaves_whole_results_and_a_rerun_resumes(archive: P
         Analysis.model_validate_json(p.read_text())  # every result on disk is whole
     assert (out / "index.html").is_file() and (out / "results.jsonl").is_file()
 
-    proc = _cli("batch", str(manifest), "--out", str(out))
+    db = tmp_path / "history.db"
+    proc = _cli("batch", str(manifest), "--out", str(out), "--db", str(db))
     stdout, stderr = proc.communicate(timeout=600)
     assert proc.returncode == 1, stderr  # finished, one clip failed
     assert "bad.mp4" in stdout and "not a video" in stdout
+    assert "history store: 2 session(s) saved" in stdout
+    from hingecoach.store import Store
+
+    with Store(str(db)) as store:  # the two good clips, filed under their manifest athletes
+        assert [r.drill for r in store.history("Ana")] == ["rdl"]
+        assert len(store.history("Bo")) == 1
     lines = {Path(x["path"]).name: x for x in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
     assert lines["rdl.mp4"]["status"] in ("up_to_date", "analysed") and lines["rdl.mp4"]["athlete"] == "Ana"
     assert lines["rdl.mp4"]["drill"] == "rdl"  # the manifest's drill was used
