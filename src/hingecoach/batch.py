@@ -145,6 +145,7 @@ def analyze_clip(job: ClipJob) -> ClipResult:
             drill=job.config.drill,
             model_path=Path(job.model_path) if job.model_path else None,
             workers=1,  # the batch is the parallelism: one clip per worker, one pose process per clip
+            max_fps=job.config.max_analysis_fps,
         )
         a = result.analysis
         prev = a.provenance

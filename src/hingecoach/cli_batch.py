@@ -57,6 +57,10 @@ def batch(
         str, typer.Option(help="Drill for clips whose manifest row names none ('auto' recognises it).")
     ] = "auto",
     workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core).")] = None,
+    max_fps: Annotated[
+        float | None,
+        typer.Option("--max-fps", min=1.0, help="Track at most this many frames per second (default: every frame)."),
+    ] = None,
     ray: Annotated[
         str | None,
         typer.Option("--ray", help="Run on Ray: 'auto' (RAY_ADDRESS, else a local Ray) or a cluster address."),
@@ -75,7 +79,7 @@ def batch(
     from hingecoach.config import AnalysisConfig
 
     try:
-        config = AnalysisConfig(drill=check_drill_id(drill))
+        config = AnalysisConfig(drill=check_drill_id(drill), max_analysis_fps=max_fps)
         if workers is not None and workers < 1:
             raise HingecoachError("--workers must be at least 1")
         if workers is not None and ray is not None:
