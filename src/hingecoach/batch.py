@@ -268,6 +268,7 @@ class Plan:
     jobs: list[ClipJob]
     done: list[ClipRecord]
     hash_cache: HashCache = field(default_factory=dict)
+    hash_cache_changed: bool = False
 
 
 def _matches(prov: dict[str, Any] | None, job: ClipJob) -> bool:
@@ -308,7 +309,8 @@ def plan(
     done: list[ClipRecord] = []
     seen: dict[str, str] = {}
     entries = list(entries)
-    hashes, cache = hash_clips([e.path for e in entries], read_hash_cache(out_dir))
+    old_cache = read_hash_cache(out_dir)
+    hashes, cache = hash_clips([e.path for e in entries], old_cache)
     for e in entries:
         path = str(e.path)
         try:
@@ -357,7 +359,7 @@ def plan(
             )
             continue
         jobs.append(job)
-    return Plan(jobs, done, cache)
+    return Plan(jobs, done, cache, cache != old_cache)
 
 
 # ---------------------------------------------------------------------------------------------------- running
@@ -496,7 +498,8 @@ def _run(
     from hingecoach.batch_report import write_index_files
 
     out.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(out / HASH_CACHE, json.dumps(p.hash_cache, sort_keys=True))
+    if p.hash_cache_changed:  # a rerun with nothing new rewrites no file but the three archive files
+        write_text_atomic(out / HASH_CACHE, json.dumps(p.hash_cache, sort_keys=True))
     if on_event is not None:
         on_event(BatchEvent("planned", total=len(p.jobs), skipped=len(p.done)))
     by_path = {j.path: j for j in p.jobs}

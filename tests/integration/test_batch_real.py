@@ -79,7 +79,8 @@ def test_local_pool_batch_resumes_and_reanalyses_on_a_config_change(archive: Pat
     assert recs["bad.mp4"].error_code == "bad_video"
     assert s.workers == 2 and len({e.pid for e in events if e.kind == "started"}) == 2  # both workers used
     _check_outputs(out, archive, AnalysisConfig())
-    mtimes = {p: p.stat().st_mtime_ns for p in out.glob("*.json")}
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*.json")}
+    assert len(mtimes) == 4  # two results, one failure record, the hash cache
 
     events.clear()
     again = run_batch(archive, out, workers=2, on_event=events.append)
@@ -89,7 +90,7 @@ def test_local_pool_batch_resumes_and_reanalyses_on_a_config_change(archive: Pat
         "good.mp4": "up_to_date",
     }
     assert not [e for e in events if e.kind == "started"]  # nothing ran
-    assert {p: p.stat().st_mtime_ns for p in out.glob("*.json")} == mtimes  # nothing rewritten
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*.json")} == mtimes  # nothing rewritten
     assert _names(again.records)["rdl.mp4"].rep_count == recs["rdl.mp4"].rep_count
 
     changed = AnalysisConfig(borderline_band=0.5)
