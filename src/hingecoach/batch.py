@@ -38,6 +38,7 @@ from hingecoach.batch_inputs import (
     ClipEntry,
     HashCache,
     discover,
+    hash_cache_text,
     hash_clips,
     read_hash_cache,
     read_manifest,
@@ -499,7 +500,7 @@ def _run(
 
     out.mkdir(parents=True, exist_ok=True)
     if p.hash_cache_changed:  # a rerun with nothing new rewrites no file but the three archive files
-        write_text_atomic(out / HASH_CACHE, json.dumps(p.hash_cache, sort_keys=True))
+        write_text_atomic(out / HASH_CACHE, hash_cache_text(p.hash_cache))
     if on_event is not None:
         on_event(BatchEvent("planned", total=len(p.jobs), skipped=len(p.done)))
     by_path = {j.path: j for j in p.jobs}

@@ -280,7 +280,7 @@ def test_hashes_are_reused_while_size_and_mtime_are_unchanged(tmp_path: Path) ->
     hashes, cache = hash_clips([clip, tmp_path / "gone.mp4"], cache)
     assert hashes[clip] == content_sha256(clip)
     assert isinstance(hashes[tmp_path / "gone.mp4"], OSError)
-    cache[str(clip.resolve())][2] = "cached"  # what a rerun finds in hashes.json
+    cache[str(clip.resolve())][2] = "cached"  # what a rerun finds in hashes.jsonl
     again, _ = hash_clips([clip], cache)
     assert again[clip] == "cached"  # not re-read
     st = clip.stat()
