@@ -20,6 +20,7 @@ dowel_bow                  ratio   virtual dowel (hingecoach.backline.dowel) on 
 dowel_head_gap             ratio   back of the head below (+, dropped) or past (−, craned) the stick ÷ trunk length
 dowel_tail_gap             ratio   stick held on the upper back: how far it lifts off the tailbone ÷ trunk length
 trunk_px                   px      hip→shoulder length at the pose model's working resolution (long side ≤ 960 px)
+hands_to_neck              ratio   nearer wrist's distance from the neck (shoulder–ear midpoint) ÷ trunk length
 hip_flexion_far_deg        deg     hip_flexion_deg measured on the other (far) side — the free leg of a
                                    single-leg RDL, noisier in side views
 knee_flexion_far_deg       deg     knee_flexion_deg on the far side
@@ -43,7 +44,6 @@ than 0.15 trunk lengths apart in the image (side views), positive = right hip hi
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -54,6 +54,7 @@ from numpy.typing import NDArray
 
 from hingecoach.backline import axis_position, dowel, pair_mean
 from hingecoach.filtering import body_scale_px, clean_track, is_clean
+from hingecoach.nanstats import nanmean, nanmedian
 from hingecoach.skeleton import INDEX, SIDES, Side, other, sided
 from hingecoach.track import PoseTrack
 
@@ -91,6 +92,7 @@ SERIES_NAMES: Final[tuple[str, ...]] = (
     "dowel_head_gap",
     "dowel_tail_gap",
     "trunk_px",
+    "hands_to_neck",
     "hip_flexion_far_deg",
     "knee_flexion_far_deg",
     "hip_flexion_3d_deg",
@@ -177,9 +179,7 @@ def estimate_facing(track: PoseTrack, side: Side | None = None) -> Literal["left
     )
     if np.isfinite(feet).any():
         votes.append(float(np.nanmedian(feet)))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # frames without any ear are simply not counted
-        ears = np.nanmean(np.stack([xy[:, INDEX["left_ear"]], xy[:, INDEX["right_ear"]]]), axis=0)
+    ears = nanmean(np.stack([xy[:, INDEX["left_ear"]], xy[:, INDEX["right_ear"]]]), axis=0)  # no ear: NaN
     face = unit_x(ears, xy[:, INDEX["nose"]])
     if np.isfinite(face).any():
         votes.append(float(np.nanmedian(face)))
@@ -215,9 +215,7 @@ def reject_angle_spikes(
         return x.copy()
     half = w // 2
     padded = np.pad(x, half, constant_values=np.nan)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        med = np.nanmedian(sliding_window_view(padded, w), axis=-1)
+    med = nanmedian(sliding_window_view(padded, w), axis=-1)
     with np.errstate(invalid="ignore"):
         bad = np.abs(x - med) > max_dev_deg
     return np.asarray(np.where(bad, np.nan, x), dtype=np.float64)
@@ -328,7 +326,13 @@ def dowel_series(track: PoseTrack) -> dict[str, FloatArray]:
     xy = track.xy_px
     scale = min(1.0, MODEL_SIDE_PX / max(track.image_wh))
     hip, shoulder = pair_mean(xy, "hip"), pair_mean(xy, "shoulder")
-    out = {"trunk_px": np.asarray(np.linalg.norm(shoulder - hip, axis=-1) * scale, dtype=np.float64)}
+    trunk = np.linalg.norm(shoulder - hip, axis=-1)
+    out = {"trunk_px": np.asarray(trunk * scale, dtype=np.float64)}
+    neck = 0.5 * (shoulder + pair_mean(xy, "ear"))
+    wrists = xy[:, [INDEX["left_wrist"], INDEX["right_wrist"]]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dist = np.linalg.norm(wrists - neck[:, None, :], axis=-1) / trunk[:, None]
+    out["hands_to_neck"] = np.asarray(np.fmin(dist[:, 0], dist[:, 1]), dtype=np.float64)
     d = dowel(track.back_profile if track.back_profile is not None else np.zeros((n, 0)), axis_position(xy, "ear"))
     out.update({"dowel_bow": d.bow, "dowel_head_gap": d.head_gap, "dowel_tail_gap": d.tail_gap})
     return out

@@ -114,7 +114,12 @@ SETUP, DESCENT, BOTTOM, ASCENT, LOCKOUT = 0, 1, 2, 3, 4
 
 @dataclass(frozen=True)
 class RepSegment:
-    """One rep, frame indices inclusive; the ``*_s`` fields are the same instants in seconds (NaN if unknown)."""
+    """One rep, frame indices inclusive; the ``*_s`` fields are the same instants in seconds (NaN if unknown).
+
+    ``peak_hip_flexion_deg``/``top_hip_flexion_deg`` are values of the segmentation signal (:func:`signal_name`):
+    hip flexion normally, the trunk's incline (deg) or the hip's drop (% of leg length) when hip flexion was not
+    trusted.
+    """
 
     start: int
     bottom: int

@@ -99,3 +99,23 @@ def test_recognised_drill_and_confidence_are_reported() -> None:
     assert a.drill == "rdl" and a.recognition is not None and a.recognition.result == "rdl"
     msg = next(w.message for w in a.warnings if w.code == "drill_recognised")
     assert "confidence" in msg
+
+
+def _mirror(tr: PoseTrack) -> PoseTrack:
+    """The same clip flipped left-right (a selfie camera): image x mirrored, left and right labels unchanged."""
+    xy = tr.xy_px.copy()
+    xy[..., 0] = tr.image_wh[0] - 1 - xy[..., 0]
+    world = None if tr.world_m is None else tr.world_m * np.array([-1.0, 1.0, 1.0])
+    return PoseTrack.from_numpy(xy, tr.fps, tr.image_wh, visibility=tr.visibility, world_m=world)
+
+
+@pytest.mark.parametrize(
+    "spec", [{"arms": "bar"}, {"arms": "shoulders"}, DEADLIFT, {"squat": True, "hip_flexion_deg": 100.0}]
+)
+def test_a_mirrored_clip_is_recognised_the_same(spec: dict[str, object]) -> None:
+    res = synth.generate(synth.HingeSpec(**spec), SIDE_CAM, NOISE)  # type: ignore[arg-type]
+    a = analyze_track(res.track, drill="auto").analysis
+    b = analyze_track(_mirror(res.track), drill="auto").analysis
+    assert a.recognition is not None and b.recognition is not None
+    assert a.recognition.result == b.recognition.result
+    assert a.recognition.confidence == pytest.approx(b.recognition.confidence, abs=0.05)

@@ -165,3 +165,11 @@ def test_reps_are_found_when_plates_hide_the_knees(on_plate: bool) -> None:
     for f, g in zip(found, r.reps, strict=True):
         assert abs(f.end - g.end) <= 8
         assert f.lockout is not None
+
+
+def test_a_single_leg_reach_to_the_floor_is_a_rep_not_a_set_down() -> None:
+    """A single-leg RDL held at the bottom with the hand at the floor keeps the standing knee soft: still a rep."""
+    spec = HingeSpec(reps=2, single_leg=True, hip_flexion_deg=115, knee_flexion_deg=15, bottom_s=2.0, arms="hang")
+    r = generate(spec, CameraSpec(), NOISE)
+    assert np.nanmin(compute_kinematics(r.track).series["hand_height"]) < 0.3  # the hand reaches the floor
+    assert len(_reps(r.track, "standing")) == 2
