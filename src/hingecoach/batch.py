@@ -38,6 +38,7 @@ from hingecoach.batch_inputs import (
     ClipEntry,
     HashCache,
     discover,
+    hash_cache_text,
     hash_clips,
     read_hash_cache,
     read_manifest,
@@ -145,6 +146,7 @@ def analyze_clip(job: ClipJob) -> ClipResult:
             drill=job.config.drill,
             model_path=Path(job.model_path) if job.model_path else None,
             workers=1,  # the batch is the parallelism: one clip per worker, one pose process per clip
+            max_fps=job.config.max_analysis_fps,
         )
         a = result.analysis
         prev = a.provenance
@@ -267,6 +269,7 @@ class Plan:
     jobs: list[ClipJob]
     done: list[ClipRecord]
     hash_cache: HashCache = field(default_factory=dict)
+    hash_cache_changed: bool = False
 
 
 def _matches(prov: dict[str, Any] | None, job: ClipJob) -> bool:
@@ -307,7 +310,8 @@ def plan(
     done: list[ClipRecord] = []
     seen: dict[str, str] = {}
     entries = list(entries)
-    hashes, cache = hash_clips([e.path for e in entries], read_hash_cache(out_dir))
+    old_cache = read_hash_cache(out_dir)
+    hashes, cache = hash_clips([e.path for e in entries], old_cache)
     for e in entries:
         path = str(e.path)
         try:
@@ -356,7 +360,7 @@ def plan(
             )
             continue
         jobs.append(job)
-    return Plan(jobs, done, cache)
+    return Plan(jobs, done, cache, cache != old_cache)
 
 
 # ---------------------------------------------------------------------------------------------------- running
@@ -495,7 +499,8 @@ def _run(
     from hingecoach.batch_report import write_index_files
 
     out.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(out / HASH_CACHE, json.dumps(p.hash_cache, sort_keys=True))
+    if p.hash_cache_changed:  # a rerun with nothing new rewrites no file but the three archive files
+        write_text_atomic(out / HASH_CACHE, hash_cache_text(p.hash_cache))
     if on_event is not None:
         on_event(BatchEvent("planned", total=len(p.jobs), skipped=len(p.done)))
     by_path = {j.path: j for j in p.jobs}
@@ -550,36 +555,38 @@ def _ordered(entries: list[ClipEntry], p: Plan, new: dict[str, ClipRecord]) -> l
     return out
 
 
-# ---------------------------------------------------------------------------------------------------- store hook
-# The history store (``hingecoach.store``) is built on another branch. This is the one place the batch talks to it;
-# the lead wires the call at merge time. Until then ``--db`` fails fast with a clear message, before any analysis.
-StoreSave = Callable[..., object]
+# ---------------------------------------------------------------------------------------------------- store
+# The one place the batch talks to the history store (``hingecoach.store``), imported only when ``--db`` is used.
+@dataclass(frozen=True)
+class StoreReport:
+    saved: int  # sessions newly stored
+    existing: int  # already stored (the store is idempotent per clip, athlete and drill)
+    no_athlete: int  # clips with a result but no athlete to file it under (folder mode, or a blank manifest cell)
 
 
-def store_saver() -> StoreSave:
-    """The store's ``save_analysis_json(db_url, analysis_json, *, athlete)``; a clear error when it is not there."""
-    import importlib
-    import importlib.util
+def open_store(db_url: str) -> Any:
+    """Open (and migrate) the history store; fails with the store's one-line error before any clip is analysed."""
+    from hingecoach.store import Store
 
-    if importlib.util.find_spec("hingecoach.store") is None:
-        raise HingecoachError("--db needs the history store (hingecoach.store), which this build does not include")
-    save = getattr(importlib.import_module("hingecoach.store"), "save_analysis_json", None)
-    if not callable(save):
-        raise HingecoachError(
-            "the history store (hingecoach.store) has no save_analysis_json(db_url, analysis_json, athlete=...)"
-        )
-    return save  # type: ignore[no-any-return]
+    return Store(db_url)
 
 
-def save_to_store(db_url: str, out_dir: Path, records: Iterable[ClipRecord]) -> int:
-    """Save every clip that has a result into the history store at ``db_url``; returns how many were saved."""
-    save = store_saver()
-    n = 0
+def save_to_store(store: Any, out_dir: Path, records: Iterable[ClipRecord]) -> StoreReport:
+    """Store every clip of the archive that has a result and an athlete (up-to-date ones too: saving is idempotent)."""
+    from hingecoach.schema import Analysis
+
+    saved = existing = no_athlete = 0
     for r in records:
-        if r.result_file and not r.failed:
-            save(db_url, (out_dir / r.result_file).read_text(encoding="utf-8"), athlete=r.athlete)
-            n += 1
-    return n
+        if r.failed or r.status == "duplicate" or not r.result_file:
+            continue
+        if not r.athlete:
+            no_athlete += 1
+            continue
+        analysis = Analysis.model_validate_json((out_dir / r.result_file).read_text(encoding="utf-8"))
+        res = store.save_session(analysis, r.athlete, r.path, source_sha256=r.content_sha256)
+        saved += bool(res.created)
+        existing += not res.created
+    return StoreReport(saved, existing, no_athlete)
 
 
 __all__ = [
@@ -594,10 +601,10 @@ __all__ = [
     "ClipResult",
     "analyze_clip",
     "discover",
+    "open_store",
     "plan",
     "read_manifest",
     "run_batch",
     "save_to_store",
-    "store_saver",
     "threads_per_worker",
 ]

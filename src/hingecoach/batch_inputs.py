@@ -103,17 +103,31 @@ def _text_or_none(value: object) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------------- hashing
-HASH_CACHE: Final[str] = "hashes.json"
+HASH_CACHE: Final[str] = "hashes.jsonl"
 HASH_THREADS: Final[int] = 8
 HashCache = dict[str, list[Any]]  # resolved path -> [size, mtime_ns, sha256]
 
 
 def read_hash_cache(out_dir: Path) -> HashCache:
+    """``hashes.jsonl``: one ``{"path", "size", "mtime_ns", "sha256"}`` per line; unreadable lines are ignored."""
     try:
-        data = json.loads((out_dir / HASH_CACHE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        lines = (out_dir / HASH_CACHE).read_text(encoding="utf-8").splitlines()
+    except OSError:
         return {}
-    return data if isinstance(data, dict) else {}
+    cache: HashCache = {}
+    for line in lines:
+        try:
+            d = json.loads(line)
+            cache[str(d["path"])] = [int(d["size"]), int(d["mtime_ns"]), str(d["sha256"])]
+        except (ValueError, KeyError, TypeError):
+            continue
+    return cache
+
+
+def hash_cache_text(cache: HashCache) -> str:
+    return "".join(
+        json.dumps({"path": k, "size": v[0], "mtime_ns": v[1], "sha256": v[2]}) + "\n" for k, v in sorted(cache.items())
+    )
 
 
 def hash_clips(paths: list[Path], cache: HashCache) -> tuple[dict[Path, str | OSError], HashCache]:

@@ -57,6 +57,10 @@ def batch(
         str, typer.Option(help="Drill for clips whose manifest row names none ('auto' recognises it).")
     ] = "auto",
     workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core).")] = None,
+    max_fps: Annotated[
+        float | None,
+        typer.Option("--max-fps", min=1.0, help="Track at most this many frames per second (default: every frame)."),
+    ] = None,
     ray: Annotated[
         str | None,
         typer.Option("--ray", help="Run on Ray: 'auto' (RAY_ADDRESS, else a local Ray) or a cluster address."),
@@ -71,17 +75,16 @@ def batch(
 ) -> None:
     """Analyse a whole archive; resumable (a rerun skips clips already analysed the same way)."""
     from hingecoach.analysis import check_drill_id
-    from hingecoach.batch import BatchEvent, run_batch, save_to_store, store_saver
+    from hingecoach.batch import BatchEvent, open_store, run_batch, save_to_store
     from hingecoach.config import AnalysisConfig
 
     try:
-        config = AnalysisConfig(drill=check_drill_id(drill))
+        config = AnalysisConfig(drill=check_drill_id(drill), max_analysis_fps=max_fps)
         if workers is not None and workers < 1:
             raise HingecoachError("--workers must be at least 1")
         if workers is not None and ray is not None:
             raise HingecoachError("--workers is for the local pool; with --ray, Ray places the tasks")
-        if db is not None:
-            store_saver()  # fail before analysing anything when the store is not there
+        store = open_store(db) if db is not None else None  # a bad URL fails before any clip is analysed
     except HingecoachError as exc:
         raise fail(exc) from None
 
@@ -120,13 +123,17 @@ def batch(
         except HingecoachError as exc:
             raise fail(exc) from None
 
-    if db is not None:
+    if store is not None:
         try:
-            saved = save_to_store(db, summary.out_dir, summary.records)
+            rep = save_to_store(store, summary.out_dir, summary.records)
         except HingecoachError as exc:
             raise fail(exc) from None
+        finally:
+            store.close()
         if not quiet:
-            out.print(f"saved {saved} result(s) to the history store")
+            out.print(f"history store: {rep.saved} session(s) saved, {rep.existing} already there")
+            if rep.no_athlete:
+                out.print(f"{rep.no_athlete} clip(s) not stored: no athlete (give a manifest with an athlete column)")
     if not quiet:
         _print_summary(summary)
     if summary.failed:

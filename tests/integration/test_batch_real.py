@@ -79,7 +79,8 @@ def test_local_pool_batch_resumes_and_reanalyses_on_a_config_change(archive: Pat
     assert recs["bad.mp4"].error_code == "bad_video"
     assert s.workers == 2 and len({e.pid for e in events if e.kind == "started"}) == 2  # both workers used
     _check_outputs(out, archive, AnalysisConfig())
-    mtimes = {p: p.stat().st_mtime_ns for p in out.glob("*.json")}
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*.json")}
+    assert len(mtimes) == 3  # two results, one failure record
 
     events.clear()
     again = run_batch(archive, out, workers=2, on_event=events.append)
@@ -89,7 +90,7 @@ def test_local_pool_batch_resumes_and_reanalyses_on_a_config_change(archive: Pat
         "good.mp4": "up_to_date",
     }
     assert not [e for e in events if e.kind == "started"]  # nothing ran
-    assert {p: p.stat().st_mtime_ns for p in out.glob("*.json")} == mtimes  # nothing rewritten
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*.json")} == mtimes  # nothing rewritten
     assert _names(again.records)["rdl.mp4"].rep_count == recs["rdl.mp4"].rep_count
 
     changed = AnalysisConfig(borderline_band=0.5)
@@ -190,7 +191,9 @@ def test_cli_manifest_ctrl_c_leaves_whole_results_and_a_rerun_resumes(archive: P
     out = tmp_path / "out"
     proc = _cli("batch", str(manifest), "--out", str(out), "--workers", "1", start_new_session=True)
     deadline = time.monotonic() + 240
-    while not list(out.glob("*.json")) and time.monotonic() < deadline and proc.poll() is None:
+    while not [p for p in out.glob("*.json") if len(p.stem) == 64] and time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group, as in a terminal
     _, stderr = proc.communicate(timeout=60)
@@ -201,10 +204,17 @@ def test_cli_manifest_ctrl_c_leaves_whole_results_and_a_rerun_resumes(archive: P
         Analysis.model_validate_json(p.read_text())  # every result on disk is whole
     assert (out / "index.html").is_file() and (out / "results.jsonl").is_file()
 
-    proc = _cli("batch", str(manifest), "--out", str(out))
+    db = tmp_path / "history.db"
+    proc = _cli("batch", str(manifest), "--out", str(out), "--db", str(db))
     stdout, stderr = proc.communicate(timeout=600)
     assert proc.returncode == 1, stderr  # finished, one clip failed
     assert "bad.mp4" in stdout and "not a video" in stdout
+    assert "history store: 2 session(s) saved" in stdout
+    from hingecoach.store import Store
+
+    with Store(str(db)) as store:  # the two good clips, filed under their manifest athletes
+        assert [r.drill for r in store.history("Ana")] == ["rdl"]
+        assert len(store.history("Bo")) == 1
     lines = {Path(x["path"]).name: x for x in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
     assert lines["rdl.mp4"]["status"] in ("up_to_date", "analysed") and lines["rdl.mp4"]["athlete"] == "Ana"
     assert lines["rdl.mp4"]["drill"] == "rdl"  # the manifest's drill was used

@@ -263,7 +263,7 @@ def test_cli_refuses_unusable_input_in_one_line_and_writes_nothing(tmp_path: Pat
     for args, message in [
         ((str(tmp_path / "missing"), "--out", str(out)), "archive not found"),
         ((str(tmp_path), "--out", str(out), "--drill", "squat"), "unknown drill"),
-        ((str(tmp_path), "--out", str(out), "--db", "sqlite:///x.db"), "history store"),
+        ((str(tmp_path), "--out", str(out), "--db", "nosuch://x"), "unsupported database URL"),
         ((str(tmp_path), "--out", str(out), "--workers", "0"), "at least 1"),
         ((str(tmp_path / "arch"), "--out", str(out), "--ray", "127.0.0.1:1"), "no Ray cluster answers at 127.0.0.1:1"),
     ]:
@@ -280,7 +280,7 @@ def test_hashes_are_reused_while_size_and_mtime_are_unchanged(tmp_path: Path) ->
     hashes, cache = hash_clips([clip, tmp_path / "gone.mp4"], cache)
     assert hashes[clip] == content_sha256(clip)
     assert isinstance(hashes[tmp_path / "gone.mp4"], OSError)
-    cache[str(clip.resolve())][2] = "cached"  # what a rerun finds in hashes.json
+    cache[str(clip.resolve())][2] = "cached"  # what a rerun finds in hashes.jsonl
     again, _ = hash_clips([clip], cache)
     assert again[clip] == "cached"  # not re-read
     st = clip.stat()
