@@ -13,6 +13,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 ldconfig -p 2>/dev/null | grep -q 'libEGL.so.1' || need+=(libegl1)
 ldconfig -p 2>/dev/null | grep -q 'libGLESv2.so.2' || need+=(libgles2)
 ldconfig -p 2>/dev/null | grep -q 'libGL.so.1' || need+=(libgl1)
+# The storage tests start a throwaway PostgreSQL server from these binaries (initdb/pg_ctl, run as user postgres).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if [ "${HINGECOACH_SKIP_APT:-0}" != "1" ] && [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "[install] apt-get install ${need[*]}"

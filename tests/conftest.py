@@ -8,6 +8,7 @@ expensive thing a test can do, so tracks of real clips are extracted at most onc
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,7 +17,10 @@ import pytest
 
 from hingecoach.track import PoseTrack
 
-SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+# HINGECOACH_SHARED_DATA points elsewhere (a git worktree whose ../shared is not the project's shared folder).
+SHARED_DATA = Path(
+    os.environ.get("HINGECOACH_SHARED_DATA") or Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+)
 
 
 @pytest.fixture

@@ -113,7 +113,7 @@ def analyze_track(
     unknown drill) before any judging, so a caller never gets a half-made result.
     """
     drill_id = check_drill_id(drill)
-    warnings = [Warning(code=c, message=m) for c, m in check_track(track)]
+    warnings = [Warning(code=c, message=m) for c, m in (*track.warnings, *check_track(track))]
 
     cleaned = clean_track(track)
     view = classify_view(cleaned)
@@ -217,9 +217,14 @@ def analyze_video(
     drill: str = "auto",
     model_path: Path | None = None,
     workers: int | None = None,
+    max_fps: float | None = None,
     progress: ProgressFn | None = None,
 ) -> AnalysisResult:
-    """Decode a video, track the person and judge their reps. Fails fast on a bad drill id or a bad file."""
+    """Decode a video, track the person and judge their reps. Fails fast on a bad drill id or a bad file.
+
+    ``max_fps`` tracks at most that many frames per second (``AnalysisConfig.max_analysis_fps``): every other frame
+    of a 60 fps clip for 30, each with its true time; None (the default) tracks every frame.
+    """
     from hingecoach.pose.extract import extract_track  # the pose model is imported only when a video is analysed
     from hingecoach.video import probe
 
@@ -230,5 +235,5 @@ def analyze_video(
         if progress is not None:
             progress("pose", done, total)
 
-    track = extract_track(path, model_path=model_path, workers=workers, progress=_frames)
+    track = extract_track(path, model_path=model_path, workers=workers, max_fps=max_fps, progress=_frames)
     return analyze_track(track, drill=drill, source_path=str(path), frame_count=info.frame_count)

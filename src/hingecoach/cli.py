@@ -113,29 +113,53 @@ def analyze(
         Path | None, typer.Option("--out", help="Write every artefact (JSON, overlay, report, CSV/TRC/MOT) here.")
     ] = None,
     workers: Annotated[int | None, typer.Option(help="Pose worker processes (default: by clip length).")] = None,
+    max_fps: Annotated[
+        float | None,
+        typer.Option("--max-fps", min=1.0, help="Track at most this many frames per second (default: every frame)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary (for scripts).")] = False,
+    athlete: Annotated[str | None, typer.Option(help="Whose session: the report shows their progress.")] = None,
+    save: Annotated[bool, typer.Option("--save", help="Record the session in the athlete's history.")] = False,
+    db: Annotated[str | None, typer.Option("--db", help="History database URL or SQLite file.")] = None,
 ) -> None:
-    """Analyse one clip: reps, angles, faults, cues."""
+    """Analyse one clip: reps, angles, faults, cues (with --athlete/--save: and record it in the history)."""
     from hingecoach.analysis import analyze_track, analyze_video, check_drill_id
     from hingecoach.track import PoseTrack
 
     try:
         check_drill_id(drill)
+        _check_outputs(json_out, track_out, overlay, report, out_dir)
         if input_path.suffix.lower() == ".npz":
             result = analyze_track(PoseTrack.load(input_path), drill=drill, source_path=str(input_path))
         else:
             with progress_bar(quiet) as progress:
-                result = analyze_video(input_path, drill=drill, workers=workers, progress=progress)
+                result = analyze_video(input_path, drill=drill, workers=workers, max_fps=max_fps, progress=progress)
     except HingecoachError as exc:
         raise fail(exc) from None
 
     video = None if input_path.suffix.lower() == ".npz" else input_path
     try:
-        _write_outputs(result, video, json_out, track_out, overlay, report, out_dir, quiet)
+        from hingecoach.cli_store import record_session
+
+        hist = record_session(result, input_path, athlete=athlete, save=save, db=db, drill=drill, quiet=quiet)
+        _write_outputs(result, video, json_out, track_out, overlay, report, out_dir, quiet, history=hist)
     except HingecoachError as exc:
         raise fail(exc) from None
     if not quiet and str(json_out) != "-":
         _print_summary(result)
+
+
+def _check_outputs(
+    json_out: Path | None, track_out: Path | None, overlay: Path | None, report: Path | None, out_dir: Path | None
+) -> None:
+    """Every output target must be writable before any work starts (one line, exit 2, otherwise)."""
+    from hingecoach.fileio import check_writable
+
+    for target in (json_out, track_out, overlay, report):
+        if target is not None and str(target) != "-":
+            check_writable(target)
+    if out_dir is not None:
+        check_writable(out_dir, folder=True)
 
 
 def _write_outputs(
@@ -147,8 +171,12 @@ def _write_outputs(
     report: Path | None,
     out_dir: Path | None,
     quiet: bool,
+    history: Any = None,
 ) -> None:
-    """Write the artefacts asked for; the overlay pass decodes the video once and feeds the report's key frames."""
+    """Write the artefacts asked for; the overlay pass decodes the video once and feeds the report's key frames.
+
+    ``history``: the athlete's progress points for the report's "progress" section (None: no such section).
+    """
     from hingecoach.report import ReportInputs, render_overlay, render_report, write_all
 
     doc = result.analysis.to_json()
@@ -165,7 +193,7 @@ def _write_outputs(
     with progress_bar(quiet) as progress:
         on_frame = lambda d, t: progress("overlay", d, t)  # noqa: E731
         if out_dir is not None:
-            files = write_all(out_dir, inputs, video_path=video, progress=on_frame)
+            files = write_all(out_dir, inputs, video_path=video, progress=on_frame, history=history)
             result.raw_track.save(out_dir / "track.npz")
             if not quiet:
                 out.print("wrote " + ", ".join(str(f) for f in files.all()))
@@ -174,7 +202,9 @@ def _write_outputs(
             ov = render_overlay(video, result.raw_track, inputs, overlay, progress=on_frame)
             key_frames = ov.key_frames
         if report is not None:
-            render_report(inputs, report, key_frames=key_frames, video_path=video, overlay_path=overlay)
+            render_report(
+                inputs, report, key_frames=key_frames, video_path=video, overlay_path=overlay, progress=history
+            )
 
 
 @app.command()
@@ -189,6 +219,7 @@ def track(
     from hingecoach.video import probe
 
     try:
+        _check_outputs(None, output, None, None, None)
         probe(video)
         with progress_bar(quiet) as progress:
             tr = extract_track(video, workers=workers, progress=lambda d, t: progress("pose", d, t))
@@ -272,6 +303,9 @@ def demo(
         out.print(f"open {out_dir / 'report.html'}")
         out.print("the same on your own video: hingecoach analyze VIDEO --drill rdl --out DIR")
 
+# Commands that live in their own modules register on ``app`` when imported (each a thin layer over its library).
+from hingecoach import cli_batch, cli_eval, cli_store  # noqa: E402,F401
+
 
 def main() -> None:
     """Console entry point."""
@@ -280,6 +314,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-from hingecoach import cli_eval  # noqa: E402,F401

@@ -64,3 +64,9 @@ class InputTooLargeError(HingecoachError):
     """An input exceeds a configured size or duration limit."""
 
     code = "too_large"
+
+
+class OutputNotWritableError(HingecoachError):
+    """An output path (``--json``, ``--out``...) cannot be written; found before any work starts."""
+
+    code = "output_not_writable"

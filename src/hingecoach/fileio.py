@@ -8,9 +8,12 @@ so writers produce a sibling temporary file and rename it into place only once i
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from hingecoach.errors import OutputNotWritableError
 
 
 def temp_sibling(path: Path) -> Path:
@@ -49,3 +52,35 @@ def write_bytes_atomic(path: str | Path, data: bytes, *, mode: int = 0o644) -> P
         tmp.write_bytes(data)
         tmp.chmod(mode)
     return final
+
+
+def check_writable(path: str | Path, *, folder: bool = False) -> None:
+    """Raise :class:`OutputNotWritableError` (one line) when ``path`` could not be written later.
+
+    Why up front: an analysis takes minutes; finding out only at the end that ``--json`` points into a folder that
+    does not accept files wastes them. The check creates and removes a temporary file in the folder that would
+    receive the output (or its nearest existing ancestor, which is where missing folders would be created), so it
+    also catches read-only file systems, where permission bits alone say nothing (e.g. when running as root).
+    ``folder=True`` checks a folder to write files into (``--out``).
+    """
+    target = Path(path)
+    if folder:
+        if target.exists() and not target.is_dir():
+            raise OutputNotWritableError(f"cannot write into {target}: it is a file, not a folder")
+        probe_dir = target
+    else:
+        if target.is_dir():
+            raise OutputNotWritableError(f"cannot write {target}: it is a folder")
+        probe_dir = target.parent
+    ancestor = probe_dir
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise OutputNotWritableError(f"cannot write {target}: {ancestor} is a file, not a folder")
+    try:
+        fd, name = tempfile.mkstemp(prefix=".hingecoach-write-check-", dir=ancestor)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise OutputNotWritableError(f"cannot write {target}: {ancestor} does not accept files ({reason})") from None
+    os.close(fd)
+    os.unlink(name)

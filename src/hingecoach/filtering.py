@@ -207,13 +207,24 @@ def fill_gaps(values: FloatArray, max_gap: int) -> tuple[FloatArray, BoolArray]:
     return flat.reshape(values.shape), filled.reshape(values.shape)
 
 
-def lowpass(values: FloatArray, fps: float, *, cutoff_hz: float, order: int) -> FloatArray:
+def lowpass(
+    values: FloatArray, fps: float, *, cutoff_hz: float, order: int, t_s: FloatArray | None = None
+) -> FloatArray:
     """Zero-phase Butterworth low-pass along axis 0, applied to each run of finite samples separately.
 
     ``order`` is the effective order after the forward-backward pass (pose2sim's convention: a 4th-order filter is
     a 2nd-order design run twice). Runs no longer than the filter's padding are left as they are. A cut-off at or
     above the Nyquist frequency returns the input unchanged.
+
+    ``t_s`` (the samples' times) matters for a variable-frame-rate video: a digital filter assumes evenly spaced
+    samples, so a 6 Hz cut-off designed for the mean rate would be 9 Hz where the camera ran faster and 3 Hz where
+    it ran slower. Uneven samples are therefore resampled onto an even grid at the fastest rate, filtered there,
+    and read back at their own times.
     """
+    if t_s is not None and values.shape[0] > 2:
+        dt = np.diff(np.asarray(t_s, dtype=np.float64))
+        if dt.min() > 0 and dt.max() > UNEVEN_SAMPLING_RATIO * dt.min():
+            return _lowpass_uneven(values, np.asarray(t_s, dtype=np.float64), cutoff_hz=cutoff_hz, order=order)
     if cutoff_hz <= 0 or cutoff_hz >= 0.5 * fps:
         return values.copy()
     sos = butter(max(order // 2, 1), cutoff_hz, btype="low", fs=fps, output="sos")
@@ -225,6 +236,27 @@ def lowpass(values: FloatArray, fps: float, *, cutoff_hz: float, order: int) -> 
         for s, e in zip(starts, ends, strict=True):
             if e - s > padlen:
                 col[s:e] = sosfiltfilt(sos, col[s:e])
+    return flat.reshape(values.shape)
+
+
+#: Samples count as uneven when the longest gap between them exceeds the shortest by this factor.
+UNEVEN_SAMPLING_RATIO = 1.2
+
+
+def _lowpass_uneven(values: FloatArray, t_s: FloatArray, *, cutoff_hz: float, order: int) -> FloatArray:
+    """:func:`lowpass` for unevenly timed samples: per finite run, even grid at the fastest rate, filter, read back."""
+    fs = 1.0 / float(np.diff(t_s).min())
+    flat = values.reshape(values.shape[0], -1).copy()
+    for c in range(flat.shape[1]):
+        col = flat[:, c]
+        starts, ends = _runs(np.isfinite(col))
+        for s, e in zip(starts, ends, strict=True):
+            if e - s < 3:
+                continue
+            ts = t_s[s:e]
+            grid = np.arange(ts[0], ts[-1] + 0.5 / fs, 1.0 / fs)
+            even = lowpass(np.interp(grid, ts, col[s:e]), fs, cutoff_hz=cutoff_hz, order=order)
+            col[s:e] = np.interp(ts, grid, even)
     return flat.reshape(values.shape)
 
 
@@ -282,9 +314,9 @@ def clean_track(
     filled_lm = filled.any(-1)
     out = out.with_log(f"{LOG_PREFIX}.fill_gaps(max_gap_s={max_gap_s}): {int(filled_lm.sum())} landmark-frames filled")
 
-    xy = lowpass(xy, track.fps, cutoff_hz=cutoff_hz, order=order)
+    xy = lowpass(xy, track.fps, cutoff_hz=cutoff_hz, order=order, t_s=track.t_s)
     if world is not None:
-        world = lowpass(world, track.fps, cutoff_hz=cutoff_hz, order=order)
+        world = lowpass(world, track.fps, cutoff_hz=cutoff_hz, order=order, t_s=track.t_s)
     out = out.with_log(f"{LOG_PREFIX}.lowpass(cutoff_hz={cutoff_hz}, order={order}, zero-phase, per finite run)")
 
     final_missing = ~np.isfinite(xy).all(-1)

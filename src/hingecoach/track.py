@@ -11,6 +11,7 @@ Saved as a compressed ``.npz`` with a JSON header so analysis can be re-run with
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,11 @@ class PoseTrack:
         world_m: ``(T, 33, 3)`` world landmarks in metres (hip-centred), or None when the source has none.
         n_people: ``(T,)`` number of people the detector saw in each frame (-1 = unknown).
         back_profile: ``(T, K)`` dorsal silhouette profile (see :mod:`hingecoach.backline`), or None.
+        other_person: ``(T, 4)`` centre x, centre y, height and hip y (source pixels) of a second person where the
+            people counter saw one (NaN elsewhere), or None: lets the analysis say which of two people it judged.
         source: free text: which software produced the track, and from what.
         log: provenance, one entry per processing step applied (filtering, gap filling...).
+        warnings: ``(code, message)`` pairs the analysis must pass on (e.g. ``timing_untrusted``).
 
     """
 
@@ -52,8 +56,12 @@ class PoseTrack:
     world_m: FloatArray | None = None
     n_people: NDArray[np.int16] | None = None
     back_profile: FloatArray | None = None
+    other_person: FloatArray | None = None
     source: str = ""
     log: tuple[str, ...] = field(default_factory=tuple)
+    #: ``(code, message)`` warnings about how the track was made (untrusted timing, which of two people was
+    #: tracked); the analysis passes them on to the user.
+    warnings: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         t = self.t_s.shape[0]
@@ -67,6 +75,8 @@ class PoseTrack:
             raise TrackFormatError("n_people must have one entry per frame")
         if self.back_profile is not None and (self.back_profile.ndim != 2 or self.back_profile.shape[0] != t):
             raise TrackFormatError("back_profile must be (T, K)")
+        if self.other_person is not None and self.other_person.shape != (t, 4):
+            raise TrackFormatError("other_person must be (T, 4)")
         if not (self.fps > 0 and np.isfinite(self.fps)):
             raise TrackFormatError(f"fps must be a positive number, got {self.fps}")
         if t > 1 and not np.all(np.diff(self.t_s) > 0):
@@ -85,7 +95,9 @@ class PoseTrack:
         world_m: NDArray[Any] | None = None,
         n_people: NDArray[Any] | None = None,
         back_profile: NDArray[Any] | None = None,
+        other_person: NDArray[Any] | None = None,
         source: str = "numpy",
+        warnings: Sequence[tuple[str, str]] = (),
     ) -> PoseTrack:
         """The single in-memory entry point: arrays in, a validated track out (copies to float64)."""
         xy = np.asarray(xy_px, dtype=np.float64)
@@ -105,7 +117,9 @@ class PoseTrack:
             world_m=None if world_m is None else np.asarray(world_m, dtype=np.float64),
             n_people=None if n_people is None else np.asarray(n_people, dtype=np.int16),
             back_profile=None if back_profile is None else np.asarray(back_profile, dtype=np.float64),
+            other_person=None if other_person is None else np.asarray(other_person, dtype=np.float64),
             source=source,
+            warnings=tuple((str(c), str(m)) for c, m in warnings),
         )
 
     # ------------------------------------------------------------------ views
@@ -115,7 +129,12 @@ class PoseTrack:
 
     @property
     def duration_s(self) -> float:
-        return float(self.n_frames / self.fps)
+        """Seconds the track covers, from its timestamps (right for variable frame rate and thinned tracks too):
+        the last frame's time plus one typical frame interval.
+        """
+        if self.n_frames < 2:
+            return float(self.n_frames / self.fps)
+        return float(self.t_s[-1] - self.t_s[0] + np.median(np.diff(self.t_s)))
 
     def detected(self) -> NDArray[np.bool_]:
         """``(T,)`` True where the pose model returned a person."""
@@ -143,6 +162,7 @@ class PoseTrack:
             "image_wh": list(self.image_wh),
             "source": self.source,
             "log": list(self.log),
+            "warnings": [list(w) for w in self.warnings],
             "landmarks": list(LANDMARK_NAMES),
         }
         arrays: dict[str, NDArray[Any]] = {
@@ -157,6 +177,8 @@ class PoseTrack:
             arrays["n_people"] = self.n_people
         if self.back_profile is not None:
             arrays["back_profile"] = self.back_profile.astype(np.float32)
+        if self.other_person is not None:
+            arrays["other_person"] = self.other_person.astype(np.float32)
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
 
@@ -168,7 +190,8 @@ class PoseTrack:
                 header = json.loads(bytes(z["header"]).decode())
                 if header.get("format") != TRACK_FORMAT:
                     raise TrackFormatError(f"{path}: not a {TRACK_FORMAT} file")
-                opt = {k: np.asarray(z[k], dtype=np.float64) for k in ("world_m", "back_profile") if k in z}
+                optional = ("world_m", "back_profile", "other_person")
+                opt = {k: np.asarray(z[k], dtype=np.float64) for k in optional if k in z}
                 return cls(
                     xy_px=np.asarray(z["xy_px"], dtype=np.float64),
                     visibility=np.asarray(z["visibility"], dtype=np.float64),
@@ -178,6 +201,7 @@ class PoseTrack:
                     n_people=np.asarray(z["n_people"], dtype=np.int16) if "n_people" in z else None,
                     source=str(header.get("source", "")),
                     log=tuple(header.get("log", ())),
+                    warnings=tuple((str(c), str(m)) for c, m in header.get("warnings", ())),
                     **opt,
                 )
         except (OSError, ValueError, KeyError) as exc:

@@ -11,18 +11,20 @@ decoding and resizing, so decoding the next frame overlaps the pose model's work
 
 from __future__ import annotations
 
+import itertools
 import math
-import queue
-import threading
+import shutil
+import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Final
 
 import cv2
-import numpy as np
-from numpy.typing import NDArray
 
+from hingecoach.decode import TimedFrame, TimingMode, UInt8Image, iter_frames, iter_timed_frames, scaled_size
 from hingecoach.errors import InputTooLargeError, VideoError
 
 DEFAULT_MAX_BYTES: Final[int] = 2 * 1024**3
@@ -33,14 +35,16 @@ MAX_PLAUSIBLE_FPS: Final[float] = 1000.0
 MIN_DECODED_FRACTION: Final[float] = 0.5
 # Frames the header may over-count without it being an error (containers estimate counts from the duration).
 FRAME_COUNT_SLACK: Final[int] = 3
-_QUEUE_FRAMES: Final[int] = 4
 _SNIFF_BYTES: Final[int] = 4096
 _MP4_CONTAINERS: Final[frozenset[bytes]] = frozenset({b"moov", b"trak", b"mdia", b"minf", b"stbl"})
 _MP4_MAX_MOOV_BYTES: Final[int] = 64 * 1024**2
 _MP4_MAX_TOP_BOXES: Final[int] = 1_000_000  # fragmented files have two per fragment; bounds the walk on junk
 _MP4_HANDLER_NAMES: Final[dict[str, str]] = {"soun": "audio", "text": "text", "sbtl": "subtitles", "tmcd": "timecode"}
 
-UInt8Image = NDArray[np.uint8]
+#: Frames whose timestamps probe reads to judge the container's timing.
+PROBE_TIMING_FRAMES: Final[int] = 4
+#: A gap between consecutive frames longer than this is not plausible timing (GIFs may hold a frame for seconds).
+MAX_PLAUSIBLE_FRAME_GAP_S: Final[float] = 10.0
 
 
 @dataclass(frozen=True)
@@ -53,11 +57,20 @@ class VideoInfo:
     width: int
     height: int
     duration_s: float
+    #: "container": frames are timed by their presentation timestamps (variable frame rate is fine); "nominal": the
+    #: container's timing is missing or implausible and frames are timed ``index / fps`` from the rate it could trust.
+    timing: TimingMode = "container"
+    #: When set, times came from a fallback and the user must hear so: ``(code, message)`` for the warnings.
+    timing_warning: tuple[str, str] | None = None
+    #: For a zeroed timing table: the video track's duration from its header, over which frames are spread evenly.
+    spread_over_s: float | None = None
 
 
 # ---------------------------------------------------------------------------------------------------- sniffing
 def _sniff_kind(head: bytes) -> str | None:
-    """Classify a file by its first bytes: "image", "audio", "text", "gif", "mp4" or None (let the decoder decide)."""
+    """Classify a file by its first bytes: "image", "audio", "text", "gif", "mp4", "annexb" (a raw H.264/HEVC
+    stream) or None (let the decoder decide).
+    """
     if head.startswith(b"\x89PNG\r\n\x1a\n") or head.startswith(b"\xff\xd8\xff") or head.startswith(b"BM"):
         return "image"
     if head[:4] in (b"II*\x00", b"MM\x00*"):
@@ -77,6 +90,8 @@ def _sniff_kind(head: bytes) -> str | None:
         if brand in (b"M4A ", b"M4B ", b"M4P "):
             return "audio"
         return "mp4"
+    if head.startswith((b"\x00\x00\x00\x01", b"\x00\x00\x01")) and len(head) > 4:
+        return "annexb"  # a raw H.264/HEVC elementary stream: start code, then a NAL unit
     if head and b"\x00" not in head:
         try:
             head.decode("utf-8")
@@ -97,6 +112,10 @@ class _Mp4Summary:
     fragmented: bool
     handlers: tuple[str, ...]
     video_samples: int
+    movie_timescale: int | None = None  # mvhd
+    video_timescale: int | None = None  # the video track's mdhd
+    video_duration: int | None = None  # the video track's mdhd duration, in its timescale's units
+    video_stts_total: int | None = None  # sum of the video track's sample durations (0: a zeroed timing table)
 
 
 def _mp4_summary(path: Path, file_size: int) -> _Mp4Summary:
@@ -139,9 +158,13 @@ def _mp4_summary(path: Path, file_size: int) -> _Mp4Summary:
         return _Mp4Summary(truncated, False, fragmented, (), 0)
     handlers: list[str] = []
     video_samples = 0
+    movie_timescale: int | None = None
+    track_times: list[tuple[int, int]] = []  # (timescale, duration) of each track's mdhd, in track order
+    video_times: tuple[int, int] | None = None
+    stts_total: int | None = None
 
     def walk(buf: bytes, parent: bytes, in_video: list[bool]) -> None:
-        nonlocal video_samples
+        nonlocal video_samples, movie_timescale, video_times, stts_total
         i = 0
         while i + 8 <= len(buf):
             size = int.from_bytes(buf[i : i + 4], "big")
@@ -158,12 +181,42 @@ def _mp4_summary(path: Path, file_size: int) -> _Mp4Summary:
                 handler = body[8:12].decode("latin-1")
                 handlers.append(handler)
                 in_video[0] = handler == "vide"
+                if in_video[0] and track_times and video_times is None:
+                    video_times = track_times[-1]  # mdhd precedes hdlr inside 'mdia'
             elif kind == b"stsz" and len(body) >= 12 and in_video[0]:
                 video_samples += int.from_bytes(body[8:12], "big")
+            elif kind == b"mvhd" and len(body) >= 24:
+                movie_timescale = _header_timescale(body)[0]
+            elif kind == b"mdhd" and parent == b"mdia" and len(body) >= 24:
+                track_times.append(_header_timescale(body))
+            elif kind == b"stts" and in_video[0] and stts_total is None and len(body) >= 8:
+                entries = int.from_bytes(body[4:8], "big")
+                total = 0
+                for k in range(min(entries, (len(body) - 8) // 8)):
+                    off = 8 + 8 * k
+                    total += int.from_bytes(body[off : off + 4], "big") * int.from_bytes(body[off + 4 : off + 8], "big")
+                stts_total = total
             i += size
 
     walk(moov, b"", [False])
-    return _Mp4Summary(truncated, True, fragmented, tuple(handlers), video_samples)
+    return _Mp4Summary(
+        truncated,
+        True,
+        fragmented,
+        tuple(handlers),
+        video_samples,
+        movie_timescale=movie_timescale,
+        video_timescale=None if video_times is None else video_times[0],
+        video_duration=None if video_times is None else video_times[1],
+        video_stts_total=stts_total,
+    )
+
+
+def _header_timescale(body: bytes) -> tuple[int, int]:
+    """``(timescale, duration)`` of an ``mvhd``/``mdhd`` box body (version 0: 32-bit times, version 1: 64-bit)."""
+    if body[0] == 1 and len(body) >= 32:
+        return int.from_bytes(body[20:24], "big"), int.from_bytes(body[24:32], "big")
+    return int.from_bytes(body[12:16], "big"), int.from_bytes(body[16:20], "big")
 
 
 # ---------------------------------------------------------------------------------------------------- probe
@@ -201,6 +254,7 @@ def probe(
         raise VideoError(f"{name}: has no video stream (it is an audio file)")
     if kind == "text":
         raise VideoError(f"{name}: is a text file, not a video")
+    mp4: _Mp4Summary | None = None
     if kind == "mp4":
         mp4 = _mp4_summary(p, size)
         if not mp4.has_moov:
@@ -213,8 +267,12 @@ def probe(
             raise VideoError(f"{name}: has no video stream ({' and '.join(kinds)} only)")
         if not mp4.fragmented and mp4.video_samples == 0:
             raise VideoError(f"{name}: the video contains no frames (zero-length video)")
+        # Checked before the decoder sees the file: it would log to stderr and invent a rate of 1/512 fps.
+        if mp4.video_timescale == 0 or mp4.movie_timescale == 0:
+            raise VideoError(f"{name}: the file's timing is broken (its header's timescale is 0); re-export the video")
 
-    cap = cv2.VideoCapture(str(p))
+    with _quiet_native_logs():
+        cap = cv2.VideoCapture(str(p))
     try:
         if not cap.isOpened():
             raise VideoError(f"{name}: cannot be decoded as a video (unknown format or corrupt file)")
@@ -232,8 +290,11 @@ def probe(
             if header_count == 0:
                 raise VideoError(f"{name}: the video contains no frames (zero-length video)")
             raise VideoError(f"{name}: the video is truncated or corrupt (no frame could be decoded)")
+        first_s = [float(cap.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0]
+        while len(first_s) < PROBE_TIMING_FRAMES and cap.grab():
+            first_s.append(float(cap.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0)
         if header_count <= 0:
-            header_count = _count_frames(cap, limit=int(max_duration_s * fps) + 2) + 1
+            header_count = _count_frames(cap, limit=int(max_duration_s * fps) + 2) + len(first_s)
         elif header_count > 1 and kind != "mp4":  # MP4/MOV completeness was checked on its boxes above
             header_count = _check_tail(cap, name, header_count)
     finally:
@@ -242,12 +303,97 @@ def probe(
         raise VideoError(f"{name}: is a still image, not a video (a one-frame GIF)")
     if header_count == 1:
         raise VideoError(f"{name}: has a single frame; a still image is not a video")
-    duration_s = header_count / fps
+    timing = _judge_timing(p, kind, mp4, fps, first_s)
+    if timing.fps is not None:
+        fps = timing.fps
+    duration_s = timing.spread_over_s if timing.spread_over_s is not None else header_count / fps
     if duration_s > max_duration_s:
         raise InputTooLargeError(
             f"{name}: the video is {_duration_text(duration_s)} long; the limit is {_duration_text(max_duration_s)}"
         )
-    return VideoInfo(path=p, fps=fps, frame_count=header_count, width=width, height=height, duration_s=duration_s)
+    return VideoInfo(
+        path=p,
+        fps=fps,
+        frame_count=header_count,
+        width=width,
+        height=height,
+        duration_s=duration_s,
+        timing=timing.mode,
+        timing_warning=timing.warning,
+        spread_over_s=timing.spread_over_s,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------- timing
+@dataclass(frozen=True)
+class _Timing:
+    mode: TimingMode
+    fps: float | None = None  # the rate to use instead of the decoder's, when the timestamps are not trusted
+    warning: tuple[str, str] | None = None
+    spread_over_s: float | None = None
+
+
+def _judge_timing(p: Path, kind: str | None, mp4: _Mp4Summary | None, fps: float, first_s: list[float]) -> _Timing:
+    """Trust the container's timestamps, or say why not and which rate the times fall back on.
+
+    Untrusted: a raw video stream (no container, so no timestamps: the decoder assumes 25 fps whatever the camera
+    did), an MP4 whose timing table (``stts``) is zeroed, or first frames whose times do not increase plausibly.
+    The fallback rate is, in order of trust: the video track's sample count over its header duration, the rate the
+    stream itself declares (ffprobe's ``r_frame_rate``, which reads the H.264/HEVC timing info), the decoder's guess.
+    """
+    steps = [b - a for a, b in itertools.pairwise(first_s)]
+    plausible = all(0.0 < d <= MAX_PLAUSIBLE_FRAME_GAP_S for d in steps)
+    zeroed = mp4 is not None and mp4.video_stts_total == 0 and mp4.video_samples > 0
+    if kind != "annexb" and not zeroed and plausible:
+        return _Timing("container")
+    if kind == "annexb":
+        what = "missing: it is a raw video stream without a container (no frame times)"
+    elif zeroed:
+        what = "missing: its timing table is zeroed"
+    else:
+        what = "implausible: its first frame times do not increase"
+    spread: float | None = None
+    rate: float | None = None
+    basis = ""
+    if mp4 is not None and mp4.video_timescale and mp4.video_duration and mp4.video_samples > 1:
+        spread = mp4.video_duration / mp4.video_timescale
+        rate = mp4.video_samples / spread
+        basis = f"its {mp4.video_samples} frames spread evenly over the track's {spread:.2f} s"
+    if rate is None:
+        declared = _declared_rate(p)
+        if declared is not None:
+            rate, basis = declared, f"{declared:.3g} fps, the rate the stream itself declares"
+    if rate is None or not (0.0 < rate <= MAX_PLAUSIBLE_FPS):
+        rate, basis, spread = fps, f"{fps:.3g} fps, the decoder's guess", None
+    message = f"{p.name}: the file's frame timing is {what}; times assume {basis} and may be off"
+    return _Timing("nominal", fps=rate, warning=("timing_untrusted", message), spread_over_s=spread)
+
+
+def _declared_rate(p: Path) -> float | None:
+    """The stream's own frame rate as ffprobe reads it (from the codec's timing info), or None when unknown."""
+    exe = shutil.which("ffprobe")
+    if exe is None:
+        return None
+    cmd = [exe, "-v", "quiet", "-select_streams", "v:0", "-show_entries", "stream=r_frame_rate", "-of", "csv=p=0"]
+    try:
+        done = subprocess.run([*cmd, str(p)], capture_output=True, text=True, timeout=30, check=False)
+        rate = float(Fraction(done.stdout.strip().splitlines()[0]))
+    except (OSError, subprocess.SubprocessError, ValueError, ZeroDivisionError, IndexError):
+        return None
+    return rate if math.isfinite(rate) and rate > 0 else None
+
+
+@contextmanager
+def _quiet_native_logs() -> Iterator[None]:
+    """Hide the decoder's native log lines (FFmpeg writes to file descriptor 2) while a file is opened.
+
+    The user gets one line per problem from hingecoach; FFmpeg's "[mov @ 0x...] ..." lines are noise on top of it.
+    ``HINGECOACH_NATIVE_LOGS=1`` keeps them for debugging.
+    """
+    from hingecoach.pose.mediapipe_backend import native_stderr_silenced
+
+    with native_stderr_silenced():
+        yield
 
 
 def _duration_text(seconds: float) -> str:
@@ -284,108 +430,13 @@ def _check_tail(cap: cv2.VideoCapture, name: str, header_count: int) -> int:
     return decoded
 
 
-# ---------------------------------------------------------------------------------------------------- decoding
-def scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
-    """``(w, h)`` after shrinking so the long side is at most ``max_side`` (never enlarges; None = unchanged)."""
-    long_side = max(width, height)
-    if max_side is None or long_side <= max_side:
-        return width, height
-    s = max_side / long_side
-    return max(1, round(width * s)), max(1, round(height * s))
-
-
-class _Stop:
-    """Queue sentinel: the decoder finished (``error`` set when it failed)."""
-
-    def __init__(self, n_decoded: int, error: BaseException | None = None) -> None:
-        self.n_decoded = n_decoded
-        self.error = error
-
-
-def _decode_worker(
-    path: Path,
-    max_side: int | None,
-    start: int,
-    stop: int | None,
-    out: queue.Queue[tuple[int, UInt8Image] | _Stop],
-    cancel: threading.Event,
-) -> None:
-    n = 0
-    error: BaseException | None = None
-    cap = cv2.VideoCapture(str(path))
-    try:
-        if not cap.isOpened():
-            raise VideoError(f"{path.name}: cannot be decoded as a video")
-        width, height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        size = scaled_size(width, height, max_side)
-        if start > 0:
-            cap.set(cv2.CAP_PROP_POS_FRAMES, start)
-            pos = int(cap.get(cv2.CAP_PROP_POS_FRAMES))
-            if pos != start:  # inexact seek: restart and skip frame by frame (decode only, no conversion)
-                cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-                for _ in range(start):
-                    if not cap.grab():
-                        break
-        index = start
-        while not cancel.is_set() and (stop is None or index < stop):
-            ok, bgr = cap.read()
-            if not ok:
-                break
-            if (bgr.shape[1], bgr.shape[0]) != size:
-                bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
-            rgb: UInt8Image = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
-            while not cancel.is_set():
-                try:
-                    out.put((index, rgb), timeout=0.1)
-                    break
-                except queue.Full:
-                    continue
-            index += 1
-            n += 1
-    except Exception as exc:  # handed to the consumer thread and re-raised there, never swallowed
-        error = exc
-    finally:
-        cap.release()
-        while not cancel.is_set():
-            try:
-                out.put(_Stop(n, error), timeout=0.1)
-                break
-            except queue.Full:
-                continue
-
-
-def iter_frames(
-    path: str | Path,
-    *,
-    max_side: int | None = 960,
-    start: int = 0,
-    stop: int | None = None,
-) -> Iterator[tuple[int, UInt8Image]]:
-    """Yield ``(frame_index, rgb)`` for frames ``start`` ≤ index < ``stop`` (``stop=None``: to the end).
-
-    Frames are RGB ``uint8`` ``(h, w, 3)``, shrunk with area interpolation so the long side is ≤ ``max_side``.
-    The index counts from the start of the file, so a frame's timestamp is ``index / fps``. Decoding runs in a
-    background thread a few frames ahead; closing the generator early stops it.
-    """
-    if start < 0 or (stop is not None and stop < start):
-        raise ValueError(f"invalid frame range [{start}, {stop})")
-    q: queue.Queue[tuple[int, UInt8Image] | _Stop] = queue.Queue(maxsize=_QUEUE_FRAMES)
-    cancel = threading.Event()
-    thread = threading.Thread(
-        target=_decode_worker,
-        args=(Path(path), max_side, start, stop, q, cancel),
-        name="hingecoach-decode",
-        daemon=True,
-    )
-    thread.start()
-    try:
-        while True:
-            item = q.get()
-            if isinstance(item, _Stop):
-                if item.error is not None:
-                    raise item.error
-                return
-            yield item
-    finally:
-        cancel.set()
-        thread.join(timeout=5.0)
+__all__ = [
+    "TimedFrame",
+    "TimingMode",
+    "UInt8Image",
+    "VideoInfo",
+    "iter_frames",
+    "iter_timed_frames",
+    "probe",
+    "scaled_size",
+]

@@ -106,7 +106,7 @@ def _trc_rows(text: str) -> tuple[list[list[str]], list[list[str]]]:
     return header, body
 
 
-def test_trc_pixels_flip_y_up_and_leave_missing_markers_blank(tmp_path: Path) -> None:
+def test_trc_pixels_flip_y_up_and_write_missing_markers_as_nan(tmp_path: Path) -> None:
     path = write_trc(tmp_path / "m_px.trc", _track(), units="px")
     header, body = _trc_rows(path.read_text())
     assert header[0][:3] == ["PathFileType", "4", "(X/Y/Z)"] and header[0][3] == "m_px.trc"
@@ -120,7 +120,7 @@ def test_trc_pixels_flip_y_up_and_leave_missing_markers_blank(tmp_path: Path) ->
     j = INDEX["left_knee"]
     x, y, z = (float(v) for v in body[3][2 + 3 * j : 5 + 3 * j])
     assert (x, y, z) == pytest.approx((j * 10.0 + 3, H - (100.0 + j), 0.0))
-    assert body[2][2:5] == ["", "", ""]  # the missing nose on frame 2
+    assert body[2][2:5] == ["NaN", "NaN", "NaN"]  # the missing nose on frame 2: OpenSim's own convention
 
 
 def test_trc_metres_use_world_landmarks_turned_y_up(tmp_path: Path) -> None:
@@ -144,9 +144,12 @@ def test_mot_has_opensim_header_and_only_angle_columns(tmp_path: Path) -> None:
     assert lines[end + 1].split("\t") == ["time", "hip_flexion_deg"]
     data = [line.split("\t") for line in lines[end + 2 :] if line]
     assert len(data) == T
-    assert float(data[3][1]) == pytest.approx(80.5) and data[4][1] == "NaN"
     parsed = np.loadtxt(io.StringIO("\n".join(lines[end + 2 :])))
-    assert parsed.shape == (T, 2) and np.isnan(parsed[4, 1])
+    assert parsed.shape == (T, 2) and np.isfinite(parsed).all()  # OpenSim's Storage stops at the first NaN
+    raw = inp.series["hip_flexion_deg"]
+    assert float(data[3][1]) == pytest.approx(80.5) and np.isnan(raw[4])
+    assert parsed[4, 1] == pytest.approx((raw[3] + raw[5]) / 2, abs=1e-3)  # the gap is interpolated
+    assert any(line.startswith("Gaps: 1 values") for line in lines[:end])
     assert mot_text(np.arange(2.0), {}).split("\n")[-2] == "1.00000"
 
 

@@ -27,6 +27,9 @@ class FramePose:
     world_m: NDArray[np.float64] | None
     n_people: int
     mask: NDArray[np.float32] | None = None
+    #: ``(4,)`` centre x, centre y, height, hip y of the *other* person when the counter saw two (normalised: x by
+    #: the frame width, the rest by its height), else None.
+    other_person: NDArray[np.float64] | None = None
 
 
 class PoseBackend(Protocol):

@@ -20,10 +20,12 @@ Masks never leave the worker: each frame's segmentation mask is reduced there to
 from __future__ import annotations
 
 import itertools
+import math
 import multiprocessing as mp
 import os
 import pickle
 import queue
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +40,7 @@ from hingecoach.pose.mediapipe_backend import MediaPipePoseBackend
 from hingecoach.pose.model import require_model
 from hingecoach.skeleton import N_LANDMARKS
 from hingecoach.track import PoseTrack
-from hingecoach.video import MIN_DECODED_FRACTION, VideoInfo, iter_frames, probe
+from hingecoach.video import MIN_DECODED_FRACTION, TimingMode, VideoInfo, iter_timed_frames, probe
 
 ProgressFn = Callable[[int, int], None]
 
@@ -52,20 +54,25 @@ PROGRESS_EVERY_FRAMES: Final[int] = 10
 SEAM_FINGERPRINT_TOL: Final[float] = 2.0
 _FINGERPRINT_SIDE: Final[int] = 16
 _WORKER_POLL_S: Final[float] = 0.2
+_NAN_OTHER: Final[NDArray[np.float64]] = np.full(4, np.nan)
 
 
 @dataclass(frozen=True)
 class ChunkResult:
-    """Per-frame arrays of one contiguous chunk ``[start, start + n)`` (normalised image coordinates)."""
+    """Per-frame arrays of one contiguous chunk: the frames timed ``from_s`` ≤ t < ``until_s`` (normalised coords)."""
 
-    start: int
+    from_s: float
+    t_s: NDArray[np.float64]  # (n,) presentation times, strictly increasing
     xy_norm: NDArray[np.float64]  # (n, 33, 2)
     visibility: NDArray[np.float64]  # (n, 33)
     world_m: NDArray[np.float64]  # (n, 33, 3)
     n_people: NDArray[np.int16]  # (n,)
     back_profile: NDArray[np.float64] | None  # (n, K)
-    head_prints: NDArray[np.float32]  # fingerprints of the warm-up frames (before `start`)
+    head_prints: NDArray[np.float32]  # fingerprints of the warm-up frames (before `from_s`)
+    head_t: NDArray[np.float64]  # their times
     tail_prints: NDArray[np.float32]  # fingerprints of the last WARMUP_FRAMES kept frames
+    tail_t: NDArray[np.float64]  # their times
+    other_person: NDArray[np.float64] | None = None  # (n, 4) normalised, see FramePose.other_person
 
     @property
     def n(self) -> int:
@@ -81,51 +88,68 @@ def _fingerprint(rgb: NDArray[np.uint8]) -> NDArray[np.float32]:
     return np.asarray(small, dtype=np.float32)
 
 
+def _prints(prints: list[NDArray[np.float32]]) -> NDArray[np.float32]:
+    return np.asarray(prints, dtype=np.float32).reshape(-1, _FINGERPRINT_SIDE, _FINGERPRINT_SIDE)
+
+
 def track_chunk(
     path: Path,
     model_path: Path,
     *,
     fps: float,
-    start: int,
-    stop: int | None,
+    timing: TimingMode = "container",
+    from_s: float,
+    until_s: float | None,
     warmup: int,
     max_side: int | None,
     with_masks: bool,
+    max_fps: float | None = None,
     on_frames: Callable[[int], None] | None = None,
 ) -> ChunkResult:
-    """Track frames ``[start, stop)`` of ``path`` with a fresh backend, after ``warmup`` discarded frames."""
-    first = max(0, start - warmup)
+    """Track the frames timed ``[from_s, until_s)`` of ``path`` with a fresh backend, after ``warmup`` discarded ones.
+
+    The tracker is fed each frame's true time in milliseconds (strictly increasing), so its motion smoothing and the
+    once-a-second people count follow the clock, not the frame count.
+    """
     xy: list[NDArray[np.float64]] = []
     vis: list[NDArray[np.float64]] = []
     world: list[NDArray[np.float64] | None] = []
+    times: list[float] = []
     people: list[int] = []
+    others: list[NDArray[np.float64]] = []
     profiles: list[NDArray[np.float64] | None] = []
     head: list[NDArray[np.float32]] = []
-    tail: list[NDArray[np.float32]] = []
-    expected = first
+    head_t: list[float] = []
+    tail: deque[tuple[float, NDArray[np.float32]]] = deque(maxlen=WARMUP_FRAMES)
     reported = 0
+    last_ms = -1
+    frames = iter_timed_frames(
+        path, fps=fps, timing=timing, max_side=max_side, from_s=from_s, until_s=until_s, lead=warmup, max_fps=max_fps
+    )
     with MediaPipePoseBackend(model_path, with_masks=with_masks) as backend:
-        for index, rgb in iter_frames(path, max_side=max_side, start=first, stop=stop):
-            if index != expected:
-                raise VideoError(f"{path.name}: frames decoded out of order (got {index}, expected {expected})")
-            expected += 1
-            pose = backend.process(rgb, round(index * 1000.0 / fps))
-            if index < start:
-                head.append(_fingerprint(rgb))
+        for frame in frames:
+            t_ms = max(round(frame.t_s * 1000.0), last_ms + 1)
+            last_ms = t_ms
+            pose = backend.process(frame.rgb, t_ms)
+            if frame.lead:
+                head.append(_fingerprint(frame.rgb))
+                head_t.append(frame.t_s)
                 continue
-            if stop is not None and index >= stop - WARMUP_FRAMES:
-                tail.append(_fingerprint(rgb))
+            if until_s is not None:
+                tail.append((frame.t_s, _fingerprint(frame.rgb)))
+            times.append(frame.t_s)
             xy.append(pose.xy_norm)
             vis.append(pose.visibility)
             world.append(pose.world_m)
             people.append(pose.n_people)
+            others.append(pose.other_person if pose.other_person is not None else _NAN_OTHER)
             if with_masks:
                 if pose.mask is not None and np.isfinite(pose.xy_norm).all():
                     h, w = pose.mask.shape  # the mask has the (shrunk) input frame's size
                     profiles.append(profile_from_mask(pose.mask, pose.xy_norm * np.array([w, h], dtype=np.float64)))
                 else:
                     profiles.append(None)
-            done = index + 1 - start
+            done = len(times)
             if on_frames is not None and done - reported >= PROGRESS_EVERY_FRAMES:
                 on_frames(done - reported)
                 reported = done
@@ -141,7 +165,8 @@ def track_chunk(
             if p is not None:
                 back[i] = p
     return ChunkResult(
-        start=start,
+        from_s=from_s,
+        t_s=np.asarray(times, dtype=np.float64),
         xy_norm=np.asarray(xy, dtype=np.float64).reshape(n, N_LANDMARKS, 2),
         visibility=np.asarray(vis, dtype=np.float64).reshape(n, N_LANDMARKS),
         world_m=np.asarray([w if w is not None else nan_world for w in world], dtype=np.float64).reshape(
@@ -149,8 +174,11 @@ def track_chunk(
         ),
         n_people=np.asarray(people, dtype=np.int16),
         back_profile=back,
-        head_prints=np.asarray(head, dtype=np.float32).reshape(-1, _FINGERPRINT_SIDE, _FINGERPRINT_SIDE),
-        tail_prints=np.asarray(tail, dtype=np.float32).reshape(-1, _FINGERPRINT_SIDE, _FINGERPRINT_SIDE),
+        head_prints=_prints(head),
+        head_t=np.asarray(head_t, dtype=np.float64),
+        tail_prints=_prints([p for _, p in tail]),
+        tail_t=np.asarray([t for t, _ in tail], dtype=np.float64),
+        other_person=np.asarray(others, dtype=np.float64).reshape(n, 4),
     )
 
 
@@ -206,7 +234,12 @@ def n_chunks(n_frames: int, workers: int) -> int:
 
 
 def _run_parallel(
-    info: VideoInfo, common: dict[str, Any], bounds: list[tuple[int, int]], workers: int, progress: ProgressFn | None
+    info: VideoInfo,
+    common: dict[str, Any],
+    bounds: list[tuple[int, int]],
+    workers: int,
+    progress: ProgressFn | None,
+    total: int,
 ) -> list[ChunkResult]:
     """Track ``bounds`` with ``workers - 1`` spawned processes plus this one, all taking chunks from one queue.
 
@@ -220,9 +253,11 @@ def _run_parallel(
     jobs = ctx.Queue()
     out = ctx.Queue()
     for job, (a, b) in enumerate(bounds):
-        # The last chunk reads to the end of the file: the header's frame count may be off by a few frames.
-        stop = None if job == len(bounds) - 1 else b
-        jobs.put((job, {**common, "start": a, "stop": stop, "warmup": WARMUP_FRAMES if a > 0 else 0}))
+        # Chunks are cut in time, half a nominal frame before the frame that starts them, so on a constant-rate file
+        # they hold exactly the frames [a, b). The last chunk reads to the end: the header's count may be off a little.
+        from_s = 0.0 if a == 0 else (a - 0.5) / info.fps
+        until_s = None if job == len(bounds) - 1 else (b - 0.5) / info.fps
+        jobs.put((job, {**common, "from_s": from_s, "until_s": until_s, "warmup": WARMUP_FRAMES if a > 0 else 0}))
     for _ in range(workers):  # one stop marker per consumer; each consumer stops at the first it takes
         jobs.put(None)
     procs = [
@@ -238,7 +273,7 @@ def _run_parallel(
         nonlocal done
         done += d
         if progress is not None:
-            progress(min(done, info.frame_count), info.frame_count)
+            progress(min(done, total), total)
 
     def handle(message: tuple[str, int, Any]) -> None:
         kind, job, payload = message
@@ -297,20 +332,26 @@ def _run_parallel(
 
 
 def _check_seams(name: str, chunks: list[ChunkResult]) -> None:
-    """Each chunk's warm-up frames must be the previous chunk's last frames, and no frame may be missing."""
+    """Chunks must follow each other in time, and each chunk's warm-up frames must be the previous chunk's last
+    frames: same timestamps, same pictures. Catches a decoder that seeks to the wrong frame instead of silently
+    shifting a chunk in time (frames are matched by timestamp, so a variable frame rate is fine).
+    """
     for prev, cur in itertools.pairwise(chunks):
-        if prev.start + prev.n != cur.start:
-            raise VideoError(
-                f"{name}: decoding stopped early at frame {prev.start + prev.n} (expected {cur.start}); "
-                "the video is truncated or corrupt"
-            )
-        m = min(len(prev.tail_prints), len(cur.head_prints))
-        if m == 0:
+        if prev.n and cur.n and not prev.t_s[-1] < cur.t_s[0]:
+            raise VideoError(f"{name}: frame times go backwards at {cur.t_s[0]:.3f} s; the video is corrupt")
+        if len(prev.tail_t) == 0 or len(cur.head_t) == 0:
             continue
-        diff = float(np.abs(prev.tail_prints[-m:] - cur.head_prints[-m:]).mean())
+        gap = np.abs(prev.tail_t[:, None] - cur.head_t[None, :])
+        pi, ci = np.nonzero(gap < 5e-4)
+        if pi.size == 0:
+            raise RuntimeError(
+                f"{name}: chunk seam at {cur.from_s:.3f} s: the two decoders disagree on the frame times; "
+                "re-run with workers=1"
+            )
+        diff = float(np.abs(prev.tail_prints[pi] - cur.head_prints[ci]).mean())
         if diff > SEAM_FINGERPRINT_TOL:
             raise RuntimeError(
-                f"{name}: chunk seam at frame {cur.start} does not line up (mean difference {diff:.1f}); "
+                f"{name}: chunk seam at {cur.from_s:.3f} s does not line up (mean difference {diff:.1f}); "
                 "the decoder seeks inexactly here, re-run with workers=1"
             )
 
@@ -323,26 +364,38 @@ def extract_track(
     max_side: int | None = 960,
     workers: int | None = None,
     with_masks: bool = True,
+    max_fps: float | None = None,
     progress: ProgressFn | None = None,
 ) -> PoseTrack:
     """Track the person through the whole video; landmarks in *source* pixels, NaN where nobody was detected.
 
     ``workers=None`` picks the number of processes from the clip length and the usable cores; ``workers=1`` runs in
     this process. ``progress(done, total)`` is called from this (the calling) process as frames complete.
-    Timestamps are ``index / fps``. Raises :class:`VideoError` for a bad file and
-    :class:`~hingecoach.errors.ModelMissingError` when the pose model is not installed.
+    Timestamps are the frames' presentation times from the container (variable frame rate included); when the
+    container's timing is missing or implausible they fall back on a rate :func:`~hingecoach.video.probe` could
+    trust, and the track carries a ``timing_untrusted`` warning. ``max_fps`` tracks at most that many frames per
+    second (every other frame of a 60 fps clip for 30), keeping each kept frame's true time.
+    Raises :class:`VideoError` for a bad file and :class:`~hingecoach.errors.ModelMissingError` when the pose
+    model is not installed.
     """
     p = Path(path)
     info = probe(p)
     model = require_model(model_path)
     n_workers = auto_workers(info.frame_count) if workers is None else max(1, int(workers))
     n_workers = min(n_workers, max(1, info.frame_count // (WARMUP_FRAMES + 1)))
+    if info.timing != "container":
+        n_workers = 1  # without trustworthy timestamps a chunk cannot be placed in time: decode from the start
+    total = info.frame_count
+    if max_fps is not None and max_fps < info.fps:
+        total = max(1, math.ceil(info.frame_count * max_fps / info.fps))
     common: dict[str, Any] = {
         "path": p,
         "model_path": model,
         "fps": info.fps,
+        "timing": info.timing,
         "max_side": max_side,
         "with_masks": with_masks,
+        "max_fps": max_fps,
     }
     if n_workers == 1:
         done = 0
@@ -351,41 +404,50 @@ def extract_track(
             nonlocal done
             done += d
             if progress is not None:
-                progress(min(done, info.frame_count), info.frame_count)
+                progress(min(done, total), total)
 
-        chunks = [track_chunk(start=0, stop=None, warmup=0, on_frames=on_frames, **common)]
+        chunks = [track_chunk(from_s=0.0, until_s=None, warmup=0, on_frames=on_frames, **common)]
     else:
         bounds = chunk_bounds(info.frame_count, n_chunks(info.frame_count, n_workers))
-        chunks = _run_parallel(info, common, bounds, n_workers, progress)
+        chunks = _run_parallel(info, common, bounds, n_workers, progress, total)
         _check_seams(p.name, chunks)
     n = sum(c.n for c in chunks)
-    if n == 0 or n < MIN_DECODED_FRACTION * info.frame_count:
+    if n == 0 or (max_fps is None and n < MIN_DECODED_FRACTION * info.frame_count):
         raise VideoError(
             f"{p.name}: the video is truncated or corrupt (only {n} of the {info.frame_count} frames "
             "its header promises decode)"
         )
     if progress is not None:
         progress(n, n)
+    t_s = np.concatenate([c.t_s for c in chunks])
+    if info.spread_over_s is not None:  # a zeroed timing table: the decoder dropped frames it could not time
+        t_s = np.arange(n, dtype=np.float64) * (info.spread_over_s / n)
+    warnings: list[tuple[str, str]] = [info.timing_warning] if info.timing_warning is not None else []
     xy = np.concatenate([c.xy_norm for c in chunks]) * np.array([info.width, info.height], dtype=np.float64)
     profiles = [c.back_profile for c in chunks]
     back = None
     if all(b is not None for b in profiles):
         k = max(b.shape[1] for b in profiles if b is not None)
         back = np.concatenate([_pad_cols(b, k) for b in profiles if b is not None]) if k > 0 else None
+    others = [c.other_person if c.other_person is not None else np.full((c.n, 4), np.nan) for c in chunks]
+    other = np.concatenate(others) * np.array([info.width, info.height, info.height, info.height], dtype=np.float64)
     track = PoseTrack.from_numpy(
         xy,
         info.fps,
         (info.width, info.height),
         visibility=np.concatenate([c.visibility for c in chunks]),
-        t_s=np.arange(n, dtype=np.float64) / info.fps,
+        t_s=t_s,
         world_m=np.concatenate([c.world_m for c in chunks]),
         n_people=np.concatenate([c.n_people for c in chunks]),
         back_profile=back,
+        other_person=other if np.isfinite(other).any() else None,
         source=f"mediapipe PoseLandmarker (BlazePose GHUM full, VIDEO mode) on {p.name}",
+        warnings=warnings,
     )
     return track.with_log(
         f"pose: extract_track(max_side={max_side}, workers={n_workers}, chunks={len(chunks)}, with_masks={with_masks}, "
-        f"warmup={WARMUP_FRAMES}) -> {n} frames, coverage {track.coverage():.3f}"
+        f"warmup={WARMUP_FRAMES}, max_fps={max_fps}, timing={info.timing}) -> {n} frames, "
+        f"coverage {track.coverage():.3f}"
     )
 
 

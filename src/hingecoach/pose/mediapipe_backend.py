@@ -7,7 +7,10 @@ Design choices (measured; see ``docs/pose-backend.md``):
   the one that does not jump between people.
 * Counting people needs the detector on the whole frame, and tracking mode never runs it while it holds a person.
   A second, IMAGE-mode landmarker with ``num_poses=2`` runs on one frame per ``count_every_ms`` (default 1 s); every
-  other frame reports ``n_people = -1`` (unknown). At 30 fps that adds a few percent to the cost.
+  other frame reports ``n_people = -1`` (unknown). At 30 fps that adds a few percent to the cost. On a frame much
+  wider or taller than square it also runs on overlapping square tiles (:mod:`hingecoach.pose.people`), where
+  people are not shrunk to nothing, and the other person's position and size are kept so the analysis can say
+  which of two people it judged.
 * World landmarks (metres, hip-centred) and BlazePose visibility are kept; the segmentation mask is returned only
   when asked for (the back-line check needs it) and is copied, because MediaPipe reuses its buffer.
 """
@@ -28,6 +31,7 @@ from numpy.typing import NDArray
 from hingecoach.errors import ModelMissingError
 from hingecoach.pose import FramePose
 from hingecoach.pose.model import require_model
+from hingecoach.pose.people import count_people, detector, other_person, summarise
 from hingecoach.skeleton import N_LANDMARKS
 
 DEFAULT_COUNT_EVERY_MS: Final[int] = 1000
@@ -148,12 +152,19 @@ class MediaPipePoseBackend:
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame_rgb))
         result = self._tracker.detect_for_video(image, int(t_ms))
         n_people = -1
+        people: list[NDArray[np.float64]] | None = None
         if self._counter is not None and (self._next_count_ms is None or t_ms >= self._next_count_ms):
-            n_people = len(self._counter.detect(image).pose_landmarks)
+            people = count_people(frame_rgb, detector(self._counter))
+            n_people = len(people)
             self._next_count_ms = int(t_ms) + int(self.count_every_ms or 0)
         if not result.pose_landmarks:
             return FramePose(xy_norm=_NAN_XY.copy(), visibility=_ZERO_VIS.copy(), world_m=None, n_people=n_people)
         xyz, vis = _landmark_arrays(result.pose_landmarks[0])
+        other = None
+        if people is not None and len(people) >= 2:
+            h, w = frame_rgb.shape[:2]
+            scale = np.array([w, h, h, h], dtype=np.float64)
+            other = other_person(people, summarise(xyz[:, :2] * np.array([w, h], dtype=np.float64))) / scale
         world = _landmark_arrays(result.pose_world_landmarks[0])[0] if result.pose_world_landmarks else None
         mask = None
         if self.with_masks and result.segmentation_masks:
@@ -161,7 +172,9 @@ class MediaPipePoseBackend:
         # The tracker found someone, so at least one person is in view even where the counter was not run.
         if n_people == 0:
             n_people = 1
-        return FramePose(xy_norm=xyz[:, :2], visibility=vis, world_m=world, n_people=n_people, mask=mask)
+        return FramePose(
+            xy_norm=xyz[:, :2], visibility=vis, world_m=world, n_people=n_people, mask=mask, other_person=other
+        )
 
     def close(self) -> None:
         """Release the native landmarkers (idempotent)."""

@@ -2,9 +2,12 @@
 
 Checks, in the order a user should fix them (the first failure raises):
 
-1. Nobody there: a person is detected in fewer than ``min_coverage`` of the frames → :class:`NoPersonError`.
-2. Whose reps? Two or more people in more than ``MULTI_PEOPLE_MAX_SHARE`` of the frames where people were counted
-   (the backend counts on ~1 frame per second) → :class:`MultiplePeopleError`.
+1. Whose reps? Two or more people in more than ``MULTI_PEOPLE_MAX_SHARE`` of the frames where people were counted
+   (the backend counts on ~1 frame per second) → :class:`MultiplePeopleError`, unless the tracked person is
+   clearly the lifter (clearly larger, or moving while the other stands still; :mod:`hingecoach.pose.people`):
+   then a ``multiple_people`` warning that names the one judged. Never a silent choice. Checked first: when two
+   people are in view, "nobody detected" would be the wrong advice.
+2. Nobody there: a person is detected in fewer than ``min_coverage`` of the frames → :class:`NoPersonError`.
 3. Body out of frame: for each key part (shoulders, hips, knees, feet = ankles) a frame is *out* when neither side's
    landmark lies inside the image. Out in more than ``OUT_OF_FRAME_MAX_SHARE`` of the detected frames →
    :class:`OutOfFrameError` naming the part.
@@ -25,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach.errors import MultiplePeopleError, NoPersonError, OutOfFrameError
+from hingecoach.pose.people import LifterVerdict, judge_lifter, summarise
 from hingecoach.skeleton import sided
 from hingecoach.track import PoseTrack
 
@@ -76,9 +80,41 @@ def part_shares(track: PoseTrack) -> dict[str, tuple[float, float]]:
     return out
 
 
+def _lifter(track: PoseTrack) -> LifterVerdict | None:
+    """Whether the tracked person is clearly the lifter, from what the people counter saw of the other person."""
+    if track.other_person is None:
+        return None
+    tracked = np.stack([summarise(xy) for xy in track.xy_px])
+    return judge_lifter(tracked, track.other_person, track.image_wh)
+
+
 def check_track(track: PoseTrack, *, min_coverage: float = 0.5) -> list[Warning]:
     """Raise for a track that cannot be judged; return warnings for one that can, with weak parts named."""
     warnings: list[Warning] = []
+    # Two people first: a tracker that loses both of two small people must not be reported as "nobody there".
+    if track.n_people is not None:
+        counted = track.n_people[track.n_people >= 0]
+        if counted.size >= MIN_COUNTED_FRAMES:
+            share = float((counted >= 2).mean())
+            if share > MULTI_PEOPLE_MAX_SHARE:
+                verdict = _lifter(track)
+                seen = f"{int(counted.max())} people are in view in {share:.0%} of the checked frames"
+                if verdict is None or not verdict.clear:
+                    why = "" if verdict is None else f" ({verdict.reason})"
+                    raise MultiplePeopleError(
+                        f"{seen} and it is not clear which one is the lifter{why}; film one lifter at a time, or "
+                        "crop the video to the lifter, so it is clear whose reps to judge"
+                    )
+                warnings.append(
+                    ("multiple_people", f"{seen}; judged the person on the {verdict.tracked_side} "
+                     f"({verdict.reason}) and ignored the other")
+                )
+            elif share > MULTI_PEOPLE_WARN_SHARE:
+                warnings.append(
+                    ("multiple_people", f"another person is in view in {share:.0%} of the checked frames; "
+                     "the tracked lifter may be swapped")
+                )
+
     total = track.n_frames
     detected = track.detected()
     n_det = int(detected.sum())
@@ -92,21 +128,6 @@ def check_track(track: PoseTrack, *, min_coverage: float = 0.5) -> list[Warning]
         warnings.append(
             ("low_coverage", f"a person was detected in only {coverage:.0%} of frames; reps in the gaps are not judged")
         )
-
-    if track.n_people is not None:
-        counted = track.n_people[track.n_people >= 0]
-        if counted.size >= MIN_COUNTED_FRAMES:
-            share = float((counted >= 2).mean())
-            if share > MULTI_PEOPLE_MAX_SHARE:
-                raise MultiplePeopleError(
-                    f"{int(counted.max())} people are in view in {share:.0%} of the checked frames; "
-                    "film one lifter at a time so it is clear whose reps to judge"
-                )
-            if share > MULTI_PEOPLE_WARN_SHARE:
-                warnings.append(
-                    ("multiple_people", f"another person is in view in {share:.0%} of the checked frames; "
-                     "the tracked lifter may be swapped")
-                )
 
     shares = part_shares(track)
     worst_label, (worst_out, _) = max(shares.items(), key=lambda kv: kv[1][0])

@@ -9,7 +9,7 @@ computed from) and never recomputes analysis. :func:`write_all` is the one call 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,11 +17,13 @@ from hingecoach.report.export import write_csv, write_json, write_mot, write_trc
 from hingecoach.report.html import render_report
 from hingecoach.report.inputs import DrillText, ReportInputs
 from hingecoach.report.overlay import OverlayResult, render_overlay
+from hingecoach.report.progress import ProgressPoint
 
 __all__ = [
     "DrillText",
     "OutputFiles",
     "OverlayResult",
+    "ProgressPoint",
     "ReportInputs",
     "render_overlay",
     "render_report",
@@ -66,11 +68,13 @@ def write_all(
     video_path: str | Path | None = None,
     max_side: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    history: Sequence[ProgressPoint] | None = None,
 ) -> OutputFiles:
     """Write every artefact into ``out_dir``: ``report.html``, ``overlay.mp4`` (with a video and a track),
     ``analysis.json``, ``frames.csv``, ``angles.mot``, ``markers_px.trc`` and ``markers_m.trc`` (with a track).
 
-    The video is decoded once: the overlay pass also keeps the key frames the report embeds.
+    The video is decoded once: the overlay pass also keeps the key frames the report embeds. ``history``: the
+    athlete's sessions for the report's "progress" section.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -84,6 +88,7 @@ def write_all(
         key_frames=overlay.key_frames if overlay is not None else None,
         video_path=video_path if overlay is None else None,
         overlay_path=overlay.path if overlay is not None else None,
+        progress=history,
     )
     px_trc = m_trc = None
     if track is not None:

@@ -5,11 +5,16 @@
   them as missing; a 0 would read as a real value).
 * JSON: the ``hingecoach/analysis@1`` contract, via :meth:`hingecoach.schema.Analysis.to_json`.
 * TRC: marker trajectories as Sports2D/Pose2Sim write them for OpenSim (tab separated, 5 header lines, one
-  ``X/Y/Z`` triple per marker, 1-based frame numbers, missing markers as empty fields). Two flavours: pixels
+  ``X/Y/Z`` triple per marker, 1-based frame numbers), missing markers as ``NaN`` — what OpenSim's own
+  ``TRCFileAdapter`` writes and reads. Empty fields are refused by OpenSim 4.6 when they end a row ("Unexpected
+  number of columns": the trailing tabs are dropped), so every row keeps its full column count. Two flavours: pixels
   (``X`` right, ``Y`` *up* = image height − y, ``Z`` = 0) and metres from BlazePose's world landmarks (hip-centred,
   converted to ``Y`` up by a 180° turn about the x axis: ``(x, −y, −z)``, which keeps the axes right-handed).
-* MOT: OpenSim storage of angles in degrees (``inDegrees=yes``), one column per series; missing values as ``NaN``
-  (OpenSim parses it; an empty field would shift the columns).
+* MOT: OpenSim storage of angles in degrees (``inDegrees=yes``), one column per series, without NaN: OpenSim's
+  ``Storage`` stops reading at the first NaN (it read 1 of 1,576 rows), and coordinates in OpenSim are continuous
+  by convention (inverse kinematics results never have holes). Series never measured are left out; gaps inside a
+  series are linearly interpolated and its ends held at the nearest measured value, and the header says so (the
+  CSV keeps the raw values with their gaps).
 
 All files are written atomically.
 """
@@ -137,7 +142,7 @@ def trc_text(
         "",
     ]
     decimals = 2 if units == "px" else 5
-    cells = [_fmt(xyz[:, j, c], decimals) for j in range(len(names)) for c in range(3)]
+    cells = [_fmt(xyz[:, j, c], decimals, missing="NaN") for j in range(len(names)) for c in range(3)]
     frames = [str(i + 1) for i in range(n)]
     times = _fmt(track.t_s, 5)
     body = ["\t".join(row) for row in zip(frames, times, *cells, strict=True)]
@@ -152,8 +157,19 @@ def write_trc(
     return write_text_atomic(p, trc_text(track, units=units, file_name=p.name, markers=markers))
 
 
+def _gap_free(values: FloatArray) -> FloatArray:
+    """Linear interpolation over NaN gaps, ends held at the nearest finite value (the series must have one)."""
+    x = np.asarray(values, dtype=np.float64)
+    ok = np.isfinite(x)
+    idx = np.arange(x.shape[0])
+    return np.asarray(np.interp(idx, idx[ok], x[ok]), dtype=np.float64)
+
+
 def mot_text(t_s: FloatArray, angles_deg: Mapping[str, FloatArray]) -> str:
-    """The MOT file as a string (see :func:`write_mot`)."""
+    """The MOT file as a string (see :func:`write_mot`): no NaN, series never measured left out."""
+    measured = {k: np.asarray(v, dtype=np.float64) for k, v in angles_deg.items() if np.isfinite(v).any()}
+    filled = sum(int((~np.isfinite(v)).sum()) for v in measured.values())
+    angles_deg = {k: _gap_free(v) for k, v in measured.items()}
     names = list(angles_deg)
     n = int(t_s.shape[0])
     header = [
@@ -165,12 +181,13 @@ def mot_text(t_s: FloatArray, angles_deg: Mapping[str, FloatArray]) -> str:
         "",
         "Units are S.I. units (second, meters, Newtons, ...)",
         "Angles are in degrees.",
+        f"Gaps: {filled} values without a measurement were interpolated (raw values with gaps: the CSV export).",
         "",
         "endheader",
         "time\t" + "\t".join(names),
     ]
     cols = [_fmt(np.asarray(t_s, dtype=np.float64), 5)]
-    cols += [_fmt(np.asarray(angles_deg[k], dtype=np.float64), 4, missing="NaN") for k in names]
+    cols += [_fmt(angles_deg[k], 4) for k in names]
     body = ["\t".join(row) for row in zip(*cols, strict=True)]
     return "\n".join(header + body) + "\n"
 

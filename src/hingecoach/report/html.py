@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from hingecoach.fileio import write_text_atomic
 from hingecoach.report.inputs import BACK_HOLDS, ReportInputs, drill_text, key_frame_targets
 from hingecoach.report.overlay import annotate_frames, read_frames
 from hingecoach.report.plots import timeline_svg
+from hingecoach.report.progress import ProgressPoint, progress_rows, progress_svg
 from hingecoach.schema import SCHEMA_ID, Rep
 
 KEY_FRAME_MAX_SIDE: Final[int] = 720
@@ -125,8 +126,12 @@ def report_context(
     *,
     key_frames: Mapping[str, NDArray[np.uint8]] | None = None,
     overlay_href: str | None = None,
+    progress: Sequence[ProgressPoint] | None = None,
 ) -> dict[str, Any]:
-    """Every value the template shows, already formatted (exposed for tests and other front-ends)."""
+    """Every value the template shows, already formatted (exposed for tests and other front-ends).
+
+    ``progress``: the athlete's sessions for the "progress" section (omitted when None or empty).
+    """
     a = inputs.analysis
     all_keys = sorted({k for r in a.reps for k in r.metrics}, key=_metric_order)
     headline = [k for k in HEADLINE_METRICS if k in all_keys][:MAX_HEADLINE] or all_keys[:MAX_HEADLINE]
@@ -168,6 +173,8 @@ def report_context(
         "plot_svg": Markup(timeline_svg(inputs)) if inputs.n_frames > 1 else None,
         "key_frames": [{"caption": k, "src": jpeg_data_uri(v)} for k, v in (key_frames or {}).items()],
         "overlay_href": overlay_href,
+        "progress_svg": Markup(progress_svg(progress)) if progress else None,
+        "progress_rows": progress_rows(progress) if progress else [],
     }
 
 
@@ -204,9 +211,10 @@ def render_report_html(
     *,
     key_frames: Mapping[str, NDArray[np.uint8]] | None = None,
     overlay_href: str | None = None,
+    progress: Sequence[ProgressPoint] | None = None,
 ) -> str:
     """The report as an HTML string (see :func:`render_report` to write it to a file)."""
-    ctx = report_context(inputs, key_frames=key_frames, overlay_href=overlay_href)
+    ctx = report_context(inputs, key_frames=key_frames, overlay_href=overlay_href, progress=progress)
     return _environment().get_template("report.html.j2").render(**ctx)
 
 
@@ -217,6 +225,7 @@ def render_report(
     key_frames: Mapping[str, NDArray[np.uint8]] | None = None,
     video_path: str | Path | None = None,
     overlay_path: str | Path | None = None,
+    progress: Sequence[ProgressPoint] | None = None,
 ) -> Path:
     """Write the self-contained HTML report to ``out_path`` (atomically) and return its path.
 
@@ -227,6 +236,7 @@ def render_report(
             worst reps are decoded from it (with the overlay drawn when ``inputs.track`` is set).
         video_path: the source video, used only to grab key frames.
         overlay_path: an overlay MP4 next to the report to link and play (kept as a relative link, not embedded).
+        progress: the athlete's sessions (oldest first) for the "progress" section; none shown when omitted.
 
     """
     out = Path(out_path)
@@ -235,4 +245,5 @@ def render_report(
     href = None
     if overlay_path is not None:
         href = Path(os.path.relpath(Path(overlay_path).resolve(), out.resolve().parent)).as_posix()
-    return write_text_atomic(out, render_report_html(inputs, key_frames=key_frames, overlay_href=href))
+    html = render_report_html(inputs, key_frames=key_frames, overlay_href=href, progress=progress)
+    return write_text_atomic(out, html)

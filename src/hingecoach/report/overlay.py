@@ -501,6 +501,9 @@ def render_overlay(
         painter = OverlayPainter(inputs, track, scale=scale, style=style)
         wanted = {i: lbl for lbl, i in key_frame_targets(inputs).items()}
         kept: dict[str, Frame] = {}
+        # A track made at a reduced analysis rate (``max_fps``) has fewer frames than the video: each video frame is
+        # then drawn with the track frame nearest to it in time, not the one with its index.
+        by_time = track.n_frames < THINNED_SHARE * total
         with VideoSink(out_path, (out_w, out_h), fps) as sink:
             i = 0
             while True:
@@ -510,10 +513,11 @@ def render_overlay(
                 frame: Frame = np.asarray(raw, dtype=np.uint8)
                 if frame.shape[1] != out_w or frame.shape[0] != out_h:
                     frame = np.asarray(cv2.resize(frame, (out_w, out_h), interpolation=cv2.INTER_AREA), np.uint8)
-                painter.paint(frame, i)
+                j = _nearest_frame(track.t_s, float(cap.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0) if by_time else i
+                painter.paint(frame, j)
                 sink.write(frame)
-                if i in wanted:
-                    kept[wanted[i]] = frame.copy()
+                if j in wanted and wanted[j] not in kept:
+                    kept[wanted[j]] = frame.copy()
                 i += 1
                 if progress is not None:
                     progress(i, total)
@@ -522,6 +526,20 @@ def render_overlay(
         return OverlayResult(Path(out_path), i, (out_w, out_h), fps, kept)
     finally:
         cap.release()
+
+
+#: A track with fewer frames than this share of the video's was made at a reduced analysis rate.
+THINNED_SHARE = 0.9
+
+
+def _nearest_frame(t_s: NDArray[np.float64], t: float) -> int:
+    """Index of the track frame nearest in time to ``t``."""
+    k = int(np.searchsorted(t_s, t))
+    if k <= 0:
+        return 0
+    if k >= t_s.shape[0]:
+        return int(t_s.shape[0] - 1)
+    return k if t_s[k] - t < t - t_s[k - 1] else k - 1
 
 
 def annotate_frames(

@@ -1,0 +1,54 @@
+"""Storage fixtures: every storage test runs against SQLite *and* a real PostgreSQL server started here.
+
+The PostgreSQL server is started once per test session on loopback (see ``tests/fixtures/postgres.py``); each test
+gets its own fresh database. Missing PostgreSQL binaries are a test *failure*, not a skip: the install step
+(``scripts/install.sh``, run by CI) installs them, so their absence is a broken machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.fixtures import store_data
+from tests.fixtures.postgres import PgServer, PostgresMissingError, running_server
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    try:
+        with running_server() as server:
+            yield server
+    except PostgresMissingError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL: a SQLite file, or a new database on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'history.db'}"
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    with server.database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, store_data.Clip]:
+    """Analysed synthetic sessions, built once: clean and faulty RDLs, a front-view RDL, a short clip, a dowel hinge."""
+    folder = tmp_path_factory.mktemp("clips")
+    mk = store_data.make_clip
+    return {
+        "clean": mk(folder, "clean", "rdl", reps=4),
+        "clean2": mk(folder, "clean2", "rdl", reps=4, hip_flexion_deg=82.0),
+        "clean3": mk(folder, "clean3", "rdl", reps=3, hip_flexion_deg=78.0),
+        "rounded": mk(folder, "rounded", "rdl", reps=4, trunk_round_deg=70.0),
+        "front": mk(folder, "front", "rdl", store_data.FRONT, reps=4),
+        "short": mk(folder, "short", "rdl", reps=1),
+        "dowel": mk(folder, "dowel", "hinge_dowel", reps=4, arms="shoulders"),
+        "dowel2": mk(folder, "dowel2", "hinge_dowel", reps=4, arms="shoulders", hip_flexion_deg=84.0),
+    }
