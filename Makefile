@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml scripts/install.sh
+$(VENV)/.installed: pyproject.toml scripts/install.sh scripts/vendor_web.sh vendor/npm/package-lock.json
 	bash scripts/install.sh
 
 demo: install

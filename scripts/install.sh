@@ -6,10 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System libraries: ffmpeg (H.264 encode of overlays), EGL/GLES/GL (mediapipe and OpenCV link them),
-# Chromium (report/web tests in a real headless browser), PostgreSQL (storage tests against a real server).
+# Chromium (report/web tests in a real headless browser), npm (vendors the web app's pose runtime), PostgreSQL (storage tests against a real server).
 need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 ldconfig -p 2>/dev/null | grep -q 'libEGL.so.1' || need+=(libegl1)
 ldconfig -p 2>/dev/null | grep -q 'libGLESv2.so.2' || need+=(libgles2)
 ldconfig -p 2>/dev/null | grep -q 'libGL.so.1' || need+=(libgl1)
@@ -36,6 +37,9 @@ fi
 echo "[install] pip install -e .[dev]"
 .venv/bin/python -m pip install -q -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true
 .venv/bin/python -c 'import hingecoach, mediapipe, cv2' 
+
+echo "[install] web app: browser pose runtime from the npm registry (pinned, checked)"
+scripts/vendor_web.sh
 
 echo "[install] pose model"
 .venv/bin/hingecoach setup-model

@@ -16,11 +16,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach import judge
+from hingecoach.config import AnalysisConfig, RepConfig
 from hingecoach.drills import DRILLS, BackReference
 from hingecoach.errors import UnknownDrillError
 from hingecoach.filtering import clean_track
 from hingecoach.kinematics import Kinematics, compute_kinematics
 from hingecoach.pose.quality import check_track
+from hingecoach.provenance import config_hash, content_sha256, drills_table_version, package_version
+from hingecoach.provenance import model_sha256 as model_sha256_of
 from hingecoach.recognise import (
     COULD_NOT_TELL,
     DEFAULT_DRILL,
@@ -30,7 +33,7 @@ from hingecoach.recognise import (
     recognise,
 )
 from hingecoach.reps import RepSegment, phase_labels, segment_reps
-from hingecoach.schema import DRILL_IDS, Analysis, Rep, Source, Summary, Warning
+from hingecoach.schema import DRILL_IDS, Analysis, Provenance, Rep, Source, Summary, Warning
 from hingecoach.schema import Recognition as SchemaRecognition
 from hingecoach.track import PoseTrack
 from hingecoach.view import ViewEstimate, classify_view
@@ -84,6 +87,17 @@ def recognition_warnings(rec: Recognition) -> list[tuple[str, str]]:
     return out
 
 
+def check_config(config: AnalysisConfig) -> None:
+    """Refuse a configuration the pipeline cannot honour yet (never silently ignore a tunable).
+
+    Rep segmentation reads :mod:`hingecoach.reps`' constants; its config section is recorded, and only its
+    defaults are accepted until :func:`~hingecoach.reps.segment_reps` takes them as arguments.
+    """
+    if config.reps != RepConfig():
+        changed = sorted(k for k, v in config.reps.model_dump().items() if v != getattr(RepConfig(), k))
+        raise ValueError(f"rep segmentation tunables cannot be changed yet: {', '.join(changed)}")
+
+
 def check_drill_id(drill: str) -> str:
     """Normalise and validate a drill id (``auto`` allowed); raises :class:`UnknownDrillError`."""
     d = drill.strip().lower().replace("-", "_")
@@ -97,25 +111,64 @@ def _rep_start(drill_id: str) -> Literal["standing", "floor"]:
     return "floor" if DRILLS[drill_id].start_position == "floor" else "standing"
 
 
+def rep_model(
+    index: int, rep: RepSegment, judged: judge.JudgedRep, t_s: NDArray[np.float64], *, frame_offset: int = 0
+) -> Rep:
+    """The contract's :class:`~hingecoach.schema.Rep` for one segmented and judged rep.
+
+    One function for the file path and the live session (:mod:`hingecoach.live`), so a rep reads the same whichever
+    way it was made. ``t_s`` are the timestamps the rep's frame indices point into; ``frame_offset`` turns those
+    indices into frame numbers of the whole stream (a live window starts mid-stream).
+    """
+    t = t_s
+    return Rep(
+        index=index,
+        start_s=round(float(t[rep.start]), 3),
+        bottom_s=round(float(t[rep.bottom]), 3),
+        end_s=round(float(t[rep.end]), 3),
+        start_frame=int(rep.start) + frame_offset,
+        bottom_frame=int(rep.bottom) + frame_offset,
+        end_frame=int(rep.end) + frame_offset,
+        descent_s=round(float(t[rep.bottom] - t[rep.start]), 3),
+        ascent_s=round(float(t[rep.end] - t[rep.bottom]), 3),
+        partial=bool(rep.partial),
+        judged=judged.judged,
+        metrics=judged.metrics,
+        faults=judged.faults,
+        score=judged.score,
+        checks=list(judged.checks),
+    )
+
+
 def analyze_track(
     track: PoseTrack,
     *,
-    drill: str = "auto",
+    drill: str | None = None,
     source_path: str = "",
     frame_count: int | None = None,
+    config: AnalysisConfig | None = None,
+    source_sha256: str | None = None,
+    model_sha256: str | None = None,
     reference: BackReference | None = None,
 ) -> AnalysisResult:
     """Judge the reps in an already-extracted pose track.
+
+    ``drill`` overrides ``config.drill`` (default ``"auto"``). ``config`` None = the defaults; the result's
+    ``provenance`` records it with its hash, the drill table's version, the track's processing log and, when the
+    caller knows them, the source file's and the pose model's sha256.
 
     ``reference``: the athlete's own neutral back line (from a clean earlier set in the same camera set-up, see
     :func:`hingecoach.judge.reference_from_analysis`); the back-line checks then compare against it instead of the
     population thresholds. Raises the input errors of :mod:`hingecoach.errors` (no person, two people, out of frame,
     unknown drill) before any judging, so a caller never gets a half-made result.
     """
-    drill_id = check_drill_id(drill)
+    cfg = config if config is not None else AnalysisConfig()
+    drill_id = check_drill_id(drill if drill is not None else cfg.drill)
+    cfg = cfg.model_copy(update={"drill": drill_id})  # the result records the configuration actually used
+    check_config(cfg)
     warnings = [Warning(code=c, message=m) for c, m in (*track.warnings, *check_track(track))]
 
-    cleaned = clean_track(track)
+    cleaned = clean_track(track, **cfg.filtering.model_dump())
     view = classify_view(cleaned)
     kin = compute_kinematics(cleaned)
 
@@ -148,27 +201,7 @@ def analyze_track(
     outside = judge.judge_outside_reps(spec, kin, reps, baseline=baseline, view=view)
     judged, clip_checks = judge.attach_outside(spec, judged, reps, outside, kin.t_s)
     warnings.extend(Warning(code=c, message=m) for c, m in judge.not_judged_warnings(spec, judged, warnings))
-    t = kin.t_s
-    rep_models = [
-        Rep(
-            index=i + 1,
-            start_s=round(float(t[r.start]), 3),
-            bottom_s=round(float(t[r.bottom]), 3),
-            end_s=round(float(t[r.end]), 3),
-            start_frame=int(r.start),
-            bottom_frame=int(r.bottom),
-            end_frame=int(r.end),
-            descent_s=round(float(t[r.bottom] - t[r.start]), 3),
-            ascent_s=round(float(t[r.end] - t[r.bottom]), 3),
-            partial=bool(r.partial),
-            judged=j.judged,
-            metrics=j.metrics,
-            faults=j.faults,
-            score=j.score,
-            checks=list(j.checks),
-        )
-        for i, (r, j) in enumerate(zip(reps, judged, strict=True))
-    ]
+    rep_models = [rep_model(i + 1, r, j, kin.t_s) for i, (r, j) in enumerate(zip(reps, judged, strict=True))]
     summary: Summary = judge.summarise(spec, judged, clip_checks)
     if squat:
         summary = Summary(
@@ -200,6 +233,15 @@ def analyze_track(
             reason=recognition.reason,
             guess=recognition.guess,
         ),
+        provenance=Provenance(
+            hingecoach_version=package_version(),
+            model_sha256=model_sha256,
+            config_hash=config_hash(cfg),
+            config=cfg.model_dump(mode="json"),
+            source_sha256=source_sha256,
+            drill_table_version=drills_table_version(),
+            track_log=list(kin.track.log),
+        ),
     )
     return AnalysisResult(
         analysis=analysis,
@@ -214,26 +256,40 @@ def analyze_track(
 def analyze_video(
     path: str | Path,
     *,
-    drill: str = "auto",
+    drill: str | None = None,
     model_path: Path | None = None,
     workers: int | None = None,
     max_fps: float | None = None,
     progress: ProgressFn | None = None,
+    config: AnalysisConfig | None = None,
 ) -> AnalysisResult:
     """Decode a video, track the person and judge their reps. Fails fast on a bad drill id or a bad file.
 
     ``max_fps`` tracks at most that many frames per second (``AnalysisConfig.max_analysis_fps``): every other frame
     of a 60 fps clip for 30, each with its true time; None (the default) tracks every frame.
+
+    The result's provenance carries the video's content sha256 and the pose model's (see :func:`analyze_track`).
     """
     from hingecoach.pose.extract import extract_track  # the pose model is imported only when a video is analysed
     from hingecoach.video import probe
 
-    check_drill_id(drill)
+    cfg = config if config is not None else AnalysisConfig()
+    check_drill_id(drill if drill is not None else cfg.drill)
+    check_config(cfg)
     info = probe(path)
 
     def _frames(done: int, total: int) -> None:
         if progress is not None:
             progress("pose", done, total)
 
+    max_fps = max_fps if max_fps is not None else cfg.max_analysis_fps
     track = extract_track(path, model_path=model_path, workers=workers, max_fps=max_fps, progress=_frames)
-    return analyze_track(track, drill=drill, source_path=str(path), frame_count=info.frame_count)
+    return analyze_track(
+        track,
+        drill=drill,
+        source_path=str(path),
+        frame_count=info.frame_count,
+        config=cfg,
+        source_sha256=content_sha256(path),
+        model_sha256=model_sha256_of(model_path),
+    )

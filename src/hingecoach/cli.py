@@ -304,7 +304,7 @@ def demo(
         out.print("the same on your own video: hingecoach analyze VIDEO --drill rdl --out DIR")
 
 # Commands that live in their own modules register on ``app`` when imported (each a thin layer over its library).
-from hingecoach import cli_batch, cli_eval, cli_store  # noqa: E402,F401
+from hingecoach import cli_batch, cli_eval, cli_store, cli_web  # noqa: E402,F401
 
 
 def main() -> None:

@@ -9,7 +9,6 @@ should definitely improve that first before adding weight".
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -32,6 +31,7 @@ from hingecoach.drills import (
     RepWindow,
     back_line_medians,
 )
+from hingecoach.nanstats import nanmean
 from hingecoach.skeleton import idx
 from hingecoach.track import PoseTrack
 
@@ -133,19 +133,19 @@ def derived_series(track: PoseTrack) -> dict[str, FloatArray]:
     the image (a front-view measure; NaN when the ankles overlap, as in a side view).
     """
     xy = track.xy_px
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        # frames where both landmarks of a pair are missing are NaN by design ("Mean of empty slice")
-        warnings.simplefilter("ignore", RuntimeWarning)
+    # Frames where both landmarks of a pair are missing are NaN by design: nanstats says so without a warning, and
+    # np.errstate is thread-local (warnings.catch_warnings would swap the process-wide filters under other threads).
+    with np.errstate(invalid="ignore", divide="ignore"):
         return _derived(xy)
 
 
 def _derived(xy: FloatArray) -> dict[str, FloatArray]:
     def mid(part: str) -> FloatArray:
-        return np.asarray(np.nanmean(xy[:, [idx(f"left_{part}"), idx(f"right_{part}")]], axis=1), dtype=np.float64)
+        return nanmean(xy[:, [idx(f"left_{part}"), idx(f"right_{part}")]], axis=1)
 
     la, ra = xy[:, idx("left_ankle")], xy[:, idx("right_ankle")]
     hip, shoulder = mid("hip"), mid("shoulder")
-    leg = np.nanmean(np.stack([np.linalg.norm(la - hip, axis=-1), np.linalg.norm(ra - hip, axis=-1)]), axis=0)
+    leg = nanmean(np.stack([np.linalg.norm(la - hip, axis=-1), np.linalg.norm(ra - hip, axis=-1)]), axis=0)
     lift = np.abs(la[:, 1] - ra[:, 1]) / leg
     free = np.where((la[:, 1] < ra[:, 1])[:, None], la, ra)  # image y grows downwards: the higher ankle is free
     line = 180.0 - _angle_deg(shoulder, hip, free)

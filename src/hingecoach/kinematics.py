@@ -43,7 +43,6 @@ than 0.15 trunk lengths apart in the image (side views), positive = right hip hi
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -54,6 +53,7 @@ from numpy.typing import NDArray
 
 from hingecoach.backline import axis_position, dowel, pair_mean
 from hingecoach.filtering import body_scale_px, clean_track, is_clean
+from hingecoach.nanstats import nanmean, nanmedian
 from hingecoach.skeleton import INDEX, SIDES, Side, other, sided
 from hingecoach.track import PoseTrack
 
@@ -177,9 +177,7 @@ def estimate_facing(track: PoseTrack, side: Side | None = None) -> Literal["left
     )
     if np.isfinite(feet).any():
         votes.append(float(np.nanmedian(feet)))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # frames without any ear are simply not counted
-        ears = np.nanmean(np.stack([xy[:, INDEX["left_ear"]], xy[:, INDEX["right_ear"]]]), axis=0)
+    ears = nanmean(np.stack([xy[:, INDEX["left_ear"]], xy[:, INDEX["right_ear"]]]), axis=0)  # no ear: NaN
     face = unit_x(ears, xy[:, INDEX["nose"]])
     if np.isfinite(face).any():
         votes.append(float(np.nanmedian(face)))
@@ -215,9 +213,7 @@ def reject_angle_spikes(
         return x.copy()
     half = w // 2
     padded = np.pad(x, half, constant_values=np.nan)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        med = np.nanmedian(sliding_window_view(padded, w), axis=-1)
+    med = nanmedian(sliding_window_view(padded, w), axis=-1)
     with np.errstate(invalid="ignore"):
         bad = np.abs(x - med) > max_dev_deg
     return np.asarray(np.where(bad, np.nan, x), dtype=np.float64)

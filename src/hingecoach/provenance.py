@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import BaseModel
 
 from hingecoach import __version__
+
+if TYPE_CHECKING:
+    from hingecoach.drills import Drill
 
 _CHUNK: Final[int] = 1 << 20
 
@@ -58,3 +62,37 @@ def config_hash(config: BaseModel | dict[str, Any]) -> str:
 
 def package_version() -> str:
     return __version__
+
+
+#: Check fields that say what a check measures and where it draws the line (text fields such as the cue are left
+#: out: rewording a cue does not change a verdict).
+_TABLE_FIELDS = ("code", "quantity", "unit", "threshold", "direction", "major_at", "views", "series", "band")
+
+
+def drills_table_version(table: Mapping[str, Drill] | None = None) -> str:
+    """A short hash (12 hex digits) of the drill table's verdict-relevant content: per drill its id, start position
+    and needed view, per check its code, quantity, unit, threshold, direction, major threshold, views, series,
+    borderline band and every other numeric or boolean field. ``table`` None = :data:`hingecoach.drills.DRILLS`.
+
+    Why: a stored result is only comparable with a new one when the checks drew the same lines; the history store
+    and the batch runner re-analyse when this changes.
+    """
+    from dataclasses import fields
+
+    from hingecoach.drills import DRILLS
+
+    drills = DRILLS if table is None else table
+    rows: list[dict[str, Any]] = []
+    for drill_id in sorted(drills):
+        d = drills[drill_id]
+        checks = []
+        for c in d.checks:
+            rec: dict[str, Any] = {}
+            for f in fields(c):
+                v = getattr(c, f.name)
+                if f.name in _TABLE_FIELDS or isinstance(v, bool | int | float):
+                    rec[f.name] = sorted(v) if isinstance(v, frozenset | set) else v
+            checks.append(rec)
+        rows.append({"id": d.id, "start": d.start_position, "view": d.needs_view, "checks": checks})
+    text = json.dumps(rows, sort_keys=True, separators=(",", ":"), default=list)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -17,7 +17,6 @@ Thresholds were set on the dev clips of ``../shared/data`` (raw tracks): true si
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -93,8 +92,7 @@ def classify_view(track: PoseTrack) -> ViewEstimate:
     Confidence falls as the yaw nears a class boundary (full at 10° inside), as the two cues disagree, and with
     fewer than 15 usable frames. Too few usable frames (or no person) gives ``"unknown"``.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with np.errstate(invalid="ignore", divide="ignore"):  # thread-local, unlike the warning filters
         img = yaw_from_image_deg(track.xy_px)
         n_img = int(np.isfinite(img).sum())
         yaw_img = float(np.nanmedian(img)) if n_img >= MIN_FRAMES else None

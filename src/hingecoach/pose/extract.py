@@ -34,10 +34,10 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from hingecoach.backline import profile_from_mask
 from hingecoach.errors import VideoError
-from hingecoach.pose.mediapipe_backend import MediaPipePoseBackend
+from hingecoach.pose.mediapipe_backend import MediaPipePoseBackend, opencv_single_threaded
 from hingecoach.pose.model import require_model
+from hingecoach.pose.stream import frame_arrays
 from hingecoach.skeleton import N_LANDMARKS
 from hingecoach.track import PoseTrack
 from hingecoach.video import MIN_DECODED_FRACTION, TimingMode, VideoInfo, iter_timed_frames, probe
@@ -138,17 +138,14 @@ def track_chunk(
             if until_s is not None:
                 tail.append((frame.t_s, _fingerprint(frame.rgb)))
             times.append(frame.t_s)
-            xy.append(pose.xy_norm)
-            vis.append(pose.visibility)
-            world.append(pose.world_m)
-            people.append(pose.n_people)
+            f = frame_arrays(pose, with_masks=with_masks)  # the one per-frame conversion (pose/stream.py)
+            xy.append(f.xy_norm)
+            vis.append(f.visibility)
+            world.append(f.world_m)
+            people.append(f.n_people)
             others.append(pose.other_person if pose.other_person is not None else _NAN_OTHER)
             if with_masks:
-                if pose.mask is not None and np.isfinite(pose.xy_norm).all():
-                    h, w = pose.mask.shape  # the mask has the (shrunk) input frame's size
-                    profiles.append(profile_from_mask(pose.mask, pose.xy_norm * np.array([w, h], dtype=np.float64)))
-                else:
-                    profiles.append(None)
+                profiles.append(f.back_profile)
             done = len(times)
             if on_frames is not None and done - reported >= PROGRESS_EVERY_FRAMES:
                 on_frames(done - reported)
@@ -247,8 +244,6 @@ def _run_parallel(
     the two landmarkers) and starts tracking at once while the others start. Between frames it relays the workers'
     progress and results.
     """
-    import cv2
-
     ctx = mp.get_context("spawn")  # never fork a process that may hold MediaPipe's native threads
     jobs = ctx.Queue()
     out = ctx.Queue()
@@ -295,8 +290,8 @@ def _run_parallel(
         report(d)
         drain()
 
-    threads = cv2.getNumThreads()
-    cv2.setNumThreads(1)  # one process per core already: OpenCV's thread pool would only oversubscribe
+    quiet_cv = opencv_single_threaded()  # one process per core already: OpenCV's pool would only oversubscribe
+    quiet_cv.__enter__()
     strikes = 0  # consecutive empty polls while work is missing and no worker can deliver it
     try:
         while (item := jobs.get()) is not None:
@@ -318,7 +313,7 @@ def _run_parallel(
             strikes = 0
             handle(message)
     finally:
-        cv2.setNumThreads(threads)
+        quiet_cv.__exit__(None, None, None)
         failed = len(results) < len(bounds)
         for p in procs:
             if failed and p.is_alive():

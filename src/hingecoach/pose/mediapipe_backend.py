@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,26 +52,77 @@ def _landmark_arrays(landmarks: Any) -> tuple[NDArray[np.float64], NDArray[np.fl
     return raw[:, :3], raw[:, 3]
 
 
+_STDERR_LOCK = threading.Lock()
+_stderr_users = 0
+_stderr_saved: int | None = None
+
+
 @contextmanager
 def native_stderr_silenced() -> Iterator[None]:
     """Send file descriptor 2 to /dev/null for a moment: MediaPipe/LiteRT log INFO and WARNING lines from C++ at
     start-up and on the first frames (absl logging, which ``GLOG_minloglevel`` does not reach), and a user should
     see only hingecoach's progress and its one-line errors. ``HINGECOACH_NATIVE_LOGS=1`` keeps them for debugging.
     Python exceptions are unaffected: they are raised after the descriptor is restored.
+
+    The descriptor is the process's, so overlapping uses (two analyses in threads of one server) share one
+    redirection, counted under a lock: the first to enter saves the real stderr, the last to leave restores it.
+    Without the count, the second would save the first's /dev/null and restore *that* at the end, silencing the
+    process for good.
     """
+    global _stderr_users, _stderr_saved
     if os.environ.get("HINGECOACH_NATIVE_LOGS") == "1":
         yield
         return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
+    with _STDERR_LOCK:
+        if _stderr_users == 0:
+            sys.stderr.flush()
+            saved = os.dup(2)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, 2)
+            finally:
+                os.close(devnull)
+            _stderr_saved = saved
+        _stderr_users += 1
     try:
-        os.dup2(devnull, 2)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        with _STDERR_LOCK:
+            _stderr_users -= 1
+            if _stderr_users == 0 and _stderr_saved is not None:
+                os.dup2(_stderr_saved, 2)
+                os.close(_stderr_saved)
+                _stderr_saved = None
+
+
+@contextmanager
+def opencv_single_threaded() -> Iterator[None]:
+    """OpenCV's thread pool off while this process already runs one pose stream per core.
+
+    ``cv2.setNumThreads`` is process-wide; overlapping users are counted under a lock so the setting found before
+    the first is the one restored after the last (two analyses at once must not leave OpenCV single-threaded).
+    """
+    import cv2
+
+    global _cv_users, _cv_saved
+    with _CV_LOCK:
+        if _cv_users == 0:
+            _cv_saved = int(cv2.getNumThreads())
+            cv2.setNumThreads(1)
+        _cv_users += 1
+    try:
+        yield
+    finally:
+        with _CV_LOCK:
+            _cv_users -= 1
+            if _cv_users == 0 and _cv_saved is not None:
+                cv2.setNumThreads(_cv_saved)
+                _cv_saved = None
+
+
+_CV_LOCK = threading.Lock()
+_cv_users = 0
+_cv_saved: int | None = None
 
 
 # Native start-up chatter ends after the first inferences of each landmarker.
@@ -194,4 +246,4 @@ class MediaPipePoseBackend:
         self.close()
 
 
-__all__ = ["DEFAULT_COUNT_EVERY_MS", "MediaPipePoseBackend"]
+__all__ = ["DEFAULT_COUNT_EVERY_MS", "MediaPipePoseBackend", "native_stderr_silenced", "opencv_single_threaded"]

@@ -61,23 +61,18 @@ def part_shares(track: PoseTrack) -> dict[str, tuple[float, float]]:
     """Per key part: (share of detected frames out of the image, share inside but hidden), both sides considered."""
     detected = track.detected()
     w, h = track.image_wh
-    out: dict[str, tuple[float, float]] = {}
     n = int(detected.sum())
-    for label, part in KEY_PARTS:
-        cols = [sided("left", part), sided("right", part)]
-        xy = track.xy_px[detected][:, cols]  # (n, 2 sides, 2)
-        vis = track.visibility[detected][:, cols]
-        inside: NDArray[np.bool_] = (
-            np.isfinite(xy).all(axis=-1)
-            & (xy[..., 0] >= 0)
-            & (xy[..., 0] <= w)
-            & (xy[..., 1] >= 0)
-            & (xy[..., 1] <= h)
-        )
-        out_of_frame = ~inside.any(axis=1)
-        hidden = inside.any(axis=1) & ~(inside & (vis >= VISIBLE_MIN)).any(axis=1)
-        out[label] = (float(out_of_frame.mean()) if n else 0.0, float(hidden.mean()) if n else 0.0)
-    return out
+    cols = np.array([[sided("left", part), sided("right", part)] for _, part in KEY_PARTS], dtype=np.intp)
+    xy = track.xy_px[detected][:, cols]  # (n, parts, 2 sides, 2); all parts at once (the live session runs this often)
+    vis = track.visibility[detected][:, cols]
+    inside: NDArray[np.bool_] = (
+        np.isfinite(xy).all(axis=-1) & (xy[..., 0] >= 0) & (xy[..., 0] <= w) & (xy[..., 1] >= 0) & (xy[..., 1] <= h)
+    )
+    out_of_frame = ~inside.any(axis=-1)  # (n, parts)
+    hidden = inside.any(axis=-1) & ~(inside & (vis >= VISIBLE_MIN)).any(axis=-1)
+    oof = out_of_frame.mean(axis=0) if n else np.zeros(len(KEY_PARTS))
+    hid = hidden.mean(axis=0) if n else np.zeros(len(KEY_PARTS))
+    return {label: (float(oof[k]), float(hid[k])) for k, (label, _) in enumerate(KEY_PARTS)}
 
 
 def _lifter(track: PoseTrack) -> LifterVerdict | None:

@@ -1,0 +1,26 @@
+"""Live coaching: pose frames in one at a time, coaching events out (see :mod:`hingecoach.live.session`)."""
+
+from hingecoach.live.events import (
+    LiveEvent,
+    PhaseEvent,
+    RepCountEvent,
+    RepJudgedEvent,
+    SetSummaryEvent,
+    SetupEvent,
+    SetupProblem,
+)
+from hingecoach.live.ring import FrameRing
+from hingecoach.live.session import LiveSession, replay
+
+__all__ = [
+    "FrameRing",
+    "LiveEvent",
+    "LiveSession",
+    "PhaseEvent",
+    "RepCountEvent",
+    "RepJudgedEvent",
+    "SetSummaryEvent",
+    "SetupEvent",
+    "SetupProblem",
+    "replay",
+]

@@ -1,0 +1,242 @@
+// Live set: camera → PoseLandmarker (in this browser; the video never leaves the device) → landmarks over
+// /ws/live → the server's LiveSession → events back: setup guidance, phase, rep count, one cue per rep, set summary.
+// Everything is served by our own server (model, wasm, this file); the page's CSP forbids any other host.
+import { FilesetResolver, PoseLandmarker } from "/static/vendor/tasks-vision/vision_bundle.mjs";
+import { Speaker } from "/static/speech.js";
+
+const $ = (id) => document.getElementById(id);
+const cfg = $("live-config").dataset;
+const video = $("video");
+const canvas = $("overlay");
+const ctx = canvas.getContext("2d");
+const speaker = new Speaker();
+
+const stats = { frames: 0, poseMs: [], rttMs: [], serverMs: [], started: 0, sent: 0, acks: 0, cues: [], reps: 0 };
+window.hcLive = { stats, speaker };  // read by the benchmark and the browser tests
+
+let landmarker = null;
+let ws = null;
+let running = false;
+let seq = 0;
+let t0 = 0;
+let lastVideoTime = -1;
+const sentAt = new Map();
+let lastPose = null;
+let lastCueAt = 0;
+
+function status(text) { $("status").textContent = text; }
+
+async function loadModel() {
+  if (landmarker) return landmarker;
+  status("Loading the pose model…");
+  const fileset = await FilesetResolver.forVisionTasks(cfg.wasm);
+  landmarker = await PoseLandmarker.createFromOptions(fileset, {
+    baseOptions: { modelAssetPath: cfg.model, delegate: "CPU" },
+    runningMode: "VIDEO",
+    numPoses: 2,  // two detections tell the server "one person only"; only the first is coached
+    minPoseDetectionConfidence: 0.5,
+    minPosePresenceConfidence: 0.5,
+    minTrackingConfidence: 0.5,
+  });
+  return landmarker;
+}
+
+async function openCamera() {
+  status("Waiting for the camera…");
+  const stream = await navigator.mediaDevices.getUserMedia({
+    video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" }, audio: false,
+  });
+  video.srcObject = stream;
+  await video.play();
+  if (!video.videoWidth) await new Promise((r) => video.addEventListener("loadedmetadata", r, { once: true }));
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+}
+
+function openSocket(drill) {
+  return new Promise((resolve, reject) => {
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const sock = new WebSocket(`${proto}//${location.host}/ws/live`);
+    sock.onopen = () => sock.send(JSON.stringify({ type: "start", drill, width: video.videoWidth, height: video.videoHeight }));
+    sock.onmessage = (m) => {
+      const msg = JSON.parse(m.data);
+      if (msg.type === "ready") { resolve(sock); return; }
+      onMessage(msg);
+    };
+    sock.onerror = () => reject(new Error("the live connection failed"));
+    sock.onclose = (e) => { if (running) { status(`Connection closed: ${e.reason || e.code}`); stop(false); } };
+  });
+}
+
+function onMessage(msg) {
+  if (msg.type === "ack") {
+    const t = sentAt.get(msg.seq);
+    if (t !== undefined) { stats.rttMs.push(performance.now() - t); sentAt.delete(msg.seq); }
+    stats.serverMs.push(msg.server_ms);
+    stats.acks += 1;
+    for (const ev of msg.events) onEvent(ev);
+  } else if (msg.type === "saved") {
+    for (const ev of msg.events) onEvent(ev);
+    status(msg.session_ids.length ? "Set saved to your history." : "Set ended (no complete rep to save).");
+  } else if (msg.type === "error") {
+    status(msg.message);
+  }
+}
+
+function onEvent(ev) {
+  switch (ev.type) {
+    case "setup": {
+      const box = $("setup");
+      if (ev.ok) { box.hidden = true; box.textContent = ""; status("Ready: start your reps."); break; }
+      box.hidden = false;
+      box.textContent = ev.problems.map((p) => p.message).join(" · ");
+      if (ev.problems.length) speaker.say(`setup:${ev.problems[0].code}`, ev.problems[0].message);
+      break;
+    }
+    case "phase":
+      $("phase").textContent = ev.phase;
+      break;
+    case "rep_count":
+      stats.reps = ev.count;
+      $("rep-count").textContent = String(ev.count);
+      break;
+    case "rep":
+      showCue(ev);
+      break;
+    case "set_summary":
+      showSummary(ev);
+      break;
+    default:
+      break;
+  }
+}
+
+function showCue(ev) {
+  const box = $("cue");
+  lastCueAt = performance.now();
+  if (ev.cue) {
+    box.hidden = false;
+    box.className = "cue fault";
+    box.textContent = ev.cue;
+    stats.cues.push({ rep: ev.rep.index, id: ev.cue_id, text: ev.cue });
+    speaker.say(ev.cue_id, ev.cue);
+  } else {
+    box.hidden = false;
+    box.className = "cue clean";
+    box.textContent = `Rep ${ev.rep.index}: good rep.`;
+  }
+}
+
+function showSummary(ev) {
+  const s = ev.summary;
+  const box = $("summary");
+  box.hidden = false;
+  box.replaceChildren();
+  const h = document.createElement("h2");
+  h.textContent = `Set ${ev.set_index}: ${s.rep_count} reps` + (s.score !== null ? `, score ${s.score}` : "");
+  box.append(h);
+  for (const c of s.cues) { const p = document.createElement("p"); p.textContent = c; box.append(p); }
+  const spoken = `Set done. ${s.rep_count} reps.` + (s.cues.length ? ` Next time: ${s.cues[0]}` : " Clean set, well done.");
+  speaker.sayNow(spoken);
+}
+
+function draw(result) {
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  if (!result.landmarks.length) return;
+  const lm = result.landmarks[0];
+  const W = canvas.width, H = canvas.height;
+  ctx.lineWidth = 3;
+  ctx.strokeStyle = "rgba(56, 189, 248, 0.9)";
+  for (const { start, end } of PoseLandmarker.POSE_CONNECTIONS) {
+    const a = lm[start], b = lm[end];
+    if ((a.visibility ?? 1) < 0.3 || (b.visibility ?? 1) < 0.3) continue;
+    ctx.beginPath(); ctx.moveTo(a.x * W, a.y * H); ctx.lineTo(b.x * W, b.y * H); ctx.stroke();
+  }
+  // The dowel line of the article: back of the head, upper back, tailbone — drawn on the side facing the camera.
+  const side = (lm[7].visibility ?? 0) + (lm[11].visibility ?? 0) + (lm[23].visibility ?? 0) >=
+    (lm[8].visibility ?? 0) + (lm[12].visibility ?? 0) + (lm[24].visibility ?? 0) ? [7, 11, 23] : [8, 12, 24];
+  ctx.lineWidth = 5;
+  ctx.strokeStyle = "rgba(245, 158, 11, 0.95)";
+  ctx.beginPath();
+  side.forEach((k, n) => { const p = lm[k]; if (n === 0) ctx.moveTo(p.x * W, p.y * H); else ctx.lineTo(p.x * W, p.y * H); });
+  ctx.stroke();
+}
+
+function send(result, tS) {
+  if (!ws || ws.readyState !== WebSocket.OPEN) return;
+  if (ws.bufferedAmount > 256 * 1024) return;  // the network is behind: drop this frame rather than queue up lag
+  const lm = result.landmarks[0];
+  const wl = result.worldLandmarks[0];
+  const msg = {
+    type: "frame",
+    seq: ++seq,
+    t: tS,
+    np: result.landmarks.length,
+    lm: lm ? lm.map((p) => [p.x, p.y, p.visibility ?? 0]) : [],
+    wl: wl ? wl.map((p) => [p.x, p.y, p.z]) : null,
+  };
+  sentAt.set(msg.seq, performance.now());
+  if (sentAt.size > 300) sentAt.delete(sentAt.keys().next().value);
+  ws.send(JSON.stringify(msg));
+  stats.sent += 1;
+}
+
+function loop() {
+  if (!running) return;
+  if (video.currentTime !== lastVideoTime && video.readyState >= 2) {
+    lastVideoTime = video.currentTime;
+    const now = performance.now();
+    const result = landmarker.detectForVideo(video, now);
+    stats.poseMs.push(performance.now() - now);
+    if (stats.poseMs.length > 1000) stats.poseMs.splice(0, 500);
+    stats.frames += 1;
+    lastPose = result;
+    draw(result);
+    send(result, (now - t0) / 1000);
+    if (!$("cue").hidden && performance.now() - lastCueAt > 6000) $("cue").hidden = true;
+  }
+  if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(loop);
+  else requestAnimationFrame(loop);
+}
+
+async function start() {
+  speaker.unlock();  // the click is the user gesture speech needs
+  $("start").disabled = true;
+  try {
+    await loadModel();
+    await openCamera();
+    status("Connecting…");
+    ws = await openSocket($("drill").value);
+  } catch (e) {
+    status(`Could not start: ${e.message || e}`);
+    $("start").disabled = false;
+    return;
+  }
+  $("rep-count").textContent = "0";
+  $("summary").hidden = true;
+  t0 = performance.now();
+  stats.started = t0;
+  running = true;
+  $("stop").disabled = false;
+  status("Get into position: side-on to the camera, whole body in view.");
+  loop();
+}
+
+function stop(sendStop = true) {
+  running = false;
+  $("stop").disabled = true;
+  $("start").disabled = false;
+  if (sendStop && ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "stop" }));
+  const s = video.srcObject;
+  if (s) { for (const t of s.getTracks()) t.stop(); video.srcObject = null; }
+}
+
+$("start").addEventListener("click", start);
+$("stop").addEventListener("click", () => stop(true));
+setInterval(() => {
+  if (!running) return;
+  const mean = (a) => (a.length ? a.slice(-100).reduce((x, y) => x + y, 0) / Math.min(a.length, 100) : 0);
+  const secs = (performance.now() - stats.started) / 1000;
+  $("stats").textContent = `pose ${(stats.frames / secs).toFixed(1)} fps (${mean(stats.poseMs).toFixed(0)} ms) · ` +
+    `round trip ${mean(stats.rttMs).toFixed(1)} ms · server ${mean(stats.serverMs).toFixed(2)} ms`;
+}, 1000);

@@ -1,0 +1,134 @@
+"""The web app in a real browser: sign in, a live set from a fake camera, an upload and its report, the API page.
+
+Slow (the pose model runs in the browser's wasm and, for the upload, on the server) and real throughout: Debian's
+Chromium, the vendored tasks-vision, the served ``.task`` model, the server's LiveSession and job queue.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.fixtures.web_server import LiveServer
+from web_browser import FAKE_CAMERA_FLAGS, INIT_SCRIPT, chromium_exe, clip_to_y4m
+
+from hingecoach.web.app import Settings
+
+pytestmark = [pytest.mark.slow, pytest.mark.real_data, pytest.mark.model]
+playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (Python package only)")
+
+LIVE_CLIP = "bichraix/bad/bad014.mp4"  # manifest: deadlift, side, 1 rep, head_out_of_line
+LIVE_REPS = 1
+UPLOAD_CLIP = "mediapipe-posereader/videos/good.mp4"  # manifest: deadlift, side, 1 rep (1.8 s)
+HEAD_CUE_WORDS = "neck long"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("webdata"), secret="browser-test-" + "k" * 32)
+    with LiveServer(settings) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def camera_clip(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is not installed")
+    return clip_to_y4m(shared_data / LIVE_CLIP, tmp_path_factory.mktemp("camera") / "clip.y4m")
+
+
+@pytest.fixture(scope="module")
+def browser(camera_clip: Path) -> Iterator[Any]:
+    exe = chromium_exe()
+    if exe is None:
+        pytest.skip("Chromium is not installed (scripts/install.sh installs it)")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=exe,
+            headless=True,
+            args=["--no-sandbox", *FAKE_CAMERA_FLAGS, f"--use-file-for-fake-video-capture={camera_clip}"],
+        )
+        yield b
+        b.close()
+
+
+def _signed_in_page(browser: Any, server: LiveServer, email: str) -> Any:
+    ctx = browser.new_context(viewport={"width": 1100, "height": 900})
+    ctx.add_init_script(INIT_SCRIPT)
+    page = ctx.new_page()
+    page.goto(server.url + "/register")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", "a long enough password")
+    page.check("input[name=role][value=athlete]")
+    page.click("#register-form button[type=submit]")
+    page.wait_for_url(server.url + "/")
+    assert email in page.text_content("#who")
+    return page
+
+
+def test_live_set_counts_reps_and_speaks_one_cue(browser: Any, server: LiveServer, artifacts: Path) -> None:
+    page = _signed_in_page(browser, server, "live@example.org")
+    page.goto(server.url + "/live")
+    page.select_option("#drill", "deadlift")
+    page.click("#start")
+    page.wait_for_function(
+        f"() => Number(document.getElementById('rep-count').textContent) >= {LIVE_REPS}", timeout=150_000, polling=500
+    )
+    page.wait_for_selector("#cue.fault", state="visible", timeout=120_000)
+    cue = page.text_content("#cue") or ""
+    assert HEAD_CUE_WORDS in cue  # the clip's fault: head craned out of the back line
+    page.screenshot(path=str(artifacts / "web_live.png"))
+    spoken: list[str] = page.evaluate("window.__spoken")
+    assert cue in spoken  # the cue was spoken, word for word
+    stats = page.evaluate("window.hcLive.stats")
+    cues_shown = stats["cues"]
+    assert all(c["text"] == cue for c in cues_shown)
+    # Cooldown: the same cue is not repeated within 20 s, however many reps raise it.
+    elapsed_s = page.evaluate("(performance.now() - window.hcLive.stats.started) / 1000")
+    assert 1 <= spoken.count(cue) <= 1 + int(elapsed_s // 20)
+    assert page.evaluate("window.__cancels") >= 1  # each new utterance cancels what is stale
+    assert stats["frames"] > 10 and stats["acks"] > 10
+    page.click("#stop")
+    page.wait_for_function("() => window.__spoken.some(t => t.startsWith('Set done.'))", timeout=30_000)
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('Set')", timeout=30_000)
+    assert page.evaluate("window.__csp") == []  # model, wasm and socket all worked under the CSP
+    page.goto(server.url + "/")
+    assert "live" in (page.text_content("#sessions") or "")
+    page.close()
+
+
+def test_upload_shows_progress_then_the_cli_report(
+    browser: Any, server: LiveServer, shared_data: Path, artifacts: Path
+) -> None:
+    page = _signed_in_page(browser, server, "upload@example.org")
+    page.goto(server.url + "/upload")
+    page.select_option("#upload-drill", "deadlift")
+    page.set_input_files("#upload-file", str(shared_data / UPLOAD_CLIP))
+    page.click("#upload-submit")
+    page.wait_for_selector("#jobs tr[data-job]", timeout=30_000)
+    page.wait_for_selector("#jobs a.report-link, #jobs tr[data-status=failed]", timeout=240_000)
+    row = page.locator("#jobs tr[data-job]").first
+    assert row.get_attribute("data-status") == "done", row.inner_text()
+    page.screenshot(path=str(artifacts / "web_upload.png"))
+    page.click("#jobs a.report-link")
+    page.wait_for_selector("#rep-count")
+    assert page.text_content("#rep-count").strip() == "1"
+    assert page.text_content("#drill-name").strip().startswith("Deadlift")
+    page.wait_for_function("() => document.querySelector('video') && document.querySelector('video').readyState >= 1")
+    assert page.evaluate("window.__csp") == []  # the CLI's report, inline CSS and all, under the hashed CSP
+    page.screenshot(path=str(artifacts / "web_report.png"), full_page=True)
+    page.close()
+
+
+def test_openapi_page_works_under_the_csp(browser: Any, server: LiveServer, artifacts: Path) -> None:
+    page = _signed_in_page(browser, server, "api@example.org")
+    page.goto(server.url + "/docs")
+    page.wait_for_selector(".opblock", timeout=30_000)
+    assert page.locator(".opblock").count() >= 6
+    assert "/api/sessions" in (page.text_content("body") or "")
+    assert page.evaluate("window.__csp") == []
+    page.screenshot(path=str(artifacts / "web_docs.png"))
+    page.close()

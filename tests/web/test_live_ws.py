@@ -1,0 +1,128 @@
+"""The live socket, end to end on the server side: a recorded landmark stream in, the core's events back.
+
+The stream is what the browser sends — normalised image landmarks with visibility, world metres, a timestamp per
+frame — made from a pose track; the same track replayed straight into :func:`hingecoach.live.replay` is the
+reference, so the transport must neither lose, reorder nor alter anything the core would say.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+from tests.web.conftest import register
+
+from hingecoach.live import replay
+from hingecoach.synth import CameraSpec, HingeSpec, generate
+from hingecoach.track import PoseTrack
+from hingecoach.web.live import LiveConnection, core_session, parse_frame
+
+ORIGIN = {"origin": "http://testserver"}
+
+
+def frames_as_the_page_sends(track: PoseTrack) -> list[dict[str, Any]]:
+    w, h = track.image_wh
+    out = []
+    for k in range(track.n_frames):
+        xy = track.xy_px[k] / np.array([w, h])
+        seen = np.isfinite(xy).all()
+        lm = [[float(x), float(y), float(v)] for (x, y), v in zip(xy, track.visibility[k], strict=True)]
+        wl = None if track.world_m is None else track.world_m[k].tolist()
+        out.append({"type": "frame", "seq": k + 1, "t": float(track.t_s[k]), "lm": lm if seen else [], "wl": wl,
+                    "np": 1 if seen else 0})
+    return out
+
+
+@pytest.fixture(scope="module")
+def faulty_track() -> PoseTrack:
+    """Four RDL reps with the knees locked straight (side view, 30 fps): a fault the landmarks alone show, as in
+    the browser (which sends no back silhouette)."""
+    spec = HingeSpec(reps=4, knee_flexion_deg=2.0)
+    return generate(spec, CameraSpec(facing="right", image_wh=(640, 480), fps=30.0)).track
+
+
+def _types(events: list[dict[str, Any]]) -> list[str]:
+    return [e["type"] for e in events]
+
+
+def test_socket_replay_says_what_the_core_says(client: TestClient, faulty_track: PoseTrack) -> None:
+    register(client, "ana@example.org")
+    reference = [e.model_dump(mode="json") for e in replay(faulty_track, "rdl")]
+    w, h = faulty_track.image_wh
+    got: list[dict[str, Any]] = []
+    server_ms: list[float] = []
+    with client.websocket_connect("/ws/live", headers=ORIGIN) as ws:
+        ws.send_text(json.dumps({"type": "start", "drill": "rdl", "width": w, "height": h}))
+        assert json.loads(ws.receive_text()) == {"type": "ready", "drill": "rdl"}
+        for msg in frames_as_the_page_sends(faulty_track):
+            ws.send_text(json.dumps(msg))
+            ack = json.loads(ws.receive_text())
+            assert ack["type"] == "ack" and ack["seq"] == msg["seq"]
+            got.extend(ack["events"])
+            server_ms.append(ack["server_ms"])
+        ws.send_text(json.dumps({"type": "stop"}))
+        saved = json.loads(ws.receive_text())
+        got.extend(saved["events"])
+    ref_reps = [e for e in reference if e["type"] == "rep"]
+    got_reps = [e for e in got if e["type"] == "rep"]
+    assert len(ref_reps) >= 3, "the reference itself must see the reps"
+    assert [e["cue_id"] for e in got_reps] == [e["cue_id"] for e in ref_reps]
+    assert "locked_knees" in [e["cue_id"] for e in got_reps], "the faulty reps must raise their cue"
+    assert [e["rep"]["index"] for e in got_reps] == [e["rep"]["index"] for e in ref_reps]
+    counts = [e["count"] for e in got if e["type"] == "rep_count"]
+    assert counts == [e["count"] for e in reference if e["type"] == "rep_count"]
+    assert _types(got).count("set_summary") == _types(reference).count("set_summary") >= 1
+    assert all(ms >= 0 for ms in server_ms)
+
+    # The set is in the athlete's history, with the core's summary.
+    assert saved["session_ids"] or any(e["type"] == "set_summary" for e in got)
+    sessions = client.get("/api/sessions").json()
+    assert sessions and all(s["kind"] == "live" for s in sessions)
+    assert sum(s["rep_count"] for s in sessions) == len(ref_reps)
+    doc = client.get(f"/api/sessions/{sessions[0]['id']}").json()
+    assert doc["kind"] == "live" and doc["summary_event"]["type"] == "set_summary"
+
+
+def test_socket_refuses_anonymous_and_cross_site(client: TestClient) -> None:
+    with pytest.raises(WebSocketDisconnect) as exc, client.websocket_connect("/ws/live", headers=ORIGIN) as ws:
+        ws.receive_text()
+    assert exc.value.code == 1008
+    register(client, "bo@example.org")
+    with (
+        pytest.raises(WebSocketDisconnect) as exc,
+        client.websocket_connect("/ws/live", headers={"origin": "http://evil.example"}) as ws,
+    ):
+        ws.receive_text()
+    assert exc.value.code == 1008
+
+
+def test_bad_messages_close_the_socket_and_user_errors_do_not(client: TestClient) -> None:
+    register(client, "cy@example.org")
+    with client.websocket_connect("/ws/live", headers=ORIGIN) as ws:
+        ws.send_text(json.dumps({"type": "start", "drill": "bench_press", "width": 640, "height": 480}))
+        err = json.loads(ws.receive_text())
+        assert err["type"] == "error" and "unknown drill" in err["message"]
+        ws.send_text(json.dumps({"type": "start", "drill": "rdl", "width": 640, "height": 480}))
+        assert json.loads(ws.receive_text())["type"] == "ready"
+        ws.send_text(json.dumps({"type": "frame", "seq": 1, "t": 0.1, "lm": [[0.5, 0.5, 1.0]] * 5}))
+        with pytest.raises(WebSocketDisconnect) as exc:
+            ws.receive_text()
+        assert exc.value.code == 1008
+    with client.websocket_connect("/ws/live", headers=ORIGIN) as ws:
+        ws.send_text(json.dumps({"type": "frame", "seq": 1, "t": 0.1, "lm": []}))
+        with pytest.raises(WebSocketDisconnect):
+            ws.receive_text()
+
+
+def test_no_person_frames_reach_the_core_as_nan() -> None:
+    t, xy, vis, world, n = parse_frame({"type": "frame", "t": 2.5, "lm": [], "np": 0})
+    assert t == 2.5 and np.isnan(xy).all() and (vis == 0).all() and world is None and n == 0
+    conn = LiveConnection(factory=core_session)
+    conn.handle(json.dumps({"type": "start", "drill": "rdl", "width": 640, "height": 480}), 0.0)
+    a = conn.handle(json.dumps({"type": "frame", "seq": 1, "t": 1.0, "lm": [], "np": 0}), 0.0)
+    b = conn.handle(json.dumps({"type": "frame", "seq": 2, "t": 1.0, "lm": [], "np": 0}), 0.0)
+    assert a is not None and b is not None and b.get("dropped") is True  # a repeated timestamp is not fed twice
