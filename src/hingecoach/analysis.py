@@ -262,8 +262,11 @@ def analyze_video(
     max_fps: float | None = None,
     progress: ProgressFn | None = None,
     config: AnalysisConfig | None = None,
+    reference: BackReference | None = None,
 ) -> AnalysisResult:
     """Decode a video, track the person and judge their reps. Fails fast on a bad drill id or a bad file.
+
+    ``reference``: the athlete's own neutral back line (see :func:`analyze_track`).
 
     ``max_fps`` tracks at most that many frames per second (``AnalysisConfig.max_analysis_fps``): every other frame
     of a 60 fps clip for 30, each with its true time; None (the default) tracks every frame.
@@ -292,4 +295,5 @@ def analyze_video(
         config=cfg,
         source_sha256=content_sha256(path),
         model_sha256=model_sha256_of(model_path),
+        reference=reference,
     )

@@ -129,11 +129,18 @@ def analyze(
     try:
         check_drill_id(drill)
         _check_outputs(json_out, track_out, overlay, report, out_dir)
+        from hingecoach.cli_store import athlete_reference
+
+        ref = athlete_reference(athlete, db)  # the athlete's own neutral back, when their history has one
         if input_path.suffix.lower() == ".npz":
-            result = analyze_track(PoseTrack.load(input_path), drill=drill, source_path=str(input_path))
+            result = analyze_track(
+                PoseTrack.load(input_path), drill=drill, source_path=str(input_path), reference=ref
+            )
         else:
             with progress_bar(quiet) as progress:
-                result = analyze_video(input_path, drill=drill, workers=workers, max_fps=max_fps, progress=progress)
+                result = analyze_video(
+                    input_path, drill=drill, workers=workers, max_fps=max_fps, progress=progress, reference=ref
+                )
     except HingecoachError as exc:
         raise fail(exc) from None
 

@@ -16,6 +16,7 @@ from hingecoach.cli import app, err, fail, out
 from hingecoach.errors import HingecoachError
 
 if TYPE_CHECKING:
+    from hingecoach.drills import BackReference
     from hingecoach.report.progress import ProgressPoint
     from hingecoach.store import Store
 
@@ -170,6 +171,25 @@ def forget(
     except HingecoachError as exc:
         raise fail(exc) from None
     out.print(f"forgot {shown}: {deleted} session(s) and their reps and files deleted")
+
+
+def athlete_reference(athlete: str | None, db: str | None) -> BackReference | None:
+    """The athlete's own neutral back line from their history (a clean side-view session), or None.
+
+    Why: against their own neutral set the back-line checks see a rounding that population thresholds miss (clothes
+    and build move everyone's numbers); an unknown athlete or an empty history simply has no reference yet.
+    """
+    if athlete is None:
+        return None
+    from hingecoach.judge import reference_from_analysis
+    from hingecoach.store import UnknownAthleteError
+
+    with _open(db) as store:
+        try:
+            doc = store.neutral_reference(athlete, camera_view="side")
+        except UnknownAthleteError:
+            return None
+    return None if doc is None else reference_from_analysis(doc)
 
 
 def record_session(

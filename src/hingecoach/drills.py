@@ -143,6 +143,8 @@ class Measured:
     value: float
     frame: int
     relative: bool = False
+    #: The value is a median over fewer frames than the check's band assumes: widen the band by this factor.
+    band_scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -271,8 +273,14 @@ def _bottom_median(w: RepWindow, name: str) -> Measured | None:
 
 
 #: The back line is judged on the frames of deepest trunk lean: at least this many (a single frame's contour is
-#: noise, 0.007–0.02 trunk lengths frame to frame; the median of ten is within the borderline band).
-MIN_BACK_FRAMES: Final[int] = 10
+#: noise, 0.007–0.02 trunk lengths frame to frame).
+MIN_BACK_FRAMES: Final[int] = 5
+#: The check bands assume a median over this many frames; fewer widen the band by sqrt(this / n) (a fast pull seen
+#: at 30 fps holds its deepest lean for a handful of frames).
+BAND_FRAMES: Final[int] = 10
+#: Hands nearer than this (trunk lengths) to the neck cover the back of the head (a bar or stick held behind the
+#: neck, hands laced behind the head): the head's outline is theirs, not the head's.
+HANDS_AT_NECK: Final[float] = 0.5
 #: Smallest trunk (pixels at the model's working resolution) whose silhouette edge can show a back line: below it
 #: 0.02 trunk lengths is about a pixel.
 MIN_TRUNK_PX: Final[float] = 80.0
@@ -317,10 +325,11 @@ def _back_measure(w: RepWindow, name: str, ref: float | None, *, absolute: bool)
     value = float(np.median(x[sel]))
     frames = np.flatnonzero(sel)
     frame = int(frames[np.argmin(np.abs(frames - w.bottom))])
+    scale = float(np.sqrt(BAND_FRAMES / frames.size)) if frames.size < BAND_FRAMES else 1.0
     if ref is not None and np.isfinite(ref):
         delta = value - ref
-        return Measured(abs(delta) if absolute else delta, frame, relative=True)
-    return Measured(abs(value) if absolute else value, frame)
+        return Measured(abs(delta) if absolute else delta, frame, relative=True, band_scale=scale)
+    return Measured(abs(value) if absolute else value, frame, band_scale=scale)
 
 
 def back_line_medians(w: RepWindow) -> dict[str, float | None]:
@@ -348,6 +357,16 @@ def measure_head_gap(w: RepWindow) -> Measured | NotJudged:
     """How far the back of the head leaves the dowel's line, either way (dropped below it or craned past it), median
     over the frames of deepest lean (trunk lengths). With the athlete's own reference: the change from it.
     """
+    sel = _back_frames(w, "dowel_head_gap")
+    if isinstance(sel, NotJudged):
+        return sel
+    hands = w.get("hands_to_neck")[sel]
+    if np.isfinite(hands).any() and float(np.nanmedian(hands)) < HANDS_AT_NECK:
+        return NotJudged(
+            "the hands (or a bar or stick held behind the neck) cover the back of the head",
+            "for the head's line, film a set with the hands away from the neck — arms crossed on the chest, or the "
+            "stick held along the spine with one hand at the low back",
+        )
     ref = w.baseline.reference.dowel_head_gap if w.baseline and w.baseline.reference else None
     return _back_measure(w, "dowel_head_gap", ref, absolute=True)
 
@@ -593,7 +612,7 @@ def head_out_of_line() -> Check:
         "your chin.",
         seed_quote=Q_THREE_POINTS,
         views=SIDE,
-        series=("dowel_head_gap", "trunk_incline_deg", "trunk_px"),
+        series=("dowel_head_gap", "trunk_incline_deg", "trunk_px", "hands_to_neck"),
         fn=measure_head_gap,
         fitted=True,
         band=0.02,

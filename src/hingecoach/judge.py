@@ -388,7 +388,7 @@ def answer(check: Check, m: Measured, *, at_s: float | None = None) -> schema.Ch
     rel = m.relative and check.reference_threshold is not None
     threshold = float(check.reference_threshold) if rel else check.threshold  # type: ignore[arg-type]
     major = float(check.reference_major_at) if rel and check.reference_major_at is not None else check.major_at
-    band = check.reference_band if rel else check.band
+    band = (check.reference_band if rel else check.band) * m.band_scale
     v = float(m.value)
     common = {
         "code": check.code,
@@ -402,7 +402,7 @@ def answer(check: Check, m: Measured, *, at_s: float | None = None) -> schema.Ch
     if band > 0 and abs(v - threshold) <= band:
         return schema.CheckResult(
             state="borderline",
-            reason=f"{v:.3g} is within ±{band:g} of the threshold {threshold:g}: too close to call",
+            reason=f"{v:.3g} is within ±{band:.3g} of the threshold {threshold:g}: too close to call",
             **common,  # type: ignore[arg-type]
         )
     if not check.past(v, threshold):

@@ -20,6 +20,7 @@ dowel_bow                  ratio   virtual dowel (hingecoach.backline.dowel) on 
 dowel_head_gap             ratio   back of the head below (+, dropped) or past (−, craned) the stick ÷ trunk length
 dowel_tail_gap             ratio   stick held on the upper back: how far it lifts off the tailbone ÷ trunk length
 trunk_px                   px      hip→shoulder length at the pose model's working resolution (long side ≤ 960 px)
+hands_to_neck              ratio   nearer wrist's distance from the neck (shoulder–ear midpoint) ÷ trunk length
 hip_flexion_far_deg        deg     hip_flexion_deg measured on the other (far) side — the free leg of a
                                    single-leg RDL, noisier in side views
 knee_flexion_far_deg       deg     knee_flexion_deg on the far side
@@ -91,6 +92,7 @@ SERIES_NAMES: Final[tuple[str, ...]] = (
     "dowel_head_gap",
     "dowel_tail_gap",
     "trunk_px",
+    "hands_to_neck",
     "hip_flexion_far_deg",
     "knee_flexion_far_deg",
     "hip_flexion_3d_deg",
@@ -324,7 +326,13 @@ def dowel_series(track: PoseTrack) -> dict[str, FloatArray]:
     xy = track.xy_px
     scale = min(1.0, MODEL_SIDE_PX / max(track.image_wh))
     hip, shoulder = pair_mean(xy, "hip"), pair_mean(xy, "shoulder")
-    out = {"trunk_px": np.asarray(np.linalg.norm(shoulder - hip, axis=-1) * scale, dtype=np.float64)}
+    trunk = np.linalg.norm(shoulder - hip, axis=-1)
+    out = {"trunk_px": np.asarray(trunk * scale, dtype=np.float64)}
+    neck = 0.5 * (shoulder + pair_mean(xy, "ear"))
+    wrists = xy[:, [INDEX["left_wrist"], INDEX["right_wrist"]]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dist = np.linalg.norm(wrists - neck[:, None, :], axis=-1) / trunk[:, None]
+    out["hands_to_neck"] = np.asarray(np.fmin(dist[:, 0], dist[:, 1]), dtype=np.float64)
     d = dowel(track.back_profile if track.back_profile is not None else np.zeros((n, 0)), axis_position(xy, "ear"))
     out.update({"dowel_bow": d.bow, "dowel_head_gap": d.head_gap, "dowel_tail_gap": d.tail_gap})
     return out

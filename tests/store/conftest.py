@@ -42,13 +42,14 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, store_data.Clip
     """Analysed synthetic sessions, built once: clean and faulty RDLs, a front-view RDL, a short clip, a dowel hinge."""
     folder = tmp_path_factory.mktemp("clips")
     mk = store_data.make_clip
+    bar = {"arms": "bar"}  # an RDL's bar slides down the legs (hanging arms would hold it off them)
     return {
-        "clean": mk(folder, "clean", "rdl", reps=4),
-        "clean2": mk(folder, "clean2", "rdl", reps=4, hip_flexion_deg=82.0),
-        "clean3": mk(folder, "clean3", "rdl", reps=3, hip_flexion_deg=78.0),
-        "rounded": mk(folder, "rounded", "rdl", reps=4, trunk_round_deg=70.0),
-        "front": mk(folder, "front", "rdl", store_data.FRONT, reps=4),
-        "short": mk(folder, "short", "rdl", reps=1),
+        "clean": mk(folder, "clean", "rdl", reps=4, **bar),
+        "clean2": mk(folder, "clean2", "rdl", reps=4, hip_flexion_deg=82.0, **bar),
+        "clean3": mk(folder, "clean3", "rdl", reps=3, hip_flexion_deg=78.0, **bar),
+        "rounded": mk(folder, "rounded", "rdl", reps=4, trunk_round_deg=70.0, **bar),
+        "front": mk(folder, "front", "rdl", store_data.FRONT, reps=4, **bar),
+        "short": mk(folder, "short", "rdl", reps=1, **bar),
         "dowel": mk(folder, "dowel", "hinge_dowel", reps=4, arms="shoulders"),
         "dowel2": mk(folder, "dowel2", "hinge_dowel", reps=4, arms="shoulders", hip_flexion_deg=84.0),
     }

@@ -12,9 +12,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 from tests.fixtures.store_data import Clip, counts, day
 
+from hingecoach.analysis import analyze_track
 from hingecoach.sessionstats import BACK_LINE_CODES
 from hingecoach.store import Store, StoreError, UnknownAthleteError, accounts
 from hingecoach.store.models import Base
+from hingecoach.track import PoseTrack
 
 
 def test_save_and_read_back(db_url: str, clips: dict[str, Clip]) -> None:
@@ -27,7 +29,10 @@ def test_save_and_read_back(db_url: str, clips: dict[str, Clip]) -> None:
         assert [h.id for h in hist] == [r1.session_id, r2.session_id]  # oldest first
         first, second = hist
         assert first.recorded_at == day(0) and first.drill == "rdl" and first.camera_view == "side"
-        assert first.config_hash == "abc123" and first.model_sha256 is None  # a track: no model of ours was used
+        # provenance recorded in the result wins; what the caller passes fills in for results without it
+        prov = clean.analysis.provenance
+        assert first.config_hash == (prov.config_hash if prov is not None and prov.config_hash else "abc123")
+        assert first.model_sha256 is None  # a pose track: no model of ours was used
         assert len(first.source_sha256) == 64
         # the usable range: the synthetic lifter's back holds all the way to its 80° bottom when clean ...
         assert first.stats.usable_range_deg == pytest.approx(80.0, abs=2.0)
@@ -165,3 +170,30 @@ def test_models_match_the_migrations(db_url: str) -> None:
     with Store(db_url) as store, store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
         assert diff == []
+
+
+def test_neutral_session_becomes_the_athletes_back_reference(db_url: str, clips: dict[str, Clip]) -> None:
+    """The history's clean side-view session calibrates the back-line checks of the next analysis."""
+    from hingecoach.judge import reference_from_analysis
+
+    with Store(db_url) as store:
+        store.save_session(clips["clean"].analysis, "Ana", clips["clean"].path, recorded_at=day(0))
+        doc = store.neutral_reference("Ana", camera_view="side")
+    assert doc is not None
+    ref = reference_from_analysis(doc)
+    assert ref is not None and ref.dowel_bow is not None and abs(ref.dowel_bow) < 0.01
+    res = analyze_track(PoseTrack.load(clips["clean"].path), drill="rdl", reference=ref)
+    qty = {c.quantity for r in res.analysis.reps for c in r.checks if c.code == "rounded_back"}
+    assert qty == {"dowel_bow_vs_own_reference"}
+    rounded = clips["rounded"].analysis
+    assert any(f.code in ("rounded_back", "head_out_of_line") for r in rounded.reps for f in r.faults)
+    assert reference_from_analysis(rounded) is None  # never a reference from a faulty set
+
+
+def test_old_results_without_provenance_get_what_the_caller_knows(db_url: str, clips: dict[str, Clip]) -> None:
+    old = clips["clean"].analysis.model_copy(update={"provenance": None})
+    with Store(db_url) as store:
+        store.save_session(old, "Ana", clips["clean"].path, model_sha256="m" * 64, config_hash="cfg0")
+        (rec,) = store.history("Ana")
+    assert (rec.model_sha256, rec.config_hash) == ("m" * 64, "cfg0")
+    assert rec.hingecoach_version and len(rec.source_sha256) == 64
