@@ -220,10 +220,10 @@ def test_real_clip_people_count_and_back_profile(kb_single: PoseTrack) -> None:
     counted = kb_single.n_people[kb_single.n_people >= 0]
     assert counted.size == 3  # one count per second of a 2.9 s clip
     assert (counted == 1).all()
-    from hingecoach.backline import DEFAULT_STATIONS
+    from hingecoach.backline import DORSAL_U
 
     assert kb_single.back_profile is not None
-    assert kb_single.back_profile.shape == (86, DEFAULT_STATIONS)
+    assert kb_single.back_profile.shape == (86, DORSAL_U.size)
     assert np.isfinite(kb_single.back_profile).any(axis=1).mean() > 0.8
     assert check_track(kb_single) == []
 
