@@ -130,6 +130,17 @@ def _land(path: Path, want: _Range) -> tuple[cv2.VideoCapture, bool, float, int]
     return cap, False, math.nan, 0
 
 
+def _same_slot(earlier: float, t: float, interval: float) -> bool:
+    """Whether ``t`` falls in the same ``interval``-long slot of the clock as the frame before it (``earlier``).
+
+    Thinning keeps the first frame of every slot. The slots are fixed on the clock, not counted from a chunk's
+    start, so every chunk of a parallel run keeps exactly the frames a single pass would.
+    """
+    if not math.isfinite(earlier):
+        return False
+    return math.floor(t / interval + 1e-6) == math.floor(earlier / interval + 1e-6)
+
+
 def _decode_worker(
     path: Path,
     max_side: int | None,
@@ -156,7 +167,6 @@ def _decode_worker(
         lead_window_s = 2.0 * (want.lead + 1) / fps
         ring: deque[TimedFrame] = deque(maxlen=max(want.lead, 1))
         prev_t = -math.inf
-        next_keep = -math.inf
         started = not want.by_time or want.from_s <= 0
 
         def rgb_of() -> UInt8Image:
@@ -180,7 +190,7 @@ def _decode_worker(
                 t = (index if index >= 0 else 0) / fps
             if not t > prev_t:  # a repeated or backwards timestamp: keep the order, nudge the time forward
                 t = prev_t + TIME_EPS_S
-            prev_t = t
+            earlier, prev_t = prev_t, t
             if want.by_time:
                 if want.until_s is not None and t >= want.until_s - TIME_EPS_S:
                     break
@@ -195,10 +205,9 @@ def _decode_worker(
                         for lead_frame in ring:
                             put((-1, lead_frame))
                         ring.clear()
-                if want.min_interval_s > 0 and t < next_keep - TIME_EPS_S:
+                if want.min_interval_s > 0 and _same_slot(earlier, t, want.min_interval_s):
                     index += 1 if index >= 0 else 0
                     continue
-                next_keep = t + want.min_interval_s
             put((index, TimedFrame(t, rgb_of())))
             if index >= 0:
                 index += 1
@@ -264,7 +273,8 @@ def iter_timed_frames(
 
     ``fps`` is the container's (mean) rate: it aims the seek and, with ``timing="nominal"``, times the frames as
     ``index / fps`` (only from the start: a file without trustworthy timestamps cannot be cut in time).
-    ``max_fps`` thins the frames so kept ones are at least ``1 / max_fps`` apart (warm-up frames are not thinned).
+    ``max_fps`` thins the frames: the first frame of every ``1 / max_fps`` slot of the clock is kept (every other
+    frame of a 60 fps clip for 30), whichever chunk decodes it; warm-up frames are not thinned.
     """
     if timing != "container" and from_s > 0:
         raise ValueError("a video without trustworthy timestamps can only be decoded from its start")

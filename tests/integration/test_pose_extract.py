@@ -223,7 +223,7 @@ def test_real_clip_people_count_and_back_profile(kb_single: PoseTrack) -> None:
     from hingecoach.backline import DORSAL_U
 
     assert kb_single.back_profile is not None
-    assert kb_single.back_profile.shape == (86, DORSAL_U.shape[0])
+    assert kb_single.back_profile.shape == (86, DORSAL_U.size)
     assert np.isfinite(kb_single.back_profile).any(axis=1).mean() > 0.8
     assert check_track(kb_single) == []
 

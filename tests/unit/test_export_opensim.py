@@ -18,6 +18,8 @@ from hingecoach.demo import demo_session
 from hingecoach.report import ReportInputs, write_all
 from hingecoach.skeleton import LANDMARK_NAMES, N_LANDMARKS
 
+osim.Logger.removeFileSink()  # OpenSim would otherwise write opensim.log into the working directory
+
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, list[int], list[int]]:

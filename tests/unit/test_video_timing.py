@@ -80,6 +80,15 @@ def test_max_fps_thins_frames_and_keeps_their_times(vfr: Path) -> None:
     assert np.diff(t).min() >= 1 / 15 - 1e-3  # never faster than asked
     assert np.diff(t).max() < 1 / 15 + 0.1  # a gap is never longer than the interval plus one source frame
     assert (np.diff(t[t > 1.6]) == pytest.approx(0.1, abs=1e-3))  # the 10 fps part is kept whole
+    # Chunks cut anywhere keep exactly the frames one pass keeps (the slots are fixed on the clock).
+    parts = [(0.0, 0.71), (0.71, 1.52), (1.52, None)]
+    chunked = [
+        f.t_s
+        for a, b in parts
+        for f in iter_timed_frames(vfr, fps=info.fps, max_side=None, from_s=a, until_s=b, lead=3, max_fps=15.0)
+        if not f.lead
+    ]
+    np.testing.assert_allclose(chunked, t, atol=1e-6)
 
 
 @pytest.mark.real_data
