@@ -27,6 +27,7 @@ from hingecoach.analysis import analyze_track
 from hingecoach.errors import HingecoachError
 from hingecoach.evaluate import NotCachedError, cached_track, read_manifest
 from hingecoach.live import LiveEvent, LiveSession, RepJudgedEvent
+from hingecoach.live.session import push_track_frame
 from hingecoach.track import PoseTrack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,19 +40,9 @@ def replay_timed(track: PoseTrack, drill: str) -> tuple[list[LiveEvent], list[fl
     ms: list[float] = []
     close_ms: list[float] = []
     cpu_ms: list[float] = []
-    world, people, back = track.world_m, track.n_people, track.back_profile
     for k in range(track.n_frames):
         t0, c0 = time.perf_counter(), time.thread_time()
-        events.extend(
-            s.push(
-                float(track.t_s[k]),
-                track.xy_px[k],
-                track.visibility[k],
-                None if world is None else world[k],
-                n_people=None if people is None or people[k] < 0 else int(people[k]),
-                back_profile=None if back is None else back[k],
-            )
-        )
+        events.extend(push_track_frame(s, track, k))
         ms.append(1000.0 * (time.perf_counter() - t0))
         cpu_ms.append(1000.0 * (time.thread_time() - c0))
         if events and isinstance(events[-1], RepJudgedEvent) and events[-1].t_s == float(track.t_s[k]):

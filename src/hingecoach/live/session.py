@@ -606,17 +606,20 @@ def replay(
         drill, image_wh=track.image_wh, coords="pixels", fps=track.fps, config=config, analysis_config=analysis_config
     )
     events: list[LiveEvent] = []
-    world, people, back = track.world_m, track.n_people, track.back_profile
     for k in range(track.n_frames):
-        events.extend(
-            session.push(
-                float(track.t_s[k]),
-                track.xy_px[k],
-                track.visibility[k],
-                None if world is None else world[k],
-                n_people=None if people is None or people[k] < 0 else int(people[k]),
-                back_profile=None if back is None else back[k],
-            )
-        )
+        events.extend(push_track_frame(session, track, k))
     events.extend(session.finish())
     return events
+
+
+def push_track_frame(session: LiveSession, track: PoseTrack, k: int) -> list[LiveEvent]:
+    """Push frame ``k`` of a saved track into ``session`` as the camera would have sent it (replays, benchmarks)."""
+    world, people, back = track.world_m, track.n_people, track.back_profile
+    return session.push(
+        float(track.t_s[k]),
+        track.xy_px[k],
+        track.visibility[k],
+        None if world is None else world[k],
+        n_people=None if people is None or people[k] < 0 else int(people[k]),
+        back_profile=None if back is None else back[k],
+    )
