@@ -18,10 +18,10 @@ from numpy.typing import NDArray
 from hingecoach import judge, judge_inputs
 from hingecoach.config import AnalysisConfig, RepConfig
 from hingecoach.drills import DRILLS
-from hingecoach.measures import BackReference
 from hingecoach.errors import UnknownDrillError
 from hingecoach.filtering import clean_track
 from hingecoach.kinematics import Kinematics, compute_kinematics
+from hingecoach.measures import BackReference
 from hingecoach.pose.quality import check_track
 from hingecoach.provenance import config_hash, content_sha256, drills_table_version, package_version
 from hingecoach.provenance import model_sha256 as model_sha256_of

@@ -15,8 +15,8 @@ import pytest
 from hingecoach import judge, judge_inputs, schema, synth
 from hingecoach.backline import DORSAL_U
 from hingecoach.drills import DRILLS, LADDER, Drill
-from hingecoach.measures import BackReference
 from hingecoach.kinematics import compute_kinematics
+from hingecoach.measures import BackReference
 from hingecoach.skeleton import idx
 from hingecoach.track import PoseTrack
 
