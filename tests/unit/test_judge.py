@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hingecoach import judge, judge_inputs, schema, synth
+from hingecoach import judge, judge_inputs, schema
+from hingecoach.devtools import synth
 from hingecoach.backline import DORSAL_U
 from hingecoach.drills import DRILLS, LADDER, Drill
 from hingecoach.kinematics import compute_kinematics

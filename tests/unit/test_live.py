@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter
 
-from hingecoach import synth
+from hingecoach.devtools import synth
 from hingecoach.analysis import analyze_track
 from hingecoach.config import LiveConfig
 from hingecoach.drills import FAULT_CODES

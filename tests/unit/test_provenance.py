@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from hingecoach import __version__, filtering, rep_signal, reps, synth
+from hingecoach import __version__, filtering, rep_signal, reps
+from hingecoach.devtools import synth
 from hingecoach.analysis import analyze_track
 from hingecoach.config import AnalysisConfig, FilterConfig, LiveConfig, RepConfig
 from hingecoach.drills import DRILLS

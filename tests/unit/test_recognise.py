@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hingecoach import synth
+from hingecoach.devtools import synth
 from hingecoach.analysis import analyze_track
 from hingecoach.drills import DRILLS
 from hingecoach.kinematics import compute_kinematics

@@ -1,6 +1,6 @@
 """Reps across cuts, set-downs, walking and hidden knees: synthetic tracks with these situations built in.
 
-Each test builds the situation from :func:`hingecoach.synth.generate` clips with known rep counts (joined end to end,
+Each test builds the situation from :func:`hingecoach.devtools.synth.generate` clips with known rep counts (joined end to end,
 with a camera change at a cut, a set-down inserted, knees hidden), so the expected count is exact.
 """
 
@@ -12,7 +12,7 @@ import pytest
 from hingecoach.kinematics import compute_kinematics
 from hingecoach.reps import RepSegment, segment_reps, signal_name, take_bounds
 from hingecoach.skeleton import INDEX
-from hingecoach.synth import CameraSpec, HingeSpec, NoiseSpec, SynthResult, generate
+from hingecoach.devtools.synth import CameraSpec, HingeSpec, NoiseSpec, SynthResult, generate
 from hingecoach.track import PoseTrack
 
 NOISE = NoiseSpec(noise_px=1.5, seed=21)

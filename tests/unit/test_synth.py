@@ -5,7 +5,7 @@ import pytest
 
 from hingecoach.backline import DORSAL_U, axis_position, dowel
 from hingecoach.skeleton import INDEX, sided
-from hingecoach.synth import (
+from hingecoach.devtools.synth import (
     CameraSpec,
     HingeSpec,
     NoiseSpec,

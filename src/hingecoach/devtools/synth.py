@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from hingecoach.backline import DORSAL_U, axis_position, dowel
 from hingecoach.skeleton import INDEX, LANDMARK_NAMES, N_LANDMARKS, Side, other
-from hingecoach.synth_body import (  # noqa: F401  (proportions re-exported for tests and tools)
+from hingecoach.devtools.synth_body import (  # noqa: F401  (proportions re-exported for tests and tools)
     ANKLE_H,
     FOREARM,
     HIP_WIDTH,
@@ -510,7 +510,7 @@ def generate(
         world_m=world,
         n_people=n_people,
         back_profile=back,
-        source=f"hingecoach.synth {spec!r} {camera!r}",
+        source=f"hingecoach.devtools.synth {spec!r} {camera!r}",
     )
     angles = _truth_series(per_side[near], per_side[other(near)], body)
     # What the back-line stage reads on a perfectly measured silhouette (its definition, applied to the exact arc).
