@@ -1,7 +1,8 @@
 """``hingecoach eval``: the labelled-manifest figures, leave-one-lifter-out first, in-sample beside them.
 
-A thin layer: :func:`hingecoach.devtools.evaluate.evaluate` analyses the clips, :func:`hingecoach.devtools.lolo.all_figures` computes
-every figure; this module only prints them (or writes them as JSON).
+A thin layer: :func:`hingecoach.devtools.evaluate.evaluate` analyses the clips,
+:func:`hingecoach.devtools.lolo.all_figures` computes every figure; this module only prints them (or writes them as
+JSON).
 """
 
 from __future__ import annotations

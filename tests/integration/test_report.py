@@ -1,8 +1,8 @@
 """Overlay video and full report output, end to end through ffmpeg and OpenCV.
 
-Source videos: a generated figure (:mod:`hingecoach.devtools.render_figure`) drawn on :mod:`hingecoach.devtools.synth` landmarks at an
-NTSC frame rate, so the true landmarks, reps and back-line state are known; plus one short real side-view clip from
-``../shared/data`` tracked by the real pose model.
+Source videos: a generated figure (:mod:`hingecoach.devtools.render_figure`) drawn on :mod:`hingecoach.devtools.synth`
+landmarks at an NTSC frame rate, so the true landmarks, reps and back-line state are known; plus one short real
+side-view clip from ``../shared/data`` tracked by the real pose model.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 
 from hingecoach.devtools.render_figure import write_figure_video
+from hingecoach.devtools.synth import CameraSpec, HingeSpec, SynthResult, generate
 from hingecoach.report import OutputFiles, ReportInputs, render_overlay, write_all
 from hingecoach.report.overlay import AMBER, GREEN, RED
 from hingecoach.schema import Analysis, Fault, Rep, Source, Summary
 from hingecoach.skeleton import sided
-from hingecoach.devtools.synth import CameraSpec, HingeSpec, SynthResult, generate
 from hingecoach.track import PoseTrack
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"

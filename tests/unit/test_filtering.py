@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from hingecoach.devtools.synth import CameraSpec, HingeSpec, NoiseSpec, generate
 from hingecoach.filtering import (
     OneEuroFilter,
     apply_swaps,
@@ -16,7 +17,6 @@ from hingecoach.filtering import (
     reject_jumps,
 )
 from hingecoach.skeleton import N_LANDMARKS, sided
-from hingecoach.devtools.synth import CameraSpec, HingeSpec, NoiseSpec, generate
 from hingecoach.track import PoseTrack
 
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from hingecoach import judge, judge_inputs, schema
-from hingecoach.devtools import synth
 from hingecoach.backline import DORSAL_U
+from hingecoach.devtools import synth
 from hingecoach.drills import DRILLS, LADDER, Drill
 from hingecoach.kinematics import compute_kinematics
 from hingecoach.measures import BackReference

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter
 
-from hingecoach.devtools import synth
 from hingecoach.analysis import analyze_track
 from hingecoach.config import LiveConfig
+from hingecoach.devtools import synth
 from hingecoach.drills import FAULT_CODES
 from hingecoach.judge_inputs import TOP_HOLD_S
 from hingecoach.live import LiveEvent, LiveSession, RepJudgedEvent, SetupEvent, replay

@@ -5,8 +5,8 @@ camera view, reps, faults, who is lifting (``lifter``), whether a label was revi
 (``label_status``), whether the footage is rendered (``synthetic``), the fault every rep of a take repeats
 (``rep_faults``) and whether it is a side view of the whole body (``whole_body``).
 
-Why answers are stored rather than re-computed: the honest figures (:mod:`hingecoach.devtools.lolo`) refit the data-chosen
-thresholds on the other lifters for every held-out lifter; with the measured values kept per rep, that is
+Why answers are stored rather than re-computed: the honest figures (:mod:`hingecoach.devtools.lolo`) refit the
+data-chosen thresholds on the other lifters for every held-out lifter; with the measured values kept per rep, that is
 arithmetic on numbers, not one more pass of the pipeline per fold. Pose tracks are cached by file identity and the
 back-profile version, so re-running after a change to the checks costs seconds, not minutes.
 """
@@ -544,8 +544,8 @@ def angle_accuracy(data_root: Path, *, with_model: bool = False) -> list[AngleAc
     if with_model:
         import tempfile
 
-        from hingecoach.pose.extract import extract_track
         from hingecoach.devtools.render_figure import write_figure_video
+        from hingecoach.pose.extract import extract_track
 
         for facing in ("right", "left"):
             s = generate(HingeSpec(reps=3, arms="bar"), CameraSpec(facing=facing), NoiseSpec())

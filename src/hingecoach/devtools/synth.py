@@ -28,7 +28,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach.backline import DORSAL_U, axis_position, dowel
-from hingecoach.skeleton import INDEX, LANDMARK_NAMES, N_LANDMARKS, Side, other
 from hingecoach.devtools.synth_body import (  # noqa: F401  (proportions re-exported for tests and tools)
     ANKLE_H,
     FOREARM,
@@ -41,6 +40,7 @@ from hingecoach.devtools.synth_body import (  # noqa: F401  (proportions re-expo
     UPPER_ARM,
     body_3d,
 )
+from hingecoach.skeleton import INDEX, LANDMARK_NAMES, N_LANDMARKS, Side, other
 from hingecoach.track import PoseTrack
 
 FloatArray = NDArray[np.float64]
