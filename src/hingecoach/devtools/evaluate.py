@@ -5,8 +5,8 @@ camera view, reps, faults, who is lifting (``lifter``), whether a label was revi
 (``label_status``), whether the footage is rendered (``synthetic``), the fault every rep of a take repeats
 (``rep_faults``) and whether it is a side view of the whole body (``whole_body``).
 
-Why answers are stored rather than re-computed: the honest figures (:mod:`hingecoach.lolo`) refit the data-chosen
-thresholds on the other lifters for every held-out lifter; with the measured values kept per rep, that is
+Why answers are stored rather than re-computed: the honest figures (:mod:`hingecoach.devtools.lolo`) refit the
+data-chosen thresholds on the other lifters for every held-out lifter; with the measured values kept per rep, that is
 arithmetic on numbers, not one more pass of the pipeline per fold. Pose tracks are cached by file identity and the
 back-profile version, so re-running after a change to the checks costs seconds, not minutes.
 """
@@ -535,8 +535,8 @@ def angle_accuracy(data_root: Path, *, with_model: bool = False) -> list[AngleAc
     detector-like noise seen from the side (both facings) and 30° oblique; and, with ``with_model``, the synthetic
     lifter *rendered as video* and tracked by the real pose model — the whole chain a user's video goes through.
     """
-    from hingecoach.mocap import load_qualisys_tsv, reference_angles, side_camera_track
-    from hingecoach.synth import CameraSpec, HingeSpec, NoiseSpec, generate
+    from hingecoach.devtools.mocap import load_qualisys_tsv, reference_angles, side_camera_track
+    from hingecoach.devtools.synth import CameraSpec, HingeSpec, NoiseSpec, generate
 
     out: list[AngleAccuracy] = []
     tsv = data_root / "leafarcoder-mocap" / "LabData" / "deadlift.tsv"
@@ -554,8 +554,8 @@ def angle_accuracy(data_root: Path, *, with_model: bool = False) -> list[AngleAc
     if with_model:
         import tempfile
 
+        from hingecoach.devtools.render_figure import write_figure_video
         from hingecoach.pose.extract import extract_track
-        from hingecoach.render_figure import write_figure_video
 
         for facing in ("right", "left"):
             s = generate(HingeSpec(reps=3, arms="bar"), CameraSpec(facing=facing), NoiseSpec())
