@@ -29,7 +29,7 @@ import numpy as np
 
 from hingecoach.analysis import AnalysisResult, analyze_video
 from hingecoach.decode import iter_timed_frames
-from hingecoach.evaluate import read_manifest
+from hingecoach.devtools.evaluate import read_manifest
 from hingecoach.pose.model import require_model
 from hingecoach.video import probe
 
