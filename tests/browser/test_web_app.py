@@ -23,6 +23,7 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install 
 LIVE_CLIP = "bichraix/bad/bad014.mp4"  # manifest: deadlift, side, 1 rep (head craned up at set-up)
 LIVE_DRILL = "deadlift"
 LIVE_REPS = 1
+BACK_LINE_CUES = ("rounded_back", "head_out_of_line")
 UPLOAD_CLIP = "mediapipe-posereader/videos/good.mp4"  # manifest: deadlift, side, 1 rep (1.8 s)
 
 
@@ -77,10 +78,17 @@ def test_live_set_counts_reps_shows_and_speaks_verdicts(browser: Any, server: Li
     page.wait_for_function(
         f"() => Number(document.getElementById('rep-count').textContent) >= {LIVE_REPS}", timeout=150_000, polling=500
     )
-    # Each judged rep shows its verdict: the one cue (shown and spoken word for word) or "good rep".
-    page.wait_for_selector("#cue", state="visible", timeout=120_000)
+    # Each judged rep shows its verdict: the one cue (shown and spoken word for word) or "good rep". This clip's rep
+    # has a back-line fault, which only the silhouette shows: the page sends the mask, the server reads the back.
+    page.wait_for_selector("#cue.fault", state="visible", timeout=120_000)
+    shown = (page.text_content("#cue") or "").strip()
     page.screenshot(path=str(artifacts / "web_live.png"))
     stats = page.evaluate("window.hcLive.stats")
+    back_cues = [c for c in stats["cues"] if c["id"] in BACK_LINE_CUES]
+    assert back_cues, f"no back-line cue live: {stats['cues']}"
+    assert shown in [c["text"] for c in stats["cues"]]
+    assert stats["masks"] > 10 and stats["backs"] > 10  # masks went out; the server measured the back from them
+    assert all(c["text"] in page.evaluate("window.__spoken") for c in back_cues)
     spoken: list[str] = page.evaluate("window.__spoken")
     for c in stats["cues"]:
         assert c["text"] in spoken and c["id"]
