@@ -53,7 +53,8 @@ function loadModel() {
 async function openCamera() {
   status("Waiting for the camera…");
   const stream = await navigator.mediaDevices.getUserMedia({
-    video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" }, audio: false,
+    // 720p: the back line needs the trunk ≥ 80 px in the picture (a whole body at 480 rows is often less).
+    video: { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: "user" }, audio: false,
   });
   video.srcObject = stream;
   await video.play();
