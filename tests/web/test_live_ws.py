@@ -159,3 +159,19 @@ def test_no_person_frames_reach_the_core_as_nan() -> None:
     a = conn.handle(json.dumps({"type": "frame", "seq": 1, "t": 1.0, "lm": [], "np": 0}), 0.0)
     b = conn.handle(json.dumps({"type": "frame", "seq": 2, "t": 1.0, "lm": [], "np": 0}), 0.0)
     assert a is not None and b is not None and b.get("dropped") is True  # a repeated timestamp is not fed twice
+
+
+def test_live_sets_are_calibrated_by_the_athletes_own_neutral_back(client: TestClient, tmp_path: Any) -> None:
+    """As ``analyze --athlete``: a clean side-view session in the athlete's history is the live set's reference."""
+    from tests.fixtures.store_data import make_clip
+
+    register(client, "eve@example.org")
+    me = client.get("/api/me").json()
+    repo = client.app.state.repo  # type: ignore[attr-defined]
+    assert repo.back_reference(me["athlete_id"]) is None  # no history yet: population thresholds
+    clean = make_clip(tmp_path, "clean", "rdl", reps=4, arms="bar")
+    repo.store.save_session(clean.analysis, me["athlete_name"], clean.path)
+    ref = repo.back_reference(me["athlete_id"])
+    assert ref is not None
+    session = core_session("rdl", (640, 480), ref)
+    assert session.reference is ref  # type: ignore[attr-defined]

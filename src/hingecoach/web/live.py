@@ -32,7 +32,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -44,6 +44,9 @@ from hingecoach.schema import Analysis, Provenance, Rep, Source, Summary
 from hingecoach.schema import Warning as ResultWarning
 from hingecoach.skeleton import N_LANDMARKS
 from hingecoach.web.mask import MaskError, decode_mask
+
+if TYPE_CHECKING:
+    from hingecoach.drills import BackReference
 
 MAX_MESSAGE_BYTES = 256 * 1024
 """One frame's landmarks are ~4 kB of JSON and its run-length mask a few kB; anything far larger is not ours."""
@@ -66,15 +69,18 @@ class LiveSessionLike(Protocol):
     def finish(self) -> list[Any]: ...
 
 
-SessionFactory = Callable[[str, tuple[int, int]], LiveSessionLike]
-"""``factory(drill, (width, height))`` → a session fed normalised image coordinates."""
+SessionFactory = Callable[[str, tuple[int, int], "BackReference | None"], LiveSessionLike]
+"""``factory(drill, (width, height), reference)`` → a session fed normalised image coordinates."""
 
 
-def core_session(drill: str, image_wh: tuple[int, int]) -> LiveSessionLike:
-    """The real streaming core for ``drill`` on a camera of ``image_wh`` pixels."""
+def core_session(drill: str, image_wh: tuple[int, int], reference: BackReference | None = None) -> LiveSessionLike:
+    """The real streaming core for ``drill`` on a camera of ``image_wh`` pixels; ``reference``: the athlete's own
+    neutral back line from their history, as ``hingecoach analyze --athlete`` uses it (None: population
+    thresholds).
+    """
     from hingecoach.live import LiveSession
 
-    session: LiveSessionLike = LiveSession(drill, image_wh=image_wh, coords="normalized")
+    session: LiveSessionLike = LiveSession(drill, image_wh=image_wh, coords="normalized", reference=reference)
     return session
 
 
@@ -158,6 +164,8 @@ class LiveConnection:
     """One WebSocket's state: the core session and what the set has produced so far."""
 
     factory: SessionFactory
+    #: The athlete's neutral back line (set by the route from the store before ``start``).
+    reference: BackReference | None = None
     session: LiveSessionLike | None = None
     drill: str = ""
     width: int = 0
@@ -196,7 +204,7 @@ class LiveConnection:
         if not (0 < w <= 8192 and 0 < h <= 8192):
             raise ProtocolError("start needs the camera frame size")
         self.drill, self.width, self.height = drill, w, h
-        self.session = self.factory(drill, (w, h))
+        self.session = self.factory(drill, (w, h), self.reference)
         self.last_t, self.frames = -np.inf, 0
         self.reps.clear()
         self._reset_set()

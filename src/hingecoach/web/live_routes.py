@@ -74,6 +74,7 @@ async def live_socket(ws: WebSocket) -> None:
                     conn.finish()
                     _save_sets(ws, athlete_id, conn, key)
                 athlete_id = who
+                conn.reference = await asyncio.to_thread(repo_of(ws).back_reference, who)
             try:
                 # Off the event loop: a frame that closes a rep runs the judge (~tens of ms), and other sockets and
                 # page requests must not wait for it. Frames of one socket stay in order (one at a time).

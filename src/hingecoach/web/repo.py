@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +38,9 @@ from hingecoach.store import SessionRecord, Store, StoreError
 from hingecoach.store.accounts import JobInfo, UserInfo, job_info, normalise_email, user_info
 from hingecoach.store.models import Athlete, CoachLink, TrainingSession, UploadJob, User, utcnow
 from hingecoach.store.repo import SaveResult, clean_name, name_key
+
+if TYPE_CHECKING:
+    from hingecoach.drills import BackReference
 
 Role = Literal["coach", "athlete"]
 JobStatus = Literal["queued", "running", "done", "failed"]
@@ -252,6 +255,20 @@ class Repo:
         if athlete is None:
             return None
         return athlete.name, self.store.history(athlete.name)
+
+    def back_reference(self, athlete_id: int) -> BackReference | None:
+        """The athlete's own neutral back line from their history (a clean side-view session, live or filmed): what
+        ``hingecoach analyze --athlete NAME`` calibrates the back-line checks with. None when there is none yet.
+        """
+        name = self.athlete_name(athlete_id)
+        if name is None:
+            return None
+        doc = self.store.neutral_reference(name, camera_view="side")
+        if doc is None:
+            return None
+        from hingecoach.judge import reference_from_analysis
+
+        return reference_from_analysis(doc)
 
     def save_live(self, athlete_id: int, analysis: Analysis, set_key: str) -> int:
         """Store a live set as a session of the athlete (``set_key``: unique per set, the session's identity)."""
