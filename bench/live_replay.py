@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from hingecoach.analysis import analyze_track
+from hingecoach.devtools.evaluate import NotCachedError, cached_track, read_manifest
 from hingecoach.errors import HingecoachError
-from hingecoach.evaluate import NotCachedError, cached_track, read_manifest
 from hingecoach.live import LiveEvent, LiveSession, RepJudgedEvent
 from hingecoach.live.session import push_track_frame
 from hingecoach.track import PoseTrack

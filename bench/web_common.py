@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))  # tests.fixtures.web_server
 
 from tests.fixtures.web_server import LiveServer  # noqa: E402
 
-from hingecoach.evaluate import cached_track  # noqa: E402
+from hingecoach.devtools.evaluate import cached_track  # noqa: E402
 from hingecoach.track import PoseTrack  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"

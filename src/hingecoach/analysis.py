@@ -15,12 +15,13 @@ from typing import Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from hingecoach import judge
+from hingecoach import judge, judge_inputs
 from hingecoach.config import AnalysisConfig, RepConfig
-from hingecoach.drills import DRILLS, BackReference
+from hingecoach.drills import DRILLS
 from hingecoach.errors import UnknownDrillError
 from hingecoach.filtering import clean_track
 from hingecoach.kinematics import Kinematics, compute_kinematics
+from hingecoach.measures import BackReference
 from hingecoach.pose.quality import check_track
 from hingecoach.provenance import config_hash, content_sha256, drills_table_version, package_version
 from hingecoach.provenance import model_sha256 as model_sha256_of
@@ -194,7 +195,7 @@ def analyze_track(
     squat = recognition is not None and recognition.result == NOT_A_HINGE
     if squat:
         spec = replace(spec, checks=())  # a squat is not judged as a hinge: no hinge faults, only the explanation
-    baseline = judge.compute_baseline(kin, reference)
+    baseline = judge_inputs.compute_baseline(kin, reference)
     judged = [judge.judge_rep(spec, kin, r, view=view, baseline=baseline) for r in reps]
     if squat:
         judged = [replace(j, judged=False, score=0) for j in judged]

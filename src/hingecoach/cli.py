@@ -291,8 +291,8 @@ def demo(
 ) -> None:
     """Generate an example session (synthetic RDL, 4 reps, faults in reps 3-4) and analyse it end to end."""
     from hingecoach.analysis import analyze_video
-    from hingecoach.demo import DEMO_DRILL, demo_session
-    from hingecoach.render_figure import write_figure_video
+    from hingecoach.devtools.demo import DEMO_DRILL, demo_session
+    from hingecoach.devtools.render_figure import write_figure_video
 
     session = demo_session()
     out_dir.mkdir(parents=True, exist_ok=True)

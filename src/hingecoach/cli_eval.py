@@ -1,7 +1,8 @@
 """``hingecoach eval``: the labelled-manifest figures, leave-one-lifter-out first, in-sample beside them.
 
-A thin layer: :func:`hingecoach.evaluate.evaluate` analyses the clips, :func:`hingecoach.lolo.all_figures` computes
-every figure; this module only prints them (or writes them as JSON).
+A thin layer: :func:`hingecoach.devtools.evaluate.evaluate` analyses the clips,
+:func:`hingecoach.devtools.lolo.all_figures` computes every figure; this module only prints them (or writes them as
+JSON).
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ def print_figures(fig: dict[str, Any]) -> None:
 def _angles(root: Path, with_model: bool) -> list[dict[str, Any]]:
     from dataclasses import asdict
 
-    from hingecoach.evaluate import angle_accuracy
+    from hingecoach.devtools.evaluate import angle_accuracy
 
     return [asdict(a) for a in angle_accuracy(root, with_model=with_model)]
 
@@ -156,8 +157,8 @@ def eval_cmd(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Fault figures leave-one-lifter-out (headline) and in-sample, drill recognition, abstentions, rep counts."""
-    from hingecoach.evaluate import evaluate
-    from hingecoach.lolo import all_figures, mirror_agreement
+    from hingecoach.devtools.evaluate import evaluate
+    from hingecoach.devtools.lolo import all_figures, mirror_agreement
 
     root = data_root or (Path.cwd() / ".." / "shared" / "data")
     if not manifest.is_file():

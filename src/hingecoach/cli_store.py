@@ -16,7 +16,7 @@ from hingecoach.cli import app, err, fail, out
 from hingecoach.errors import HingecoachError
 
 if TYPE_CHECKING:
-    from hingecoach.drills import BackReference
+    from hingecoach.measures import BackReference
     from hingecoach.report.progress import ProgressPoint
     from hingecoach.store import Store
 

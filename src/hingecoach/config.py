@@ -99,7 +99,7 @@ class LiveConfig(BaseModel):
     low_frac: float = Field(default=LOW_FRAC, gt=0, lt=1, description="'up' again below top + this x depth")
     top_tol_deg: float = Field(default=5.0, ge=0, description="within this of the top counts as standing (deg)")
     settle_s: float = Field(
-        default=1.0, gt=0, description="top hold after a rep before it is judged (s); = judge.TOP_HOLD_S"
+        default=1.0, gt=0, description="top hold after a rep before it is judged (s); = judge_inputs.TOP_HOLD_S"
     )
     pre_s: float = Field(default=2.0, ge=0, description="frames before a rep's start included in its window (s)")
     set_idle_s: float = Field(default=8.0, gt=0, description="rest at the top that ends a set (s)")

@@ -1,26 +1,41 @@
-"""The one table of drills and their checks. Adding a drill, or tuning a check, touches only this file.
+"""The one table of drills and their checks. Adding a drill, or tuning a check's threshold, touches only this file.
 
-A :class:`Check` is a measured quantity on one rep (a pure function of a :class:`RepWindow`, i.e. slices of the
-kinematics series), a documented threshold with its reason, a severity rule, a coaching cue and the passage of the
-seed article it encodes (quoted verbatim; ``tests/unit/test_drills.py`` checks the quotes against the article).
-A :class:`Drill` is the article's drill with its place on the ladder and the checks that apply to it.
+A :class:`Check` is a measured quantity on one rep (a pure function of a :class:`~hingecoach.measures.RepWindow`,
+defined in :mod:`hingecoach.measures`), a documented threshold with its reason, a severity rule, a coaching cue and
+the passage of the seed article it encodes (quoted verbatim; ``tests/unit/test_drills.py`` checks the quotes against
+the article). A :class:`Drill` is the article's drill with its place on the ladder and the checks that apply to it.
 
 Thresholds are in the units of the kinematics contract (:mod:`hingecoach.kinematics`): degrees for angles,
 ratios of a body length for distances, so they do not depend on the camera's distance or the lifter's size.
-``docs/checks.md`` is the human-readable version of this table (regenerate it with :func:`checks_markdown`).
+``docs/checks.md`` is the human-readable version of this table (:func:`hingecoach.checks_doc.checks_markdown`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final, Literal
 
 import numpy as np
-from numpy.typing import NDArray
 
-FloatArray = NDArray[np.float64]
+from hingecoach.measures import (
+    MeasureFn,
+    measure_bar_distance,
+    measure_dowel_bow,
+    measure_hand_depth,
+    measure_head_gap,
+    measure_hips_first,
+    measure_knee_bend,
+    measure_knee_hip_ratio,
+    measure_knee_width,
+    measure_lean_back,
+    measure_leg_line,
+    measure_pelvis_tilt,
+    measure_top_hip_flexion,
+    measure_trunk_depth,
+)
+
 Direction = Literal["above", "below"]
 StartPosition = Literal["standing", "floor", "kneeling", "supine"]
 ViewName = Literal["side", "front", "oblique"]
@@ -29,7 +44,8 @@ SIDE: Final[frozenset[str]] = frozenset({"side"})
 SAGITTAL: Final[frozenset[str]] = frozenset({"side", "oblique"})
 FRONTAL: Final[frozenset[str]] = frozenset({"front"})
 
-#: Series the judge derives from the track itself (not in the kinematics contract); see :func:`judge.derived_series`.
+#: Series the judge derives from the track itself (not in the kinematics contract);
+#: see :func:`hingecoach.judge_inputs.derived_series`.
 DERIVED_SERIES: Final[tuple[str, ...]] = ("leg_line_deg", "ankle_lift", "knee_width_ratio")
 
 #: The stable fault vocabulary (other tools key on these codes).
@@ -48,114 +64,6 @@ FAULT_CODES: Final[tuple[str, ...]] = (
     "knees_cave",
     "incomplete_hip_extension",
 )
-
-#: Frames within this many degrees of the rep's deepest hip flexion form its "bottom phase".
-BOTTOM_BAND_DEG: Final[float] = 15.0
-#: A bottom-phase measurement needs at least this many usable frames (else: not judged).
-MIN_PHASE_FRAMES: Final[int] = 3
-#: ... and, for extremes (deepest knee bend, farthest bar), this share of the phase's frames: plates and the bar
-#: hide knees and shins exactly at the bottom of a floor pull, and the few frames left at the phase's edges say
-#: nothing about the bottom (measured on production tracks: knee "max" of 9–29° on conventional pulls).
-MIN_PHASE_COVERAGE: Final[float] = 0.5
-#: A knee-bend measurement needs the knee seen within this many seconds of the rep's bottom frame.
-BOTTOM_SEEN_S: Final[float] = 0.2
-
-
-# ---------------------------------------------------------------------------------------------- rep window
-@dataclass(frozen=True)
-class BackReference:
-    """The athlete's own neutral back line: dowel medians from a clean set in the same camera set-up.
-
-    Why: clothing and build move a lifter's back-line numbers as much as a rounding does between lifters, while one
-    lifter's neutral sets agree within 0.002–0.010 trunk lengths (``/work/shared/notes/virtual-dowel.md``); compared
-    with their own reference, every rounded lifter rose by ≥ 0.03. The history store supplies it.
-    """
-
-    dowel_bow: float | None = None
-    dowel_head_gap: float | None = None
-    source: str = ""
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """The lifter's clip-level values, computed once and shared by every rep's checks.
-
-    ``pelvis_tilt_deg``: standing hip-line angle (median over the most upright frames). ``deep_lean_deg``: trunk
-    incline from which a frame counts as the deepest lean, where the back line is judged (None: the trunk never
-    leaned far enough). ``reference``: the athlete's own neutral back line, when known.
-    """
-
-    pelvis_tilt_deg: float | None = None
-    deep_lean_deg: float | None = None
-    reference: BackReference | None = None
-
-
-@dataclass(frozen=True)
-class RepWindow:
-    """One rep as arrays: every series sliced to ``[start, end]`` (inclusive), plus where the bottom and lockout are.
-
-    ``cut_start``/``cut_end`` say the rep touches the clip's first/last frame (its top may not be in view), so checks
-    of the top of the rep refuse to judge it rather than blame the lifter for the camera. ``yaw_deg`` is the body's
-    yaw from side-on (from the view estimate) for checks that correct an oblique camera's foreshortening;
-    ``top_lost`` says the frames right after the rep's end were mostly unusable (a cut, the lifter leaving the frame).
-    """
-
-    series: Mapping[str, FloatArray]
-    fps: float
-    bottom: int
-    lockout: int | None = None
-    cut_start: bool = False
-    cut_end: bool = False
-    baseline: Baseline | None = None
-    yaw_deg: float | None = None
-    top_lost: bool = False
-    #: Clip frame index of the window's first frame (the window may start before the rep, at a floor pull's set-up).
-    offset: int = 0
-
-    @property
-    def n(self) -> int:
-        return int(self.get("hip_flexion_deg").shape[0])
-
-    def get(self, name: str) -> FloatArray:
-        """A series by name; an all-NaN array when absent (a check then returns None: cannot judge)."""
-        arr = self.series.get(name)
-        if arr is None:
-            first = next(iter(self.series.values()), np.zeros(0))
-            return np.full(np.shape(first), np.nan)
-        return np.asarray(arr, dtype=np.float64)
-
-    def bottom_phase(self) -> NDArray[np.bool_]:
-        """Frames within :data:`BOTTOM_BAND_DEG` of the rep's deepest hip flexion."""
-        hip = self.get("hip_flexion_deg")
-        if not np.isfinite(hip).any():
-            return np.zeros(hip.shape, dtype=bool)
-        return np.asarray(hip >= np.nanmax(hip) - BOTTOM_BAND_DEG)
-
-
-@dataclass(frozen=True)
-class Measured:
-    """A check's measured value and the frame (index into the window) it refers to.
-
-    ``relative``: the value is the change from the athlete's own reference (the check then uses its
-    ``reference_threshold``), not an absolute reading.
-    """
-
-    value: float
-    frame: int
-    relative: bool = False
-    #: The value is a median over fewer frames than the check's band assumes: widen the band by this factor.
-    band_scale: float = 1.0
-
-
-@dataclass(frozen=True)
-class NotJudged:
-    """Why a check could not judge this rep, in the user's words, and how to film so that it can."""
-
-    reason: str
-    how_to_film: str | None = None
-
-
-MeasureFn = Callable[[RepWindow], "Measured | NotJudged | None"]
 
 
 @dataclass(frozen=True)
@@ -227,315 +135,6 @@ class Drill:
     def check(self, code: str) -> Check | None:
         return next((c for c in self.checks if c.code == code), None)
 
-
-# ---------------------------------------------------------------------------------------------- measurements
-#: Beyond this yaw from side-on (deg) a trunk angle is too foreshortened to correct (cos 45° already halves the
-#: forward lean's sine... by 0.71; at 60° a 10° error doubles).
-MAX_DEOBLIQUE_YAW_DEG: Final[float] = 50.0
-#: The bar-path check reads the frames with the hands below this height (0 ankle, 1 knee, 2 hip): below the hips.
-BAR_BELOW_HIP: Final[float] = 1.9
-#: An extreme must be held this long to count: one- or two-frame landmark spikes are not the lifter's posture.
-HOLD_S: Final[float] = 0.1
-
-
-def _held(x: FloatArray, n: int, pick: Literal["max", "min"]) -> FloatArray:
-    """For each frame, the value held over the next ``n`` frames (their min for ``max``, their max for ``min``)."""
-    if n <= 1 or x.shape[0] < n:
-        return x
-    win = np.lib.stride_tricks.sliding_window_view(x, n)
-    finite = np.isfinite(win).all(axis=1)
-    held = win.min(axis=1) if pick == "max" else win.max(axis=1)
-    out = np.full(x.shape, np.nan)
-    out[: held.shape[0]] = np.where(finite, held, np.nan)
-    return out
-
-
-def _at_value(x: FloatArray, pick: Literal["max", "min"], fps: float = 0.0) -> Measured | None:
-    """The largest/smallest value of ``x`` held for :data:`HOLD_S` (plain extreme when ``fps`` is 0)."""
-    n = max(1, round(HOLD_S * fps))
-    h = _held(x, n, pick)
-    if not np.isfinite(h).any():
-        h = x
-    if not np.isfinite(h).any():
-        return None
-    i = int(np.nanargmax(h) if pick == "max" else np.nanargmin(h))
-    return Measured(float(h[i]), i)
-
-
-def _bottom_median(w: RepWindow, name: str) -> Measured | None:
-    """Median of a series over the bottom phase (robust to a single bad frame at the deepest point)."""
-    x = w.get(name)
-    sel = w.bottom_phase() & np.isfinite(x)
-    if sel.sum() < MIN_PHASE_FRAMES:
-        return None
-    frame = int(np.flatnonzero(sel)[np.argmin(np.abs(np.flatnonzero(sel) - w.bottom))])
-    return Measured(float(np.median(x[sel])), frame)
-
-
-#: The back line is judged on the frames of deepest trunk lean: at least this many (a single frame's contour is
-#: noise, 0.007–0.02 trunk lengths frame to frame).
-MIN_BACK_FRAMES: Final[int] = 5
-#: The check bands assume a median over this many frames; fewer widen the band by sqrt(this / n) (a fast pull seen
-#: at 30 fps holds its deepest lean for a handful of frames).
-BAND_FRAMES: Final[int] = 10
-#: Hands nearer than this (trunk lengths) to the neck cover the back of the head (a bar or stick held behind the
-#: neck, hands laced behind the head): the head's outline is theirs, not the head's.
-HANDS_AT_NECK: Final[float] = 0.5
-#: Smallest trunk (pixels at the model's working resolution) whose silhouette edge can show a back line: below it
-#: 0.02 trunk lengths is about a pixel.
-MIN_TRUNK_PX: Final[float] = 80.0
-FILM_BACK: Final[str] = (
-    "film from the side (camera at hip height, square to the lifter), whole body in frame, close enough that the "
-    "trunk fills at least a fifth of the picture, in a fitted top, hair tied back, hood down"
-)
-
-
-def _back_frames(w: RepWindow, name: str) -> NDArray[np.bool_] | NotJudged:
-    """Frames of deepest trunk lean with a measured back line, or why there are not enough of them."""
-    base = w.baseline
-    if base is None or base.deep_lean_deg is None:
-        return NotJudged("the trunk never leaned far enough forward (35°) to judge the back line", None)
-    lean = w.get("trunk_incline_deg")
-    x = w.get(name)
-    with np.errstate(invalid="ignore"):
-        deep = np.abs(lean) >= base.deep_lean_deg
-    if int(deep.sum()) < MIN_BACK_FRAMES:
-        return NotJudged(f"only {int(deep.sum())} frames at the bottom of this rep: too few for a steady back line")
-    trunk = w.get("trunk_px")[deep]
-    if np.isfinite(trunk).any() and float(np.nanmedian(trunk)) < MIN_TRUNK_PX:
-        return NotJudged(
-            f"the trunk is only {float(np.nanmedian(trunk)):.0f} px long in the picture: too small to see the back's "
-            "outline",
-            "move the camera closer or film at a higher resolution",
-        )
-    sel = deep & np.isfinite(x)
-    if int(sel.sum()) < MIN_BACK_FRAMES:
-        return NotJudged(
-            "the back's outline was not found on enough frames (no silhouette, or something in front of the back)",
-            FILM_BACK,
-        )
-    return np.asarray(sel)
-
-
-def _back_measure(w: RepWindow, name: str, ref: float | None, *, absolute: bool) -> Measured | NotJudged:
-    sel = _back_frames(w, name)
-    if isinstance(sel, NotJudged):
-        return sel
-    x = w.get(name)
-    value = float(np.median(x[sel]))
-    frames = np.flatnonzero(sel)
-    frame = int(frames[np.argmin(np.abs(frames - w.bottom))])
-    scale = float(np.sqrt(BAND_FRAMES / frames.size)) if frames.size < BAND_FRAMES else 1.0
-    if ref is not None and np.isfinite(ref):
-        delta = value - ref
-        return Measured(abs(delta) if absolute else delta, frame, relative=True, band_scale=scale)
-    return Measured(abs(value) if absolute else value, frame, band_scale=scale)
-
-
-def back_line_medians(w: RepWindow) -> dict[str, float | None]:
-    """Raw medians of the dowel's three readings over the rep's deepest-lean frames (signed head gap: + dropped,
-    − craned), for the rep's metrics and for an athlete's neutral reference; None where not measurable.
-    """
-    out: dict[str, float | None] = {}
-    for name, key in (("dowel_bow", "dowel_bow"), ("dowel_head_gap", "dowel_head_gap_signed"),
-                      ("dowel_tail_gap", "dowel_tail_gap")):  # fmt: skip
-        sel = _back_frames(w, name)
-        out[key] = None if isinstance(sel, NotJudged) else float(np.median(w.get(name)[sel]))
-    return out
-
-
-def measure_dowel_bow(w: RepWindow) -> Measured | NotJudged:
-    """How far the back between the tailbone and upper-back contacts rises above the virtual dowel, median over the
-    frames of deepest lean (trunk lengths; :func:`hingecoach.backline.dowel`). With the athlete's own neutral
-    reference: the rise over it.
-    """
-    ref = w.baseline.reference.dowel_bow if w.baseline and w.baseline.reference else None
-    return _back_measure(w, "dowel_bow", ref, absolute=False)
-
-
-def measure_head_gap(w: RepWindow) -> Measured | NotJudged:
-    """How far the back of the head leaves the dowel's line, either way (dropped below it or craned past it), median
-    over the frames of deepest lean (trunk lengths). With the athlete's own reference: the change from it.
-    """
-    sel = _back_frames(w, "dowel_head_gap")
-    if isinstance(sel, NotJudged):
-        return sel
-    hands = w.get("hands_to_neck")[sel]
-    if np.isfinite(hands).any() and float(np.nanmedian(hands)) < HANDS_AT_NECK:
-        return NotJudged(
-            "the hands (or a bar or stick held behind the neck) cover the back of the head",
-            "for the head's line, film a set with the hands away from the neck — arms crossed on the chest, or the "
-            "stick held along the spine with one hand at the low back",
-        )
-    ref = w.baseline.reference.dowel_head_gap if w.baseline and w.baseline.reference else None
-    return _back_measure(w, "dowel_head_gap", ref, absolute=True)
-
-
-def measure_knee_hip_ratio(w: RepWindow) -> Measured | None:
-    """Knee flexion ÷ hip flexion over the bottom phase; None for a bend too shallow to tell (< 30° at the hip).
-
-    Both angles are corrected for an oblique camera with the view's yaw (:func:`_deoblique_deg`): foreshortening
-    flattens a bent knee more than a deeply bent hip, so a front-oblique squat reads like a hinge uncorrected
-    (dev box squat at 52° of yaw: 0.80 uncorrected, 0.87 corrected).
-    """
-    knee = _bottom_median(w, "knee_flexion_deg")
-    hip = _bottom_median(w, "hip_flexion_deg")
-    if knee is None or hip is None or hip.value < 30.0:
-        return None
-    k = _deoblique_deg(max(knee.value, 0.0), w.yaw_deg)
-    h = _deoblique_deg(hip.value, w.yaw_deg)
-    return Measured(k / h, hip.frame)
-
-
-def _deoblique_deg(angle_deg: float, yaw_deg: float | None) -> float:
-    """Undo the foreshortening of a sagittal joint angle seen ``yaw_deg`` away from side-on.
-
-    Forward components shrink by cos(yaw) while vertical ones do not, so a bend θ reads as
-    atan2(cos(yaw)·sin θ, cos θ) (exact when one segment is vertical, e.g. the shin at a deadlift's set-up); this
-    inverts it. Without a yaw, or beyond 60° (front-on, where the correction explodes), the value is unchanged.
-    """
-    if yaw_deg is None or not np.isfinite(yaw_deg) or abs(yaw_deg) < 1.0 or abs(yaw_deg) > 60.0:
-        return angle_deg
-    a = np.radians(angle_deg)
-    c = float(np.cos(np.radians(yaw_deg)))
-    return float(np.degrees(np.arctan2(np.sin(a) / c, np.cos(a))))
-
-
-def measure_knee_bend(w: RepWindow) -> Measured | None:
-    """The deepest knee bend in the bottom phase, held for :data:`HOLD_S` (deg), corrected for an oblique camera.
-
-    Why a held maximum: a leg that never bends that far is straight, and one stray frame must not rescue it. Why the
-    bottom phase only: frames elsewhere say nothing about the bottom, and plates often hide the knees there — then
-    the check does not judge (None) rather than read the top of the rep as the bottom.
-    """
-    phase = w.bottom_phase()
-    all_knee = w.get("knee_flexion_deg")
-    knee = np.where(phase, all_knee, np.nan)
-    seen = int(np.isfinite(knee).sum())
-    if seen < MIN_PHASE_FRAMES or seen < MIN_PHASE_COVERAGE * int(phase.sum()):
-        return None
-    # The knee must be seen at the bottom itself: where plates hide it there, the frames left are the way up.
-    near = np.abs(np.arange(all_knee.shape[0]) - w.bottom) <= max(1, round(BOTTOM_SEEN_S * w.fps))
-    if not np.isfinite(all_knee[near]).any():
-        return None
-    m = _at_value(knee, "max", w.fps)
-    return None if m is None else Measured(_deoblique_deg(m.value, w.yaw_deg), m.frame)
-
-
-def measure_lean_back(w: RepWindow) -> Measured | None:
-    """How far the trunk leans back past the leg line at the top of the rep (deg), held for :data:`HOLD_S`.
-
-    The article's "don't let your back arch ... in the top position": at lockout the hips pushed forward past the
-    ankles and the shoulders behind the hips. Measured as ``body_arch_deg`` (the angle at the hip between the
-    ankle→hip line and the hip→shoulder line), which needs no knee landmark — plates hide the knee exactly at a
-    deadlift's lockout; BlazePose's own hip extension is the fallback where the ankle is not seen. Only the frames
-    after the rep's bottom count (the way up and the top hold).
-    """
-    after = slice(w.bottom, None)
-    arch = w.get("body_arch_deg")[after]
-    m = _at_value(arch, "max", w.fps) if np.isfinite(arch).any() else None
-    if m is None:
-        m = _at_value(w.get("hip_extension_deg")[after], "max", w.fps)
-    return None if m is None else Measured(m.value, m.frame + w.bottom)
-
-
-def measure_top_hip_flexion(w: RepWindow) -> Measured | None:
-    """Smallest hip flexion after the bottom (how tall the lifter stood); None when the clip cuts the top off."""
-    hip = w.get("hip_flexion_deg")
-    after = hip[w.bottom :]
-    if w.cut_end or not np.isfinite(after).any():
-        return None
-    m = _at_value(after, "min", w.fps)
-    return None if m is None else Measured(m.value, m.frame + w.bottom)
-
-
-def measure_hand_depth(w: RepWindow) -> Measured | None:
-    """Lowest hand height over the rep (0 ankle, 1 knee, 2 hip)."""
-    return _at_value(w.get("hand_height"), "min", w.fps)
-
-
-def measure_trunk_depth(w: RepWindow) -> Measured | None:
-    """Largest trunk incline (deg from vertical; 90 = torso horizontal)."""
-    return _at_value(w.get("trunk_incline_deg"), "max", w.fps)
-
-
-def _deoblique_incline(trunk_deg: FloatArray, yaw_deg: float | None) -> FloatArray:
-    """A segment's incline from vertical seen ``yaw_deg`` off side-on, corrected: its forward component shrinks by
-    cos(yaw) and its vertical one does not, so tan(seen) = tan(true)·cos(yaw) — the same inversion as
-    :func:`_deoblique_deg`, applied per frame.
-    """
-    if yaw_deg is None or not np.isfinite(yaw_deg) or abs(yaw_deg) < 1.0:
-        return trunk_deg
-    c = float(np.cos(np.radians(yaw_deg)))
-    a = np.radians(trunk_deg)
-    return np.asarray(np.degrees(np.arctan2(np.sin(a) / c, np.cos(a))), dtype=np.float64)
-
-
-def measure_hips_first(w: RepWindow) -> Measured | None:
-    """How much the trunk tips *further* forward while the knees make the first half of their extension (deg).
-
-    In a pull the chest and hips rise together; when the knees straighten first the hips shoot up, the trunk goes
-    towards horizontal and the back does the lift. None when the knees barely bend (< 20° range: nothing to compare).
-    From an oblique camera the trunk's lean is foreshortened by cos(yaw); it is corrected with the view's yaw
-    (:func:`_deoblique_incline`), and not judged beyond :data:`MAX_DEOBLIQUE_YAW_DEG` or without a yaw, where the
-    correction would be a guess.
-    """
-    if w.yaw_deg is not None and abs(w.yaw_deg) > MAX_DEOBLIQUE_YAW_DEG:
-        return None
-    knee = w.get("knee_flexion_deg")
-    trunk = _deoblique_incline(w.get("trunk_incline_deg"), w.yaw_deg)
-    if not np.isfinite(knee).any() or not np.isfinite(trunk).any():
-        return None
-    k0 = int(np.nanargmax(knee))
-    rest = knee[k0:]
-    k_end = k0 + int(np.nanargmin(rest))
-    span = knee[k0] - knee[k_end]
-    if span < 20.0:
-        return None
-    half = np.flatnonzero(rest <= knee[k0] - 0.5 * span)
-    k_half = k0 + int(half[0]) if half.size else k_end
-    seg = trunk[k0 : k_half + 1]
-    if not np.isfinite(seg).any() or not np.isfinite(trunk[k0]):
-        return None
-    i = int(np.nanargmax(seg))
-    return Measured(float(seg[i] - trunk[k0]), k0 + i)
-
-
-def measure_bar_distance(w: RepWindow) -> Measured | None:
-    """Largest horizontal hand distance in front of the legs (shin lengths) on the way down and at the bottom, while
-    the hands are below the hips: the thigh line above the knee, the shin line below (``hand_to_leg``).
-
-    Why the whole way down, not only below the knee: an RDL's bar drifts away from the thighs first, and most RDLs
-    barely pass the knee. Not judged when the legs are seen on fewer than half of those frames.
-    """
-    hand = w.get("hand_height")
-    frames = np.arange(hand.shape[0])
-    with np.errstate(invalid="ignore"):
-        sel = (hand < BAR_BELOW_HIP) & (frames <= w.bottom + max(1, round(BOTTOM_SEEN_S * w.fps)))
-    dist = np.where(sel, w.get("hand_to_leg"), np.nan)
-    seen = int(np.isfinite(dist).sum())
-    if seen < MIN_PHASE_FRAMES or seen < MIN_PHASE_COVERAGE * int(sel.sum()):
-        return None
-    return _at_value(dist, "max", w.fps)
-
-
-def measure_pelvis_tilt(w: RepWindow) -> Measured | None:
-    """Largest tilt of the hip line from its standing angle (deg), i.e. one hip lifting towards the ceiling."""
-    tilt = w.get("pelvis_tilt_deg")
-    ref = w.baseline.pelvis_tilt_deg if w.baseline is not None else None
-    if ref is None or not np.isfinite(ref):
-        ref = float(tilt[np.isfinite(tilt)][0]) if np.isfinite(tilt).any() else float("nan")
-    return _at_value(np.abs(tilt - ref), "max", w.fps) if np.isfinite(ref) else None
-
-
-def measure_leg_line(w: RepWindow) -> Measured | None:
-    """Bend of the shoulder–hip–floating-ankle line over the bottom phase (deg; 0 = one straight line)."""
-    return _bottom_median(w, "leg_line_deg")
-
-
-def measure_knee_width(w: RepWindow) -> Measured | None:
-    """Narrowest knee separation over the rep, as a share of the ankle separation."""
-    return _at_value(w.get("knee_width_ratio"), "min", w.fps)
 
 
 # ---------------------------------------------------------------------------------------------- the checks
@@ -1012,44 +611,3 @@ LADDER: Final[tuple[tuple[str, ...], ...]] = (
     ("b_stance_rdl",),
     ("single_leg_rdl",),
 )
-
-
-# ---------------------------------------------------------------------------------------------- documentation
-def checks_markdown() -> str:
-    """The check table as Markdown (``docs/checks.md`` embeds it; a test keeps the two in sync)."""
-    rows: dict[tuple[str, str, float, float], tuple[Check, list[str]]] = {}
-    for drill in _DRILL_LIST:
-        for c in drill.checks:
-            key = (c.code, c.quantity, c.threshold, c.major_at)
-            rows.setdefault(key, (c, []))[1].append(drill.id)
-    lines = [
-        "| fault code | quantity (unit) | fault when | major when | why this threshold | views | cue | seed passage "
-        "| drills |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    word = {"above": ">", "below": "<"}
-    for c, drills in rows.values():
-        cells = (
-            f"`{c.code}`",
-            f"`{c.quantity}` ({c.unit})",
-            f"{word[c.direction]} {c.threshold:g}",
-            f"{word[c.direction]} {c.major_at:g}",
-            c.threshold_reason,
-            ", ".join(sorted(c.views)),
-            c.cue,
-            f"“{c.seed_quote}”",
-            ", ".join(f"`{d}`" for d in drills),
-        )
-        lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
-    lines += [
-        "",
-        "| level | drill | start | camera | loaded | checks | seed passage |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for d in _DRILL_LIST:
-        codes = ", ".join(f"`{c.code}`" for c in d.checks)
-        lines.append(
-            f"| {d.level} | `{d.id}` {d.name} | {d.start_position} | {d.needs_view} | {'yes' if d.loaded else 'no'} "
-            f"| {codes} | “{d.seed_quote}” |"
-        )
-    return "\n".join(lines) + "\n"

@@ -205,12 +205,12 @@ def _features(series: Mapping[str, FloatArray], reps: Sequence[RepLike], view: s
 
 def recognise(kin: KinematicsLike, reps: Sequence[RepLike], view: object) -> Recognition:
     """Recognise the drill (see the module docstring for the rules and their order)."""
-    from hingecoach.judge import _all_series, view_name  # the judge's series (derived ones included)
+    from hingecoach.judge_inputs import all_series, view_name  # the judge's series (derived ones included)
 
     vname = view_name(view)
     if not reps:
         return Recognition(COULD_NOT_TELL, 0.0, "no complete repetition was found to recognise the drill from")
-    series = _all_series(kin)  # type: ignore[arg-type]
+    series = all_series(kin)  # type: ignore[arg-type]
     f = _features(series, reps, vname)
 
     def answer(result: str, conf: float, reason: str) -> Recognition:

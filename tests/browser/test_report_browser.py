@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from chromium_helper import Chromium
 
-from hingecoach.render_figure import write_figure_video
+from hingecoach.devtools.render_figure import write_figure_video
+from hingecoach.devtools.synth import CameraSpec, HingeSpec, SynthResult, generate
 from hingecoach.report import OutputFiles, ReportInputs, write_all
 from hingecoach.schema import Analysis, Fault, Rep, Source, Summary, Warning
-from hingecoach.synth import CameraSpec, HingeSpec, SynthResult, generate
 
 FPS = 30000 / 1001
 BACK_CUE = "Keep the stick on all three points: back of the head, between the shoulder blades, tailbone."

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from tests.fixtures import videos
 
-from hingecoach.demo import demo_session
+from hingecoach.devtools.demo import demo_session
 
 CLI = [sys.executable, "-m", "hingecoach"]
 

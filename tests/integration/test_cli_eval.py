@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hingecoach.demo import demo_session
-from hingecoach.evaluate import track_cache_path
-from hingecoach.synth import CameraSpec, HingeSpec, NoiseSpec, generate
+from hingecoach.devtools.demo import demo_session
+from hingecoach.devtools.evaluate import track_cache_path
+from hingecoach.devtools.synth import CameraSpec, HingeSpec, NoiseSpec, generate
 
 
 def test_eval_json_has_lolo_and_in_sample_figures(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hingecoach.devtools.mocap import Mocap, load_qualisys_tsv, reference_angles, side_camera_track
 from hingecoach.kinematics import compute_kinematics
-from hingecoach.mocap import Mocap, load_qualisys_tsv, reference_angles, side_camera_track
 from hingecoach.reps import segment_reps
 
 pytestmark = pytest.mark.real_data

@@ -6,9 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from hingecoach.render_figure import DEFAULT_STYLE, body_height_px, near_side, render_frames
+from hingecoach.devtools.render_figure import DEFAULT_STYLE, body_height_px, near_side, render_frames
+from hingecoach.devtools.synth import CameraSpec, HingeSpec, generate
 from hingecoach.skeleton import INDEX, sided
-from hingecoach.synth import CameraSpec, HingeSpec, generate
 
 
 def _clip(facing: str = "right", wh: tuple[int, int] = (640, 360)):  # type: ignore[no-untyped-def]

@@ -1,8 +1,8 @@
 """Overlay video and full report output, end to end through ffmpeg and OpenCV.
 
-Source videos: a generated figure (:mod:`hingecoach.render_figure`) drawn on :mod:`hingecoach.synth` landmarks at an
-NTSC frame rate, so the true landmarks, reps and back-line state are known; plus one short real side-view clip from
-``../shared/data`` tracked by the real pose model.
+Source videos: a generated figure (:mod:`hingecoach.devtools.render_figure`) drawn on :mod:`hingecoach.devtools.synth`
+landmarks at an NTSC frame rate, so the true landmarks, reps and back-line state are known; plus one short real
+side-view clip from ``../shared/data`` tracked by the real pose model.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import cv2
 import numpy as np
 import pytest
 
-from hingecoach.render_figure import write_figure_video
+from hingecoach.devtools.render_figure import write_figure_video
+from hingecoach.devtools.synth import CameraSpec, HingeSpec, SynthResult, generate
 from hingecoach.report import OutputFiles, ReportInputs, render_overlay, write_all
 from hingecoach.report.overlay import AMBER, GREEN, RED
 from hingecoach.schema import Analysis, Fault, Rep, Source, Summary
 from hingecoach.skeleton import sided
-from hingecoach.synth import CameraSpec, HingeSpec, SynthResult, generate
 from hingecoach.track import PoseTrack
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
@@ -334,7 +334,7 @@ def test_overlay_on_a_real_clip(real_track: tuple[Path, PoseTrack], tmp_path: Pa
 def test_inputs_from_a_pipeline_result(tmp_path: Path) -> None:
     """``ReportInputs.from_result`` on the real stages (no video): the back line breaks only in the rounded reps."""
     from hingecoach.analysis import analyze_track
-    from hingecoach.demo import demo_session
+    from hingecoach.devtools.demo import demo_session
 
     truth = demo_session()  # reps 3 and 4 round the back (trunk_round_deg=35), reps 1 and 2 are clean
     result = analyze_track(truth.track, drill="rdl")

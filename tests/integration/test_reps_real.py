@@ -1,6 +1,6 @@
 """Reps, recognition and the re-examined measures on real tracks: joined takes, looped takes, hidden knees.
 
-Tracks come from the evaluation cache (``hingecoach.evaluate.cached_track``: extracted once with the production
+Tracks come from the evaluation cache (``hingecoach.devtools.evaluate.cached_track``: extracted once with the production
 extractor, then reused), so these tests cost seconds once ``make eval`` has run and a model run otherwise.
 """
 
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from hingecoach.analysis import analyze_track
-from hingecoach.evaluate import cached_track
+from hingecoach.devtools.evaluate import cached_track
 from hingecoach.kinematics import compute_kinematics
 from hingecoach.recognise import NOT_A_HINGE
 from hingecoach.reps import segment_reps, signal_name

@@ -78,7 +78,7 @@ def test_progress_plot_and_rows() -> None:
     assert svg.startswith("<svg") and "Usable range" in svg and "rounded back" in svg
     assert top_faults(_points()) == ["rounded_back", "locked_knees"]
     from hingecoach.analysis import analyze_track
-    from hingecoach.synth import generate
+    from hingecoach.devtools.synth import generate
 
     inputs = ReportInputs.from_result(analyze_track(generate().track, drill="rdl"))
     with_history = report_context(inputs, progress=_points())

@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 
-from hingecoach import synth
 from hingecoach.analysis import analyze_track
+from hingecoach.devtools import synth
 from hingecoach.pose.mediapipe_backend import native_stderr_silenced, opencv_single_threaded
 from hingecoach.track import PoseTrack
 

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from hingecoach import drills as dr
+from hingecoach import measures as ms
+from hingecoach.checks_doc import checks_markdown
 from hingecoach.kinematics import SERIES_NAMES
 from hingecoach.schema import DRILL_IDS
 
@@ -74,7 +76,7 @@ def test_grading_boundaries(key: tuple[str, str, float]) -> None:
 
 def test_docs_table_is_in_sync_with_the_code() -> None:
     doc = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
-    assert dr.checks_markdown() in doc, "regenerate docs/checks.md from hingecoach.drills.checks_markdown()"
+    assert checks_markdown() in doc, "regenerate docs/checks.md from hingecoach.checks_doc.checks_markdown()"
 
 
 # ------------------------------------------------------------------------------------------------ measurements
@@ -84,19 +86,19 @@ HIP = 90.0 * np.clip(1 - np.abs(np.arange(N) - BOTTOM) / 15, 0, 1)  # 0 → 90 �
 PHASE = np.abs(np.arange(N) - BOTTOM) <= 2
 
 
-def _window(fps: float = 30.0, **series: np.ndarray) -> dr.RepWindow:
+def _window(fps: float = 30.0, **series: np.ndarray) -> ms.RepWindow:
     """A rep with hip flexion ``HIP`` plus whatever series the test gives."""
-    return dr.RepWindow(series={"hip_flexion_deg": HIP, **series}, fps=fps, bottom=BOTTOM)
+    return ms.RepWindow(series={"hip_flexion_deg": HIP, **series}, fps=fps, bottom=BOTTOM)
 
 
 def test_bottom_phase_is_within_15_degrees_of_the_deepest_hip_flexion() -> None:
     np.testing.assert_array_equal(_window().bottom_phase(), PHASE)  # 90·(1−d/15) ≥ 75 ⇔ d ≤ 2
 
 
-def _lean_window(**series: np.ndarray) -> dr.RepWindow:
+def _lean_window(**series: np.ndarray) -> ms.RepWindow:
     """The test rep with its trunk leaning like its hips (deep lean = within 10° of the top, ≥ 35°)."""
-    base = dr.Baseline(deep_lean_deg=60.0)
-    return dr.RepWindow(
+    base = ms.Baseline(deep_lean_deg=60.0)
+    return ms.RepWindow(
         series={"hip_flexion_deg": HIP, "trunk_incline_deg": HIP, "trunk_px": np.full(N, 200.0), **series},
         fps=30.0,
         bottom=BOTTOM,
@@ -113,60 +115,60 @@ def test_back_line_uses_the_median_over_the_deepest_lean() -> None:
     head = np.full(N, 0.3)
     head[DEEP] = -0.12  # craned past the line at the bottom: measured as a distance
     w = _lean_window(dowel_bow=bow, dowel_head_gap=head)
-    assert dr.measure_dowel_bow(w).value == pytest.approx(0.05)  # type: ignore[union-attr]
-    assert dr.measure_head_gap(w).value == pytest.approx(0.12)  # type: ignore[union-attr]
-    assert dr.back_line_medians(w)["dowel_head_gap_signed"] == pytest.approx(-0.12)
+    assert ms.measure_dowel_bow(w).value == pytest.approx(0.05)  # type: ignore[union-attr]
+    assert ms.measure_head_gap(w).value == pytest.approx(0.12)  # type: ignore[union-attr]
+    assert ms.back_line_medians(w)["dowel_head_gap_signed"] == pytest.approx(-0.12)
 
 
 def test_back_line_says_why_it_cannot_judge() -> None:
     bow = np.where(DEEP, 0.05, 0.0)
-    no_lean = dr.RepWindow(series={"hip_flexion_deg": HIP, "dowel_bow": bow}, fps=30.0, bottom=BOTTOM)
-    assert isinstance(dr.measure_dowel_bow(no_lean), dr.NotJudged)
+    no_lean = ms.RepWindow(series={"hip_flexion_deg": HIP, "dowel_bow": bow}, fps=30.0, bottom=BOTTOM)
+    assert isinstance(ms.measure_dowel_bow(no_lean), ms.NotJudged)
     small = _lean_window(dowel_bow=bow, trunk_px=np.full(N, 40.0))
-    got = dr.measure_dowel_bow(small)
-    assert isinstance(got, dr.NotJudged) and "40 px" in got.reason and got.how_to_film
+    got = ms.measure_dowel_bow(small)
+    assert isinstance(got, ms.NotJudged) and "40 px" in got.reason and got.how_to_film
     few = _lean_window(dowel_bow=np.where(HIP >= 85.0, 0.05, np.nan))
-    assert isinstance(dr.measure_dowel_bow(few), dr.NotJudged)
-    own = dr.Baseline(deep_lean_deg=60.0, reference=dr.BackReference(dowel_bow=0.04))
-    ref = dr.RepWindow(series=_lean_window(dowel_bow=bow).series, fps=30.0, bottom=BOTTOM, baseline=own)
-    m = dr.measure_dowel_bow(ref)
-    assert isinstance(m, dr.Measured) and m.relative and m.value == pytest.approx(0.01)
+    assert isinstance(ms.measure_dowel_bow(few), ms.NotJudged)
+    own = ms.Baseline(deep_lean_deg=60.0, reference=ms.BackReference(dowel_bow=0.04))
+    ref = ms.RepWindow(series=_lean_window(dowel_bow=bow).series, fps=30.0, bottom=BOTTOM, baseline=own)
+    m = ms.measure_dowel_bow(ref)
+    assert isinstance(m, ms.Measured) and m.relative and m.value == pytest.approx(0.01)
 
 
 def test_knee_to_hip_ratio_and_its_shallow_bend_guard() -> None:
     knee = np.full(N, 45.0)
     # Bottom-phase hip flexion is 78, 84, 90, 84, 78: median 84.
-    assert dr.measure_knee_hip_ratio(_window(knee_flexion_deg=knee)).value == pytest.approx(45 / 84)
-    shallow = dr.RepWindow(series={"hip_flexion_deg": np.full(N, 25.0), "knee_flexion_deg": knee}, fps=30, bottom=20)
-    assert dr.measure_knee_hip_ratio(shallow) is None
+    assert ms.measure_knee_hip_ratio(_window(knee_flexion_deg=knee)).value == pytest.approx(45 / 84)
+    shallow = ms.RepWindow(series={"hip_flexion_deg": np.full(N, 25.0), "knee_flexion_deg": knee}, fps=30, bottom=20)
+    assert ms.measure_knee_hip_ratio(shallow) is None
 
 
 def test_held_extremes_ignore_a_one_frame_spike() -> None:
     ext = np.zeros(N)
     ext[10] = 40.0  # one frame: a landmark jump
     ext[35:39] = 12.0  # four frames (0.13 s): a real lean back
-    assert dr.measure_lean_back(_window(hip_extension_deg=ext)).value == pytest.approx(12.0)
+    assert ms.measure_lean_back(_window(hip_extension_deg=ext)).value == pytest.approx(12.0)
 
 
 def test_knee_bend_needs_the_bottom_in_view_and_undoes_oblique_foreshortening() -> None:
     knee = np.where(PHASE, 20.0, 60.0)  # the top of the rep (60) says nothing about the bottom
     w = _window(knee_flexion_deg=knee)
-    assert dr.measure_knee_bend(w).value == pytest.approx(20.0)
+    assert ms.measure_knee_bend(w).value == pytest.approx(20.0)
     hidden = knee.copy()
     hidden[PHASE] = np.nan  # plates hide the knees at the bottom: no verdict rather than a wrong one
-    assert dr.measure_knee_bend(_window(knee_flexion_deg=hidden)) is None
-    oblique = dr.RepWindow(series=dict(w.series), fps=30.0, bottom=BOTTOM, yaw_deg=40.0)
+    assert ms.measure_knee_bend(_window(knee_flexion_deg=hidden)) is None
+    oblique = ms.RepWindow(series=dict(w.series), fps=30.0, bottom=BOTTOM, yaw_deg=40.0)
     expected = np.degrees(np.arctan(np.tan(np.radians(20.0)) / np.cos(np.radians(40.0))))  # 25.4°
-    assert dr.measure_knee_bend(oblique).value == pytest.approx(expected)
+    assert ms.measure_knee_bend(oblique).value == pytest.approx(expected)
 
 
 def test_top_of_the_rep_is_not_judged_when_the_clip_cuts_it_off() -> None:
     w = _window()
-    assert dr.measure_top_hip_flexion(w).value == pytest.approx(0.0)
-    cut = dr.RepWindow(series=dict(w.series), fps=30.0, bottom=BOTTOM, cut_end=True)
-    assert dr.measure_top_hip_flexion(cut) is None
-    short = dr.RepWindow(series={"hip_flexion_deg": np.maximum(HIP, 25.0)}, fps=30.0, bottom=BOTTOM)
-    assert dr.measure_top_hip_flexion(short).value == pytest.approx(25.0)
+    assert ms.measure_top_hip_flexion(w).value == pytest.approx(0.0)
+    cut = ms.RepWindow(series=dict(w.series), fps=30.0, bottom=BOTTOM, cut_end=True)
+    assert ms.measure_top_hip_flexion(cut) is None
+    short = ms.RepWindow(series={"hip_flexion_deg": np.maximum(HIP, 25.0)}, fps=30.0, bottom=BOTTOM)
+    assert ms.measure_top_hip_flexion(short).value == pytest.approx(25.0)
     assert w.n == N
 
 
@@ -177,12 +179,12 @@ def test_hips_first_measures_the_trunk_tipping_while_the_knees_extend() -> None:
     t = np.arange(n, dtype=float)
     knee = np.clip(70 - 3.5 * (t - 10), 0, 70)
     trunk = np.where(t <= 20, 50 + 1.5 * np.clip(t - 10, 0, None), 65 - 3.0 * (t - 20))
-    w = dr.RepWindow(series={"hip_flexion_deg": 100 - t, "knee_flexion_deg": knee, "trunk_incline_deg": trunk},
+    w = ms.RepWindow(series={"hip_flexion_deg": 100 - t, "knee_flexion_deg": knee, "trunk_incline_deg": trunk},
                     fps=30.0, bottom=0)  # fmt: skip
-    m = dr.measure_hips_first(w)
+    m = ms.measure_hips_first(w)
     assert m.value == pytest.approx(15.0) and m.frame == 20
-    flat = dr.RepWindow(series={**w.series, "knee_flexion_deg": np.full(n, 10.0)}, fps=30.0, bottom=0)
-    assert dr.measure_hips_first(flat) is None  # knees barely bend: nothing to compare
+    flat = ms.RepWindow(series={**w.series, "knee_flexion_deg": np.full(n, 10.0)}, fps=30.0, bottom=0)
+    assert ms.measure_hips_first(flat) is None  # knees barely bend: nothing to compare
 
 
 def test_bar_distance_counts_the_way_down_with_the_hands_below_the_hips() -> None:
@@ -190,27 +192,27 @@ def test_bar_distance_counts_the_way_down_with_the_hands_below_the_hips() -> Non
     hand = np.where(frames < 5, 2.2, np.where(frames <= BOTTOM + 8, 0.8, 1.5))
     # far in front only above the hips and on the way up (more than 0.2 s past the bottom)
     dist = np.where(frames < 5, 3.0, np.where(frames <= BOTTOM + 6, 0.4, 2.0))
-    assert dr.measure_bar_distance(_window(hand_height=hand, hand_to_leg=dist)).value == pytest.approx(0.4)
+    assert ms.measure_bar_distance(_window(hand_height=hand, hand_to_leg=dist)).value == pytest.approx(0.4)
 
 
 def test_pelvis_tilt_leg_line_and_knee_width() -> None:
     tilt = np.where(np.abs(np.arange(N) - BOTTOM) <= 3, 17.0, 2.0)
     width = np.linspace(1.0, 0.6, N)
     w = _window(pelvis_tilt_deg=tilt, leg_line_deg=np.full(N, 25.0), knee_width_ratio=width)
-    assert dr.measure_pelvis_tilt(w).value == pytest.approx(15.0)  # vs the rep's first frame
-    based = dr.RepWindow(series=dict(w.series), fps=30.0, bottom=BOTTOM, baseline=dr.Baseline(pelvis_tilt_deg=0.0))
-    assert dr.measure_pelvis_tilt(based).value == pytest.approx(17.0)  # vs the lifter's standing hip line
-    assert dr.measure_leg_line(w).value == pytest.approx(25.0)
-    assert dr.measure_knee_width(w).value == pytest.approx(width[-3])  # the narrowest value held for 0.1 s (3 frames)
+    assert ms.measure_pelvis_tilt(w).value == pytest.approx(15.0)  # vs the rep's first frame
+    based = ms.RepWindow(series=dict(w.series), fps=30.0, bottom=BOTTOM, baseline=ms.Baseline(pelvis_tilt_deg=0.0))
+    assert ms.measure_pelvis_tilt(based).value == pytest.approx(17.0)  # vs the lifter's standing hip line
+    assert ms.measure_leg_line(w).value == pytest.approx(25.0)
+    assert ms.measure_knee_width(w).value == pytest.approx(width[-3])  # the narrowest value held for 0.1 s (3 frames)
 
 
 def test_missing_series_means_not_judged() -> None:
     w = _window()
-    for fn in (dr.measure_knee_bend, dr.measure_bar_distance,
-               dr.measure_pelvis_tilt, dr.measure_knee_width, dr.measure_hips_first):  # fmt: skip
+    for fn in (ms.measure_knee_bend, ms.measure_bar_distance,
+               ms.measure_pelvis_tilt, ms.measure_knee_width, ms.measure_hips_first):  # fmt: skip
         assert fn(w) is None, fn.__name__
-    for fn in (dr.measure_dowel_bow, dr.measure_head_gap):
-        assert isinstance(fn(w), dr.NotJudged), fn.__name__
+    for fn in (ms.measure_dowel_bow, ms.measure_head_gap):
+        assert isinstance(fn(w), ms.NotJudged), fn.__name__
 
 
 @pytest.mark.parametrize(

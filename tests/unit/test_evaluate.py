@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from hingecoach.evaluate import (
+from hingecoach.devtools.evaluate import (
     ASSUMED_FITTED,
     CheckAnswer,
     CheckSpec,
@@ -13,7 +13,7 @@ from hingecoach.evaluate import (
     angle_accuracy,
     read_manifest,
 )
-from hingecoach.lolo import (
+from hingecoach.devtools.lolo import (
     balanced_accuracy,
     clip_value,
     decided_faults,
@@ -213,8 +213,8 @@ def test_angle_accuracy_on_synthetic_lifters_is_within_a_few_degrees() -> None:
 
 
 def test_track_cache_is_keyed_by_profile_version_and_stale_tracks_lose_their_back_profile(tmp_path: Path) -> None:
-    from hingecoach.demo import demo_session
-    from hingecoach.evaluate import STALE_MARK, NotCachedError, _file_key, cached_track, track_version
+    from hingecoach.devtools.demo import demo_session
+    from hingecoach.devtools.evaluate import STALE_MARK, NotCachedError, _file_key, cached_track, track_version
 
     video = tmp_path / "clip.mp4"
     video.write_bytes(b"stand-in")

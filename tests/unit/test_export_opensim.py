@@ -14,7 +14,7 @@ import opensim as osim
 import pytest
 
 from hingecoach.analysis import analyze_track
-from hingecoach.demo import demo_session
+from hingecoach.devtools.demo import demo_session
 from hingecoach.report import ReportInputs, write_all
 from hingecoach.skeleton import LANDMARK_NAMES, N_LANDMARKS
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from hingecoach.devtools.synth import CameraSpec, HingeSpec, NoiseSpec, generate
 from hingecoach.filtering import (
     OneEuroFilter,
     apply_swaps,
@@ -16,7 +17,6 @@ from hingecoach.filtering import (
     reject_jumps,
 )
 from hingecoach.skeleton import N_LANDMARKS, sided
-from hingecoach.synth import CameraSpec, HingeSpec, NoiseSpec, generate
 from hingecoach.track import PoseTrack
 
 
@@ -96,7 +96,7 @@ def test_a_lone_swap_is_not_guessed() -> None:
     r = generate(HingeSpec(reps=1, single_leg=True), CameraSpec(yaw_deg=90))
     xy = r.track.xy_px.copy()
     half = np.arange(xy.shape[0]) >= xy.shape[0] // 2
-    from hingecoach.synth import swap_sides
+    from hingecoach.devtools.synth import swap_sides
 
     xy = swap_sides(xy, half, ("hip", "knee", "ankle", "heel", "foot_index"))
     assert not detect_swaps(xy, scale_px=body_scale_px(xy), fps=30.0).any()

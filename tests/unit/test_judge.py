@@ -12,10 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hingecoach import judge, schema, synth
+from hingecoach import judge, judge_inputs, schema
 from hingecoach.backline import DORSAL_U
-from hingecoach.drills import DRILLS, LADDER, BackReference, Drill
+from hingecoach.devtools import synth
+from hingecoach.drills import DRILLS, LADDER, Drill
 from hingecoach.kinematics import compute_kinematics
+from hingecoach.measures import BackReference
 from hingecoach.skeleton import idx
 from hingecoach.track import PoseTrack
 
@@ -180,12 +182,12 @@ def test_own_neutral_reference_replaces_the_population_threshold() -> None:
     pop = [judge.judge_rep(_only("rounded_back"), loose, r, view="side") for r in res.reps]
     assert _states(pop, "rounded_back") == {"fault"}
     ref = BackReference(dowel_bow=shirt)
-    base = judge.compute_baseline(loose, ref)
+    base = judge_inputs.compute_baseline(loose, ref)
     own = [judge.judge_rep(_only("rounded_back"), loose, r, view="side", baseline=base) for r in res.reps]
     assert _states(own, "rounded_back") == {"clean"}
     assert all(c.quantity == "dowel_bow_vs_own_reference" for r in own for c in r.checks)
     rounder = compute_kinematics(_with_back(res, shirt + 0.03))
-    base = judge.compute_baseline(rounder, ref)
+    base = judge_inputs.compute_baseline(rounder, ref)
     worse = [judge.judge_rep(_only("rounded_back"), rounder, r, view="side", baseline=base) for r in res.reps]
     assert _states(worse, "rounded_back") == {"fault"}
 
@@ -194,7 +196,7 @@ def test_back_line_judged_without_any_rep() -> None:
     """Frames of deepest lean that no segmented rep contains are still judged (plates can hide every rep)."""
     res = synth.generate(synth.HingeSpec(reps=1), SIDE_CAM)
     kin = compute_kinematics(_with_back(res, 0.1))
-    base = judge.compute_baseline(kin)
+    base = judge_inputs.compute_baseline(kin)
     out = judge.judge_outside_reps(DRILLS["rdl"], kin, [], baseline=base, view="side")
     assert {c.code: c.state for c in out}["rounded_back"] == "fault"
     assert judge.judge_outside_reps(DRILLS["rdl"], kin, res.reps, baseline=base, view="side") == []

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from hingecoach.devtools.synth import CameraSpec, HingeSpec, NoiseSpec, generate
 from hingecoach.filtering import clean_track
 from hingecoach.kinematics import (
     SERIES_NAMES,
@@ -13,7 +14,6 @@ from hingecoach.kinematics import (
     signed_flexion_deg,
 )
 from hingecoach.skeleton import N_LANDMARKS, idx, sided
-from hingecoach.synth import CameraSpec, HingeSpec, NoiseSpec, generate
 from hingecoach.track import PoseTrack
 
 SAGITTAL = ("hip_flexion_deg", "knee_flexion_deg", "trunk_incline_deg", "shin_angle_deg")

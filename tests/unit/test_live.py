@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter
 
-from hingecoach import synth
 from hingecoach.analysis import analyze_track
 from hingecoach.config import LiveConfig
+from hingecoach.devtools import synth
 from hingecoach.drills import FAULT_CODES
-from hingecoach.judge import TOP_HOLD_S
+from hingecoach.judge_inputs import TOP_HOLD_S
 from hingecoach.live import LiveEvent, LiveSession, RepJudgedEvent, SetupEvent, replay
 from hingecoach.skeleton import idx
 from hingecoach.track import PoseTrack

@@ -9,7 +9,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from hingecoach import judge, synth
+from hingecoach import judge
+from hingecoach.devtools import synth
 from hingecoach.drills import DRILLS, Drill
 from hingecoach.kinematics import compute_kinematics
 from hingecoach.skeleton import INDEX

@@ -248,8 +248,8 @@ def _hump_track(hump: float) -> tuple[object, object]:
     """A clean synthetic RDL seen from the side whose silhouette carries a mid-back hump on its deep frames."""
     from dataclasses import replace
 
-    from hingecoach import synth
     from hingecoach.backline import DORSAL_U
+    from hingecoach.devtools import synth
 
     res = synth.generate(synth.HingeSpec(reps=1), synth.CameraSpec(facing="right", image_wh=(640, 480)))
     u = DORSAL_U

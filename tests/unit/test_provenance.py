@@ -7,11 +7,12 @@ from dataclasses import replace
 
 import pytest
 
-from hingecoach import __version__, filtering, rep_signal, reps, synth
+from hingecoach import __version__, filtering, rep_signal, reps
 from hingecoach.analysis import analyze_track
 from hingecoach.config import AnalysisConfig, FilterConfig, LiveConfig, RepConfig
+from hingecoach.devtools import synth
 from hingecoach.drills import DRILLS
-from hingecoach.judge import TOP_HOLD_S
+from hingecoach.judge_inputs import TOP_HOLD_S
 from hingecoach.provenance import config_hash, drills_table_version
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hingecoach import synth
 from hingecoach.analysis import analyze_track
+from hingecoach.devtools import synth
 from hingecoach.drills import DRILLS
 from hingecoach.kinematics import compute_kinematics
 from hingecoach.recognise import COULD_NOT_TELL, DEFAULT_DRILL, MIN_CONFIDENCE, NOT_A_HINGE, recognise

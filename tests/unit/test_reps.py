@@ -5,9 +5,9 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from hingecoach.devtools.synth import CameraSpec, HingeSpec, NoiseSpec, SynthResult, generate
 from hingecoach.kinematics import compute_kinematics
 from hingecoach.reps import ASCENT, BOTTOM, DESCENT, LOCKOUT, RepSegment, phase_labels, segment_reps, signal_name
-from hingecoach.synth import CameraSpec, HingeSpec, NoiseSpec, SynthResult, generate
 from hingecoach.track import PoseTrack
 
 TOL = 6  # frames at 30 fps (0.2 s): a min-jerk start is slow, so "left the top" is a few frames late

@@ -1,7 +1,7 @@
 """Reps across cuts, set-downs, walking and hidden knees: synthetic tracks with these situations built in.
 
-Each test builds the situation from :func:`hingecoach.synth.generate` clips with known rep counts (joined end to end,
-with a camera change at a cut, a set-down inserted, knees hidden), so the expected count is exact.
+Each test builds the situation from :func:`hingecoach.devtools.synth.generate` clips with known rep counts (joined end
+to end, with a camera change at a cut, a set-down inserted, knees hidden), so the expected count is exact.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hingecoach.devtools.synth import CameraSpec, HingeSpec, NoiseSpec, SynthResult, generate
 from hingecoach.kinematics import compute_kinematics
 from hingecoach.reps import RepSegment, segment_reps, signal_name, take_bounds
 from hingecoach.skeleton import INDEX
-from hingecoach.synth import CameraSpec, HingeSpec, NoiseSpec, SynthResult, generate
 from hingecoach.track import PoseTrack
 
 NOISE = NoiseSpec(noise_px=1.5, seed=21)

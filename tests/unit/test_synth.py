@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from hingecoach.backline import DORSAL_U, axis_position, dowel
-from hingecoach.skeleton import INDEX, sided
-from hingecoach.synth import (
+from hingecoach.devtools.synth import (
     CameraSpec,
     HingeSpec,
     NoiseSpec,
@@ -13,6 +12,7 @@ from hingecoach.synth import (
     generate,
     swap_sides,
 )
+from hingecoach.skeleton import INDEX, sided
 
 
 def test_truth_angles_reach_the_spec_at_the_bottom_and_top() -> None:

@@ -5,9 +5,9 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from hingecoach.devtools.synth import CameraSpec, HingeSpec, NoiseSpec, generate
 from hingecoach.filtering import clean_track
 from hingecoach.skeleton import N_LANDMARKS, idx
-from hingecoach.synth import CameraSpec, HingeSpec, NoiseSpec, generate
 from hingecoach.track import PoseTrack
 from hingecoach.view import classify_view, yaw_from_image_deg, yaw_from_world_deg
 

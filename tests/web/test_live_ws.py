@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 from tests.web.conftest import register
 
+from hingecoach.devtools.synth import CameraSpec, HingeSpec, generate
 from hingecoach.live import replay
-from hingecoach.synth import CameraSpec, HingeSpec, generate
 from hingecoach.track import PoseTrack
 from hingecoach.web.live import LiveConnection, core_session, parse_frame
 

@@ -35,10 +35,10 @@ from typing import Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from hingecoach import judge
+from hingecoach import judge, judge_inputs
 from hingecoach.analysis import check_config, check_drill_id, rep_model
 from hingecoach.config import AnalysisConfig, LiveConfig
-from hingecoach.drills import DRILLS, FAULT_CODES, BackReference, Drill
+from hingecoach.drills import DRILLS, FAULT_CODES, Drill
 from hingecoach.filtering import OneEuroFilter, clean_track
 from hingecoach.kinematics import (
     FLEXION_RANGE_DEG,
@@ -58,6 +58,7 @@ from hingecoach.live.events import (
     SetupProblem,
 )
 from hingecoach.live.ring import FrameRing
+from hingecoach.measures import BackReference
 from hingecoach.pose.quality import part_shares
 from hingecoach.recognise import COULD_NOT_TELL, DEFAULT_DRILL, NOT_A_HINGE, SQUAT_REMEDY_DRILL, recognise
 from hingecoach.rep_signal import MIN_DEPTH_DEG
@@ -511,7 +512,8 @@ class LiveSession:
             return
         self._depths.append(p.peak_value - self._cal.top)
         self._retop(seg)
-        judged = judge.judge_rep(drill, kin, seg, view=view, baseline=judge.compute_baseline(kin, self.reference))
+        baseline = judge_inputs.compute_baseline(kin, self.reference)
+        judged = judge.judge_rep(drill, kin, seg, view=view, baseline=baseline)
         self._set_reps.append(judged)
         self._set_count += 1
         self._last_rep_t = t

@@ -5,8 +5,8 @@ camera view, reps, faults, who is lifting (``lifter``), whether a label was revi
 (``label_status``), whether the footage is rendered (``synthetic``), the fault every rep of a take repeats
 (``rep_faults``) and whether it is a side view of the whole body (``whole_body``).
 
-Why answers are stored rather than re-computed: the honest figures (:mod:`hingecoach.lolo`) refit the data-chosen
-thresholds on the other lifters for every held-out lifter; with the measured values kept per rep, that is
+Why answers are stored rather than re-computed: the honest figures (:mod:`hingecoach.devtools.lolo`) refit the
+data-chosen thresholds on the other lifters for every held-out lifter; with the measured values kept per rep, that is
 arithmetic on numbers, not one more pass of the pipeline per fold. Pose tracks are cached by file identity and the
 back-profile version, so re-running after a change to the checks costs seconds, not minutes.
 """
@@ -29,6 +29,7 @@ from hingecoach.analysis import AnalysisResult, analyze_track
 from hingecoach.drills import DRILLS, Check, Drill
 from hingecoach.errors import HingecoachError, VideoError
 from hingecoach.fileio import atomic_path
+from hingecoach.provenance import content_sha256
 from hingecoach.schema import Analysis, Rep
 from hingecoach.track import PoseTrack
 
@@ -148,13 +149,22 @@ def track_version() -> int:
     return int(getattr(backline, "PROFILE_VERSION", 1))
 
 
+#: Content hashes already computed in this process, by (resolved path, size, mtime): a clip is hashed once.
+_CONTENT_KEYS: dict[tuple[str, int, int], str] = {}
+
+
 def _file_key(video: Path, version: int) -> str:
+    """Cache key of a clip's track: its *content* (sha256) and the back-profile version.
+
+    Why content and not path + mtime: a data folder copied or restored anew (new mtimes, another mount point)
+    holds the same clips, and re-extracting 60 tracks costs the model ~20 CPU-minutes for nothing.
+    """
     st = video.stat()
-    ident = f"{video.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-    # Version 1 keeps the key tracks were cached under before versions existed, so that cache stays valid.
-    if version != 1:
-        ident += f"|profile-v{version}"
-    return hashlib.sha1(ident.encode()).hexdigest()[:16]
+    ident = (str(video.resolve()), st.st_size, st.st_mtime_ns)
+    sha = _CONTENT_KEYS.get(ident)
+    if sha is None:
+        sha = _CONTENT_KEYS[ident] = content_sha256(video)
+    return hashlib.sha1(f"{sha}|profile-v{version}".encode()).hexdigest()[:16]
 
 
 class NotCachedError(HingecoachError):
@@ -525,8 +535,8 @@ def angle_accuracy(data_root: Path, *, with_model: bool = False) -> list[AngleAc
     detector-like noise seen from the side (both facings) and 30° oblique; and, with ``with_model``, the synthetic
     lifter *rendered as video* and tracked by the real pose model — the whole chain a user's video goes through.
     """
-    from hingecoach.mocap import load_qualisys_tsv, reference_angles, side_camera_track
-    from hingecoach.synth import CameraSpec, HingeSpec, NoiseSpec, generate
+    from hingecoach.devtools.mocap import load_qualisys_tsv, reference_angles, side_camera_track
+    from hingecoach.devtools.synth import CameraSpec, HingeSpec, NoiseSpec, generate
 
     out: list[AngleAccuracy] = []
     tsv = data_root / "leafarcoder-mocap" / "LabData" / "deadlift.tsv"
@@ -544,8 +554,8 @@ def angle_accuracy(data_root: Path, *, with_model: bool = False) -> list[AngleAc
     if with_model:
         import tempfile
 
+        from hingecoach.devtools.render_figure import write_figure_video
         from hingecoach.pose.extract import extract_track
-        from hingecoach.render_figure import write_figure_video
 
         for facing in ("right", "left"):
             s = generate(HingeSpec(reps=3, arms="bar"), CameraSpec(facing=facing), NoiseSpec())

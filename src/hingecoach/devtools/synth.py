@@ -28,8 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach.backline import DORSAL_U, axis_position, dowel
-from hingecoach.skeleton import INDEX, LANDMARK_NAMES, N_LANDMARKS, Side, other
-from hingecoach.synth_body import (  # noqa: F401  (proportions re-exported for tests and tools)
+from hingecoach.devtools.synth_body import (  # noqa: F401  (proportions re-exported for tests and tools)
     ANKLE_H,
     FOREARM,
     HIP_WIDTH,
@@ -41,6 +40,7 @@ from hingecoach.synth_body import (  # noqa: F401  (proportions re-exported for 
     UPPER_ARM,
     body_3d,
 )
+from hingecoach.skeleton import INDEX, LANDMARK_NAMES, N_LANDMARKS, Side, other
 from hingecoach.track import PoseTrack
 
 FloatArray = NDArray[np.float64]
@@ -510,7 +510,7 @@ def generate(
         world_m=world,
         n_people=n_people,
         back_profile=back,
-        source=f"hingecoach.synth {spec!r} {camera!r}",
+        source=f"hingecoach.devtools.synth {spec!r} {camera!r}",
     )
     angles = _truth_series(per_side[near], per_side[other(near)], body)
     # What the back-line stage reads on a perfectly measured silhouette (its definition, applied to the exact arc).

@@ -1,8 +1,8 @@
-"""The synthetic lifter's body: a planar sagittal chain posed in 3-D (used by :mod:`hingecoach.synth`).
+"""The synthetic lifter's body: a planar sagittal chain posed in 3-D (used by :mod:`hingecoach.devtools.synth`).
 
 Kept apart from the generator so each module stays readable. All positions are metres in the body frame: ``u``
 forward (where the toes point), ``v`` up, lateral positive to the lifter's left. The spec's angles are the joint
-angles of this chain exactly; see :mod:`hingecoach.synth` for the conventions.
+angles of this chain exactly; see :mod:`hingecoach.devtools.synth` for the conventions.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from hingecoach.skeleton import INDEX, N_LANDMARKS, SIDES, Side, other
 
 if TYPE_CHECKING:
-    from hingecoach.synth import HingeSpec
+    from hingecoach.devtools.synth import HingeSpec
 
 FloatArray = NDArray[np.float64]
 

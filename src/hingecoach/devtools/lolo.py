@@ -5,7 +5,7 @@ user meets is a threshold chosen on *other* people. So for every lifter L and ev
 threshold is chosen on the clips of all lifters but L (clip-level value = the most extreme judged rep value in the
 check's direction; the threshold maximising balanced accuracy, ties resolved to the middle of the widest tied gap;
 only real clips whose label speaks to the fault), and L's clips are scored with it. Everything here is arithmetic
-on the values :mod:`hingecoach.evaluate` stored, so a full leave-one-lifter-out pass costs milliseconds.
+on the values :mod:`hingecoach.devtools.evaluate` stored, so a full leave-one-lifter-out pass costs milliseconds.
 
 Checks whose thresholds follow from the article or landmark noise are not refit: their answers are scored as the
 tool gave them. Drill recognition is rule-based, so its leave-one-lifter-out figure is its out-of-sample accuracy,
@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from hingecoach.evaluate import (
+from hingecoach.devtools.evaluate import (
     ClipOutcome,
     EvalReport,
     band_state,

@@ -7,7 +7,7 @@ cues and the drill ladder say when the pattern breaks.
 
 from __future__ import annotations
 
-from hingecoach.synth import CameraSpec, HingeSpec, NoiseSpec, SynthResult, generate
+from hingecoach.devtools.synth import CameraSpec, HingeSpec, NoiseSpec, SynthResult, generate
 
 DEMO_DRILL = "rdl"
 

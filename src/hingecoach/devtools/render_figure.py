@@ -1,8 +1,8 @@
 """Draw a simple human figure from BlazePose landmarks, to make example and test videos with a known pose.
 
 Why: the README example and end-to-end tests need a video whose true pose is known, with no third-party footage.
-:mod:`hingecoach.synth` produces the landmarks a perfect pose model would return; this module paints a figure on
-them (filled limbs as rounded capsules, a torso, a head with hair, a skin/clothing palette, a plain wall and floor)
+:mod:`hingecoach.devtools.synth` produces the landmarks a perfect pose model would return; this module paints a figure
+on them (filled limbs as rounded capsules, a torso, a head with hair, a skin/clothing palette, a plain wall and floor)
 so the real pose model can be run on it and its output compared with the truth.
 
 The figure is deliberately plain (no texture, no lighting model): it is a test card, not a character. Limbs of the

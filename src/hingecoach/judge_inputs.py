@@ -1,0 +1,278 @@
+"""What the checks read, built once per clip: the judge's series, usable frames, the lifter's baseline, rep windows.
+
+Why apart from :mod:`hingecoach.judge`: this is the seam between the pipeline's stages and the drill table — the
+kinematics series plus the few the table derives from the landmarks, the frames whose posture is physically possible,
+the clip-level baseline (standing hip line, the deepest-lean level where the back line is judged) and each rep's
+:class:`~hingecoach.measures.RepWindow` (the rep with its set-up and top hold). The judge and drill recognition read
+the same inputs; the judge only decides. Stages are read through small structural protocols so this module does not
+depend on how they are built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hingecoach.measures import BackReference, Baseline, RepWindow
+from hingecoach.nanstats import nanmean
+from hingecoach.skeleton import idx
+from hingecoach.track import PoseTrack
+
+FloatArray = NDArray[np.float64]
+
+#: An ankle this high above the other (leg lengths) means a single-leg stance.
+SINGLE_LEG_LIFT: Final[float] = 0.3
+#: How long after a rep's end the judge still looks for its lockout (the top hold).
+TOP_HOLD_S: Final[float] = 1.0
+#: Looking back from a floor pull's lift-off for its set-up, stop where the hips are this much straighter (deg).
+SETUP_DIP_DEG: Final[float] = 30.0
+#: Postures outside these limits are landmark failures (a knee bent backwards by 30°, a trunk folded behind the legs).
+MIN_KNEE_DEG: Final[float] = -30.0
+MIN_HIP_DEG: Final[float] = -60.0
+MAX_HIP_DEG: Final[float] = 170.0
+MAX_TRUNK_DEG: Final[float] = 135.0
+
+
+# ---------------------------------------------------------------------------------------------- inputs
+class KinematicsLike(Protocol):
+    """What the judge reads of ``hingecoach.kinematics.Kinematics``."""
+
+    @property
+    def t_s(self) -> FloatArray: ...
+
+    @property
+    def fps(self) -> float: ...
+
+    @property
+    def series(self) -> Mapping[str, FloatArray]: ...
+
+    @property
+    def reliable(self) -> NDArray[np.bool_]: ...
+
+
+class RepLike(Protocol):
+    """What the judge reads of ``hingecoach.reps.RepSegment`` (frame indices)."""
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def bottom(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+    @property
+    def lockout(self) -> int | None: ...
+
+
+def view_name(view: object) -> str:
+    """``"side"``/``"front"``/``"oblique"``/``"unknown"`` from a ``ViewEstimate``, a string or None."""
+    name = getattr(view, "view", view)
+    return str(name) if isinstance(name, str) else "unknown"
+
+
+# ---------------------------------------------------------------------------------------------- derived series
+def _angle_deg(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
+    """Unsigned angle at ``b`` (deg), vectorised over frames."""
+    u, v = a - b, c - b
+    nu, nv = np.linalg.norm(u, axis=-1), np.linalg.norm(v, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = (u * v).sum(-1) / (nu * nv)
+    return np.asarray(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))), dtype=np.float64)
+
+
+def derived_series(track: PoseTrack) -> dict[str, FloatArray]:
+    """Series the drill table needs beyond the kinematics contract, computed from the track's landmarks.
+
+    ``ankle_lift``: height of the higher ankle above the lower one ÷ leg length (0 both feet down; ~1 a single-leg
+    RDL's free foot at hip height). ``leg_line_deg``: bend of the shoulder→hip→free-ankle line (0 = the straight
+    head-to-foot line the single-leg RDL asks for). ``knee_width_ratio``: knee separation ÷ ankle separation across
+    the image (a front-view measure; NaN when the ankles overlap, as in a side view).
+    """
+    xy = track.xy_px
+    # Frames where both landmarks of a pair are missing are NaN by design: nanstats says so without a warning, and
+    # np.errstate is thread-local (warnings.catch_warnings would swap the process-wide filters under other threads).
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _derived(xy)
+
+
+def _derived(xy: FloatArray) -> dict[str, FloatArray]:
+    def mid(part: str) -> FloatArray:
+        return nanmean(xy[:, [idx(f"left_{part}"), idx(f"right_{part}")]], axis=1)
+
+    la, ra = xy[:, idx("left_ankle")], xy[:, idx("right_ankle")]
+    hip, shoulder = mid("hip"), mid("shoulder")
+    leg = nanmean(np.stack([np.linalg.norm(la - hip, axis=-1), np.linalg.norm(ra - hip, axis=-1)]), axis=0)
+    lift = np.abs(la[:, 1] - ra[:, 1]) / leg
+    free = np.where((la[:, 1] < ra[:, 1])[:, None], la, ra)  # image y grows downwards: the higher ankle is free
+    line = 180.0 - _angle_deg(shoulder, hip, free)
+    ankle_w = np.abs(la[:, 0] - ra[:, 0])
+    knee_w = np.abs(xy[:, idx("left_knee"), 0] - xy[:, idx("right_knee"), 0])
+    ratio = np.where(ankle_w > 0.08 * leg, knee_w / np.where(ankle_w > 0, ankle_w, 1.0), np.nan)
+    with np.errstate(invalid="ignore"):
+        return {
+            "ankle_lift": np.asarray(lift, dtype=np.float64),
+            "leg_line_deg": np.where(lift > SINGLE_LEG_LIFT, line, np.nan),
+            "knee_width_ratio": np.asarray(ratio, dtype=np.float64),
+        }
+
+
+def all_series(kin: KinematicsLike) -> dict[str, FloatArray]:
+    series = {k: np.asarray(v, dtype=np.float64) for k, v in kin.series.items()}
+    track = getattr(kin, "track", None)
+    if isinstance(track, PoseTrack):
+        for k, v in derived_series(track).items():
+            series.setdefault(k, v)
+    near, far, lift = series.get("hip_flexion_deg"), series.get("hip_flexion_far_deg"), series.get("ankle_lift")
+    if near is not None and far is not None and lift is not None:
+        # On one leg the near side may be the free leg, whose hip stays straight: the hinge is the stance hip's.
+        with np.errstate(invalid="ignore"):
+            use_far = (lift > SINGLE_LEG_LIFT) & (near < 30.0) & (far > near + 30.0)
+        series["hip_flexion_deg"] = np.where(use_far, far, near)
+    return series
+
+
+def usable_frames(kin: KinematicsLike, series: Mapping[str, FloatArray] | None = None) -> NDArray[np.bool_]:
+    """``(T,)`` frames the checks may read: reliable landmarks and a physically possible posture.
+
+    Why the second condition: a detector that flips the skeleton (a video cut, a plate mistaken for a body) can
+    report confident landmarks in an impossible pose — knees bent backwards, the trunk folded behind the thighs.
+    Those frames are landmark failures, not the lifter's faults.
+    """
+    s = all_series(kin) if series is None else series
+    n = int(np.asarray(kin.t_s).shape[0])
+    ok = np.asarray(kin.reliable, dtype=bool).copy()
+    hip = s.get("hip_flexion_deg", np.zeros(n))
+    knee = s.get("knee_flexion_deg", np.zeros(n))
+    trunk = s.get("trunk_incline_deg", np.zeros(n))
+    with np.errstate(invalid="ignore"):
+        ok &= ~((knee < MIN_KNEE_DEG) | (hip < MIN_HIP_DEG) | (hip > MAX_HIP_DEG) | (np.abs(trunk) > MAX_TRUNK_DEG))
+    return ok
+
+
+#: The deepest-lean frames, where the back line is judged: within this many degrees of the clip's 95th-percentile
+#: trunk lean, and at least :data:`DEEP_LEAN_MIN_DEG` (``/work/shared/notes/virtual-dowel.md``).
+DEEP_LEAN_BAND_DEG: Final[float] = 10.0
+DEEP_LEAN_MIN_DEG: Final[float] = 35.0
+
+
+def deep_lean_deg(trunk_incline_deg: FloatArray, usable: NDArray[np.bool_]) -> float | None:
+    """Trunk incline (deg) from which a frame counts as the deepest lean; None when the trunk never leaned 35°.
+
+    Why the clip's own percentile and not a rep's bottom: the back line does not need a segmented rep (plates hiding
+    the knees can leave a clip with no rep at all, but its bottom frames still show the back).
+    """
+    lean = np.abs(np.asarray(trunk_incline_deg, dtype=np.float64))
+    ok = usable & np.isfinite(lean)
+    if int(ok.sum()) < 2:
+        return None
+    p95 = float(np.percentile(lean[ok], 95))
+    if p95 < DEEP_LEAN_MIN_DEG:
+        return None
+    return max(DEEP_LEAN_MIN_DEG, p95 - DEEP_LEAN_BAND_DEG)
+
+
+def compute_baseline(kin: KinematicsLike, reference: BackReference | None = None) -> Baseline:
+    """The lifter's clip-level values, computed once: standing hip line, deepest-lean level, own back reference.
+
+    Why standing medians: the hip line's angle in the image differs between people and cameras (a tilted phone, a
+    leg-length difference); the hip-level check compares the lifter with themselves, which cancels both.
+    """
+    s = all_series(kin)
+    hip = s.get("hip_flexion_deg")
+    trunk = s.get("trunk_incline_deg")
+    lean = None if trunk is None else deep_lean_deg(trunk, usable_frames(kin, s))
+    if hip is None or not np.isfinite(hip).any():
+        return Baseline(deep_lean_deg=lean, reference=reference)
+    ok = np.asarray(kin.reliable, dtype=bool) & np.isfinite(hip)
+    if not ok.any():
+        return Baseline(deep_lean_deg=lean, reference=reference)
+    upright = ok & (hip <= np.nanpercentile(hip[ok], 10) + 5.0)
+
+    def med(name: str) -> float | None:
+        x = s.get(name)
+        if x is None:
+            return None
+        v = x[upright & np.isfinite(x)]
+        return float(np.median(v)) if v.size else None
+
+    return Baseline(pelvis_tilt_deg=med("pelvis_tilt_deg"), deep_lean_deg=lean, reference=reference)
+
+
+def _top_hold_end(hip: FloatArray | None, end: int, max_frames: int) -> int:
+    """Last frame of the top hold after a rep's ``end``: up to ``max_frames`` later, stopping where a new descent
+    starts (hip flexion 20° above the lowest value since ``end``).
+
+    Why: a rep ends when the hips are back *near* the top; the lockout (standing tall, or leaning back) comes a few
+    frames later, and the lockout checks must see it.
+    """
+    if hip is None or max_frames <= 0:
+        return end
+    seg = hip[end : min(end + max_frames, hip.shape[0] - 1) + 1]
+    if not np.isfinite(seg).any():
+        return end
+    low = np.fmin.accumulate(np.where(np.isfinite(seg), seg, np.inf))
+    rising = np.flatnonzero(np.isfinite(seg) & (seg > low + 20.0))
+    return end + (int(rising[0]) - 1 if rising.size else seg.shape[0] - 1)
+
+
+def _setup_start(hip: FloatArray | None, start: int, max_frames: int) -> int:
+    """First frame of the set-up before a floor pull that starts at lift-off (``start == bottom``): up to
+    ``max_frames`` earlier, stopping where the hips are :data:`SETUP_DIP_DEG` straighter than at lift-off (standing
+    before walking in to the bar); NaN frames are passed over.
+
+    Why: the set-up at the bar is where a deadlift's back and knees are judged; a lift-off detected a few frames
+    late (landmarks jump as the bar breaks from the floor) must not cut it out of the rep.
+    """
+    if hip is None or max_frames <= 0 or start <= 0 or not np.isfinite(hip[start]):
+        return start
+    lo = max(0, start - max_frames)
+    seg = hip[lo:start][::-1]
+    below = np.flatnonzero(np.isfinite(seg) & (seg < hip[start] - SETUP_DIP_DEG))
+    return start - (int(below[0]) if below.size else seg.shape[0])
+
+
+def rep_window(
+    kin: KinematicsLike,
+    rep: RepLike,
+    *,
+    baseline: Baseline | None = None,
+    series: Mapping[str, FloatArray] | None = None,
+    yaw_deg: float | None = None,
+) -> RepWindow:
+    """Slice every series to the rep ``[start, end]`` (inclusive) and re-base its bottom/lockout indices."""
+    s = all_series(kin) if series is None else series
+    n = int(np.asarray(kin.t_s).shape[0])
+    a0, b0 = int(rep.start), int(rep.end)
+    hold = round(TOP_HOLD_S * float(kin.fps))
+    hip = s.get("hip_flexion_deg")
+    b = _top_hold_end(hip, b0, hold)
+    a = _setup_start(hip, a0, hold) if int(rep.bottom) == a0 else a0
+    usable = usable_frames(kin, s)
+    keep = usable[a : b + 1]
+    # The top is out of view when most frames just after the rep's end are unusable (a cut, the lifter leaving).
+    after = usable[b0 + 1 : b0 + 1 + max(1, round(0.3 * float(kin.fps)))]
+    top_lost = after.size > 0 and float(after.mean()) < 0.5
+    window = {k: np.where(keep, v[a : b + 1], np.nan) for k, v in s.items()}
+    bottom = int(rep.bottom) - a
+    wh = window.get("hip_flexion_deg")
+    if a < a0 and wh is not None and np.isfinite(wh[: a0 - a + 1]).any():
+        bottom = int(np.nanargmax(wh[: a0 - a + 1]))  # the set-up position is the bottom of a floor pull
+    return RepWindow(
+        series=window,
+        fps=float(kin.fps),
+        bottom=bottom,
+        lockout=None if rep.lockout is None else int(rep.lockout) - a,
+        cut_start=bool(getattr(rep, "cut_start", False)) or a <= 0,
+        cut_end=bool(getattr(rep, "cut_end", False)) or b0 >= n - 1,
+        top_lost=top_lost,
+        baseline=baseline,
+        yaw_deg=yaw_deg,
+        offset=a,
+    )
+
+
