@@ -46,7 +46,7 @@ from hingecoach.skeleton import N_LANDMARKS
 from hingecoach.web.mask import MaskError, decode_mask
 
 if TYPE_CHECKING:
-    from hingecoach.drills import BackReference
+    from hingecoach.measures import BackReference
 
 MAX_MESSAGE_BYTES = 256 * 1024
 """One frame's landmarks are ~4 kB of JSON and its run-length mask a few kB; anything far larger is not ours."""

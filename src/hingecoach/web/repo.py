@@ -40,7 +40,7 @@ from hingecoach.store.models import Athlete, CoachLink, TrainingSession, UploadJ
 from hingecoach.store.repo import SaveResult, clean_name, name_key
 
 if TYPE_CHECKING:
-    from hingecoach.drills import BackReference
+    from hingecoach.measures import BackReference
 
 Role = Literal["coach", "athlete"]
 JobStatus = Literal["queued", "running", "done", "failed"]
