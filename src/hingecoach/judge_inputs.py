@@ -16,7 +16,7 @@ from typing import Final, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from hingecoach.measures import BackReference, Baseline, RepWindow
+from hingecoach.measures import DEEP_LEAN_MIN_DEG, BackReference, Baseline, RepWindow
 from hingecoach.nanstats import nanmean
 from hingecoach.skeleton import idx
 from hingecoach.track import PoseTrack
@@ -157,7 +157,6 @@ def usable_frames(kin: KinematicsLike, series: Mapping[str, FloatArray] | None =
 #: The deepest-lean frames, where the back line is judged: within this many degrees of the clip's 95th-percentile
 #: trunk lean, and at least :data:`DEEP_LEAN_MIN_DEG` (``/work/shared/notes/virtual-dowel.md``).
 DEEP_LEAN_BAND_DEG: Final[float] = 10.0
-DEEP_LEAN_MIN_DEG: Final[float] = 35.0
 
 
 def deep_lean_deg(trunk_incline_deg: FloatArray, usable: NDArray[np.bool_]) -> float | None:
@@ -274,5 +273,3 @@ def rep_window(
         yaw_deg=yaw_deg,
         offset=a,
     )
-
-
