@@ -25,7 +25,7 @@ from typing import Final
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
-from scipy.signal import butter, sosfiltfilt
+from scipy.signal import butter, sosfilt, sosfilt_zi
 
 from hingecoach.nanstats import nanmean, nanmedian
 from hingecoach.skeleton import INDEX
@@ -198,27 +198,39 @@ def fill_gaps(values: FloatArray, max_gap: int) -> tuple[FloatArray, BoolArray]:
     """Linearly interpolate interior NaN runs of at most ``max_gap`` samples along axis 0 (any trailing shape).
 
     Returns the filled array and the mask of filled entries. Leading/trailing holes and longer holes stay NaN.
+    Columns sharing a pattern of finite samples share their holes, so the holes are found once per pattern (the
+    live session cleans every rep's window on the frame path: a per-column loop cost it milliseconds).
     """
     flat = values.reshape(values.shape[0], -1).copy()
     filled = np.zeros(flat.shape, dtype=bool)
     if max_gap <= 0 or flat.shape[0] < 3:
         return values.copy(), filled.reshape(values.shape)
     idx = np.arange(flat.shape[0])
-    for c in range(flat.shape[1]):
-        col = flat[:, c]
-        good = np.isfinite(col)
+    for cols, good in _finite_patterns(flat):
         if good.sum() < 2 or good.all():
             continue
         starts, ends = _runs(~good)
-        interior = (starts > 0) & (ends < col.shape[0]) & (ends - starts <= max_gap)
+        interior = (starts > 0) & (ends < good.shape[0]) & (ends - starts <= max_gap)
         if not interior.any():
             continue
-        fill = np.zeros(col.shape[0], dtype=bool)
+        fill = np.zeros(good.shape[0], dtype=bool)
         for s, e in zip(starts[interior], ends[interior], strict=True):
             fill[s:e] = True
-        col[fill] = np.interp(idx[fill], idx[good], col[good])
-        filled[:, c] = fill
+        x, xp = idx[fill], idx[good]
+        for c in cols:
+            flat[fill, c] = np.interp(x, xp, flat[good, c])
+        filled[np.ix_(fill, cols)] = True
     return flat.reshape(values.shape), filled.reshape(values.shape)
+
+
+def _finite_patterns(flat: FloatArray) -> list[tuple[list[int], BoolArray]]:
+    """Columns of a 2-D array grouped by their pattern of finite samples: ``[(columns, finite mask), ...]``."""
+    finite = np.isfinite(flat)
+    packed = np.ascontiguousarray(np.packbits(finite, axis=0).T)  # one row of bytes per column
+    groups: dict[bytes, list[int]] = {}
+    for c in range(flat.shape[1]):
+        groups.setdefault(packed[c].tobytes(), []).append(c)
+    return [(cols, finite[:, cols[0]]) for cols in groups.values()]
 
 
 def lowpass(
@@ -246,16 +258,30 @@ def lowpass(
     flat = values.reshape(values.shape[0], -1).copy()
     # Columns with the same pattern of finite samples (all coordinates of a landmark, usually all landmarks of a
     # frame) are filtered together along axis 0: the same arithmetic as one column at a time, far fewer calls.
-    finite = np.isfinite(flat)
-    groups: dict[bytes, list[int]] = {}
-    for c in range(flat.shape[1]):
-        groups.setdefault(np.packbits(finite[:, c]).tobytes(), []).append(c)
-    for cols in groups.values():
-        starts, ends = _runs(finite[:, cols[0]])
+    # Each run of finite samples is filtered by :func:`_filtfilt` — scipy's ``sosfiltfilt`` step for step, with the
+    # filter's initial state computed once per design instead of once per run (most of a short run's cost).
+    zi = _sos_zi(sos)
+    for cols, good in _finite_patterns(flat):
+        starts, ends = _runs(good)
         for s, e in zip(starts, ends, strict=True):
             if e - s > padlen:
-                flat[s:e, cols] = sosfiltfilt(sos, flat[s:e, cols], axis=0)
+                flat[s:e, cols] = _filtfilt(sos, zi, flat[s:e, cols], padlen)
     return flat.reshape(values.shape)
+
+
+def _sos_zi(sos: FloatArray) -> FloatArray:
+    """``sosfilt_zi(sos)`` shaped for filtering along axis 0 of a 2-D array: ``(n_sections, 2, 1)``."""
+    return np.asarray(sosfilt_zi(sos), dtype=np.float64).reshape(sos.shape[0], 2, 1)
+
+
+def _filtfilt(sos: FloatArray, zi: FloatArray, x: FloatArray, padlen: int) -> FloatArray:
+    """``scipy.signal.sosfiltfilt(sos, x, axis=0, padtype="odd", padlen=padlen)`` for a 2-D ``x`` with the initial
+    state ``zi`` given (see :func:`_sos_zi`): the same operations in the same order, so the same numbers.
+    """
+    ext = np.concatenate((2 * x[:1] - x[padlen:0:-1], x, 2 * x[-1:] - x[-2 : -(padlen + 2) : -1]), axis=0)
+    y, _ = sosfilt(sos, ext, axis=0, zi=zi * ext[:1])
+    y, _ = sosfilt(sos, y[::-1], axis=0, zi=zi * y[-1:])
+    return np.asarray(y[::-1][padlen:-padlen], dtype=np.float64)
 
 
 #: Samples count as uneven when the longest gap between them exceeds the shortest by this factor.
@@ -280,6 +306,12 @@ def _lowpass_uneven(values: FloatArray, t_s: FloatArray, *, cutoff_hz: float, or
 
 
 # ---------------------------------------------------------------------------------------------- pipeline
+
+
+def _side_by_side(xy: FloatArray, world: FloatArray | None) -> FloatArray:
+    """``(T, 33, 2)`` image and ``(T, 33, 3)`` world landmarks as the columns of one ``(T, 165)`` array."""
+    flat = xy.reshape(xy.shape[0], -1)
+    return flat.copy() if world is None else np.concatenate([flat, world.reshape(world.shape[0], -1)], axis=1)
 
 
 def is_clean(track: PoseTrack) -> bool:
@@ -337,15 +369,15 @@ def clean_track(
     if world is not None:
         world[missing] = np.nan
     max_gap = math.floor(max_gap_s * track.fps + 1e-9)
-    xy, filled = fill_gaps(xy, max_gap)
-    if world is not None:
-        world, _ = fill_gaps(world, max_gap)
-    filled_lm = filled.any(-1)
+    # Image and world landmarks are filled and filtered as the columns of one array (column by column, as two
+    # arrays would be): their missing frames coincide, so each pattern of holes is handled once for both.
+    both, filled = fill_gaps(_side_by_side(xy, world), max_gap)
+    filled_lm = filled[:, : xy.shape[1] * 2].reshape(xy.shape).any(-1)
     out = out.with_log(f"{LOG_PREFIX}.fill_gaps(max_gap_s={max_gap_s}): {int(filled_lm.sum())} landmark-frames filled")
 
-    xy = lowpass(xy, track.fps, cutoff_hz=cutoff_hz, order=order, t_s=track.t_s)
-    if world is not None:
-        world = lowpass(world, track.fps, cutoff_hz=cutoff_hz, order=order, t_s=track.t_s)
+    both = lowpass(both, track.fps, cutoff_hz=cutoff_hz, order=order, t_s=track.t_s)
+    xy = both[:, : xy.shape[1] * 2].reshape(xy.shape)
+    world = None if world is None else both[:, xy.shape[1] * 2 :].reshape(world.shape)
     out = out.with_log(f"{LOG_PREFIX}.lowpass(cutoff_hz={cutoff_hz}, order={order}, zero-phase, per finite run)")
 
     final_missing = ~np.isfinite(xy).all(-1)
