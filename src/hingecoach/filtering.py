@@ -19,6 +19,7 @@ Every step appends a line to ``track.log``. :class:`OneEuroFilter` is the causal
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Final
 
@@ -219,7 +220,7 @@ def fill_gaps(values: FloatArray, max_gap: int) -> tuple[FloatArray, BoolArray]:
         x, xp = idx[fill], idx[good]
         for c in cols:
             flat[fill, c] = np.interp(x, xp, flat[good, c])
-        filled[np.ix_(fill, cols)] = True
+        filled[np.ix_(fill, np.asarray(cols, dtype=np.intp))] = True
     return flat.reshape(values.shape), filled.reshape(values.shape)
 
 
@@ -253,14 +254,13 @@ def lowpass(
             return _lowpass_uneven(values, np.asarray(t_s, dtype=np.float64), cutoff_hz=cutoff_hz, order=order)
     if cutoff_hz <= 0 or cutoff_hz >= 0.5 * fps:
         return values.copy()
-    sos = butter(max(order // 2, 1), cutoff_hz, btype="low", fs=fps, output="sos")
+    sos, zi = _design(max(order // 2, 1), float(cutoff_hz), float(fps))
     padlen = 3 * (2 * len(sos) + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum())))
     flat = values.reshape(values.shape[0], -1).copy()
     # Columns with the same pattern of finite samples (all coordinates of a landmark, usually all landmarks of a
     # frame) are filtered together along axis 0: the same arithmetic as one column at a time, far fewer calls.
     # Each run of finite samples is filtered by :func:`_filtfilt` — scipy's ``sosfiltfilt`` step for step, with the
-    # filter's initial state computed once per design instead of once per run (most of a short run's cost).
-    zi = _sos_zi(sos)
+    # design and its initial state computed once per (order, cut-off, rate) instead of once per call and per run.
     for cols, good in _finite_patterns(flat):
         starts, ends = _runs(good)
         for s, e in zip(starts, ends, strict=True):
@@ -269,14 +269,20 @@ def lowpass(
     return flat.reshape(values.shape)
 
 
-def _sos_zi(sos: FloatArray) -> FloatArray:
-    """``sosfilt_zi(sos)`` shaped for filtering along axis 0 of a 2-D array: ``(n_sections, 2, 1)``."""
-    return np.asarray(sosfilt_zi(sos), dtype=np.float64).reshape(sos.shape[0], 2, 1)
+@functools.lru_cache(maxsize=64)
+def _design(n: int, cutoff_hz: float, fps: float) -> tuple[FloatArray, FloatArray]:
+    """The Butterworth design (second-order sections) and ``sosfilt_zi`` of it shaped for filtering along axis 0
+    of a 2-D array, ``(n_sections, 2, 1)``: designed once per (order, cut-off, rate) — a design costs about a
+    millisecond, which the live session would pay on every rep. Shared arrays: never write to them.
+    """
+    sos = np.asarray(butter(n, cutoff_hz, btype="low", fs=fps, output="sos"), dtype=np.float64)
+    zi = np.asarray(sosfilt_zi(sos), dtype=np.float64).reshape(sos.shape[0], 2, 1)
+    return sos, zi
 
 
 def _filtfilt(sos: FloatArray, zi: FloatArray, x: FloatArray, padlen: int) -> FloatArray:
     """``scipy.signal.sosfiltfilt(sos, x, axis=0, padtype="odd", padlen=padlen)`` for a 2-D ``x`` with the initial
-    state ``zi`` given (see :func:`_sos_zi`): the same operations in the same order, so the same numbers.
+    state ``zi`` given (see :func:`_design`): the same operations in the same order, so the same numbers.
     """
     ext = np.concatenate((2 * x[:1] - x[padlen:0:-1], x, 2 * x[-1:] - x[-2 : -(padlen + 2) : -1]), axis=0)
     y, _ = sosfilt(sos, ext, axis=0, zi=zi * ext[:1])
@@ -371,13 +377,14 @@ def clean_track(
     max_gap = math.floor(max_gap_s * track.fps + 1e-9)
     # Image and world landmarks are filled and filtered as the columns of one array (column by column, as two
     # arrays would be): their missing frames coincide, so each pattern of holes is handled once for both.
+    n_xy = 2 * int(xy.shape[1])
     both, filled = fill_gaps(_side_by_side(xy, world), max_gap)
-    filled_lm = filled[:, : xy.shape[1] * 2].reshape(xy.shape).any(-1)
+    filled_lm = filled[:, :n_xy].reshape(xy.shape).any(-1)
     out = out.with_log(f"{LOG_PREFIX}.fill_gaps(max_gap_s={max_gap_s}): {int(filled_lm.sum())} landmark-frames filled")
 
     both = lowpass(both, track.fps, cutoff_hz=cutoff_hz, order=order, t_s=track.t_s)
-    xy = both[:, : xy.shape[1] * 2].reshape(xy.shape)
-    world = None if world is None else both[:, xy.shape[1] * 2 :].reshape(world.shape)
+    xy = both[:, :n_xy].reshape(xy.shape)
+    world = None if world is None else both[:, n_xy:].reshape(world.shape)
     out = out.with_log(f"{LOG_PREFIX}.lowpass(cutoff_hz={cutoff_hz}, order={order}, zero-phase, per finite run)")
 
     final_missing = ~np.isfinite(xy).all(-1)
