@@ -208,14 +208,15 @@ def reject_angle_spikes(
     plate passing in front of it) moves by less than the landmark jump test tolerates, yet swings the hip angle by
     80° in 0.1 s — far faster than any lift (hip extension peaks at a few hundred °/s). A running median ignores
     such excursions shorter than half its window while following every real rep (edges and ramps pass unchanged).
+    ``angle_deg`` may be ``(T, k)``: ``k`` series screened at once along axis 0, each exactly as on its own.
     """
     x = np.asarray(angle_deg, dtype=np.float64)
     w = max(3, round(window_s * fps) | 1)
     if x.shape[0] < w:
         return x.copy()
     half = w // 2
-    padded = np.pad(x, half, constant_values=np.nan)
-    med = nanmedian(sliding_window_view(padded, w), axis=-1)
+    padded = np.pad(x, [(half, half)] + [(0, 0)] * (x.ndim - 1), constant_values=np.nan)
+    med = nanmedian(sliding_window_view(padded, w, axis=0), axis=-1)
     with np.errstate(invalid="ignore"):
         bad = np.abs(x - med) > max_dev_deg
     return np.asarray(np.where(bad, np.nan, x), dtype=np.float64)
@@ -352,9 +353,11 @@ def compute_kinematics(track: PoseTrack, *, side: Side | None = None) -> Kinemat
     n = clean.n_frames
     near = _chain_series(_sagittal_points(xy, use_side, facing))
     far = _chain_series(_sagittal_points(xy, other(use_side), facing))
-    for chain in (near, far):
-        for name in ANGLE_SERIES:
-            chain[name] = reject_angle_spikes(chain[name], clean.fps)
+    # Both sides' angles screened in one running median (the same numbers as one series at a time, one call).
+    names = [(chain, name) for chain in (near, far) for name in ANGLE_SERIES]
+    screened = reject_angle_spikes(np.stack([c[name] for c, name in names], axis=1), clean.fps)
+    for k, (chain, name) in enumerate(names):
+        chain[name] = np.ascontiguousarray(screened[:, k])
     series: dict[str, FloatArray] = dict(near)
     series["pelvis_tilt_deg"] = _pelvis_tilt_deg(xy, body_scale_px(xy))
     series.update(dowel_series(clean))
