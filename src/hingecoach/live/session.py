@@ -478,7 +478,11 @@ class LiveSession:
 
     # ------------------------------------------------------------------ closing a rep
     def _close(self, t: float, stop: int, events: list[LiveEvent]) -> None:
-        """Cut the finished rep's window from the ring and judge it exactly as the file path would."""
+        """Cut the finished rep's window from the ring and judge it exactly as the file path would.
+
+        The window is ``pre_s`` before the rep's start to now (never before the previous rep's end), never the ring:
+        this push is on the frame path, so its work must be bounded by the rep, not by how long the session ran.
+        """
         p = self._pending
         self._pending = None
         if p is None or self._cal is None:
