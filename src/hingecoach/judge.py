@@ -289,8 +289,8 @@ def judge_outside_reps(
     window = {k: np.where(deep, v, np.nan)[a : b + 1] for k, v in series.items()}
     hip = window.get("hip_flexion_deg", np.full(b - a + 1, np.nan))
     bottom = int(np.nanargmax(hip)) if np.isfinite(hip).any() else 0
-    w = RepWindow(series=window, fps=float(kin.fps), bottom=bottom, baseline=baseline, offset=a)
     t = np.asarray(kin.t_s, dtype=np.float64)
+    w = RepWindow(series=window, fps=float(kin.fps), t_s=t[a : b + 1], bottom=bottom, baseline=baseline, offset=a)
     out: list[schema.CheckResult] = []
     for check in drill.checks:
         if check.code not in BACK_LINE_CODES:

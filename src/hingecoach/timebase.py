@@ -1,0 +1,61 @@
+"""Durations and time windows from each frame's own timestamp, never from a frame count and a nominal rate.
+
+Why: frames do not arrive evenly. A phone records at a variable rate, the live page's browser delivers frames when it
+can, a tracker capped with ``--max-fps`` keeps every other frame; a duration counted in frames and divided by the
+nominal fps is wrong exactly there (15 frames are 0.5 s at 30 fps and 1 s where the phone dropped to 15). Every rule
+of the form "held for 0.1 s", "a pause of 1.5 s", "within 0.2 s of the bottom" is measured here on ``t_s``.
+
+A frame stands for the time from half-way to its previous frame to half-way to its next one (the first and last
+frame: one whole gap), so ``k`` frames of an even ``fps`` clip last exactly ``k / fps`` — the rules keep their
+meaning on even clips and hold on uneven ones.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+FloatArray = NDArray[np.float64]
+
+#: Tolerance (s) of every time comparison: 0.1 s is 3 frames at 30 fps, whatever the float rounding of 3 / 30.
+EPS_S: Final[float] = 1e-6
+
+
+def frame_edges(t_s: ArrayLike) -> FloatArray:
+    """``(T + 1,)`` boundaries of the frames' time spans: midpoints between timestamps, one gap beyond each end."""
+    t = np.asarray(t_s, dtype=np.float64)
+    if t.shape[0] == 0:
+        return np.zeros(1)
+    if t.shape[0] == 1:
+        return np.array([t[0], t[0]])
+    mid = (t[1:] + t[:-1]) / 2
+    return np.concatenate([[t[0] - (t[1] - t[0]) / 2], mid, [t[-1] + (t[-1] - t[-2]) / 2]])
+
+
+def frame_dt(t_s: ArrayLike) -> FloatArray:
+    """``(T,)`` the time each frame stands for (s): ``1 / fps`` on an even clip."""
+    return np.diff(frame_edges(t_s))
+
+
+def duration_s(t_s: ArrayLike, frames: NDArray[np.bool_] | slice) -> float:
+    """Total time (s) the selected frames stand for (a mask or a slice; they need not be contiguous)."""
+    return float(frame_dt(t_s)[frames].sum())
+
+
+def last_within(t_s: FloatArray, i: int, s: float) -> int:
+    """The last frame at most ``s`` seconds after frame ``i`` (``i`` itself when the next frame is later)."""
+    return max(int(i), int(np.searchsorted(t_s, t_s[i] + s + EPS_S, side="right")) - 1)
+
+
+def first_within(t_s: FloatArray, i: int, s: float) -> int:
+    """The first frame at most ``s`` seconds before frame ``i`` (``i`` itself when the previous frame is earlier)."""
+    return min(int(i), int(np.searchsorted(t_s, t_s[i] - s - EPS_S, side="left")))
+
+
+def velocity(x: FloatArray, t_s: FloatArray) -> FloatArray:
+    """``dx/dt`` per second on the frames' own timestamps (second-order central differences, uneven spacing)."""
+    if x.shape[0] < 2:
+        return np.zeros(x.shape)
+    return np.asarray(np.gradient(x, t_s), dtype=np.float64)
