@@ -29,6 +29,7 @@ from scipy.signal import butter, sosfiltfilt
 
 from hingecoach.nanstats import nanmean, nanmedian
 from hingecoach.skeleton import INDEX
+from hingecoach.timebase import sample_rate_hz
 from hingecoach.track import PoseTrack
 
 FloatArray = NDArray[np.float64]
@@ -304,8 +305,11 @@ def clean_track(
 
     World landmarks, when present, get the same gating, swaps, rejections, filling and filtering as the image
     landmarks. Visibility becomes 0 where a landmark is left missing and ``min_visibility`` where it was filled in,
-    so later stages can still tell measured from interpolated values.
+    so later stages can still tell measured from interpolated values. Durations counted in samples (the gap to fill,
+    a swap burst, the filter's design) use the rate the timestamps show (:func:`hingecoach.timebase.sample_rate_hz`),
+    not the container's nominal fps: a track capped with ``--max-fps`` holds fewer frames per second than its source.
     """
+    fps = sample_rate_hz(track.t_s, track.fps)
     xy = gate_visibility(track.xy_px, track.visibility, min_visibility)
     vis = track.visibility.copy()
     world = None if track.world_m is None else track.world_m.copy()
@@ -314,7 +318,7 @@ def clean_track(
 
     scale = body_scale_px(xy)
     swapped = detect_swaps(
-        xy, scale_px=scale, fps=track.fps, ratio=swap_ratio, min_gain=swap_min_gain, max_burst_s=swap_max_burst_s
+        xy, scale_px=scale, fps=fps, ratio=swap_ratio, min_gain=swap_min_gain, max_burst_s=swap_max_burst_s
     )
     if swapped.any():
         xy = apply_swaps(xy, swapped)
@@ -336,16 +340,16 @@ def clean_track(
     missing = ~np.isfinite(xy).all(-1)
     if world is not None:
         world[missing] = np.nan
-    max_gap = math.floor(max_gap_s * track.fps + 1e-9)
+    max_gap = math.floor(max_gap_s * fps + 1e-9)
     xy, filled = fill_gaps(xy, max_gap)
     if world is not None:
         world, _ = fill_gaps(world, max_gap)
     filled_lm = filled.any(-1)
     out = out.with_log(f"{LOG_PREFIX}.fill_gaps(max_gap_s={max_gap_s}): {int(filled_lm.sum())} landmark-frames filled")
 
-    xy = lowpass(xy, track.fps, cutoff_hz=cutoff_hz, order=order, t_s=track.t_s)
+    xy = lowpass(xy, fps, cutoff_hz=cutoff_hz, order=order, t_s=track.t_s)
     if world is not None:
-        world = lowpass(world, track.fps, cutoff_hz=cutoff_hz, order=order, t_s=track.t_s)
+        world = lowpass(world, fps, cutoff_hz=cutoff_hz, order=order, t_s=track.t_s)
     out = out.with_log(f"{LOG_PREFIX}.lowpass(cutoff_hz={cutoff_hz}, order={order}, zero-phase, per finite run)")
 
     final_missing = ~np.isfinite(xy).all(-1)

@@ -56,6 +56,7 @@ from hingecoach.backline import axis_position, dowel, pair_mean
 from hingecoach.filtering import body_scale_px, clean_track, is_clean
 from hingecoach.nanstats import nanmean, nanmedian
 from hingecoach.skeleton import INDEX, SIDES, Side, other, sided
+from hingecoach.timebase import sample_rate_hz
 from hingecoach.track import PoseTrack
 
 FloatArray = NDArray[np.float64]
@@ -354,7 +355,7 @@ def compute_kinematics(track: PoseTrack, *, side: Side | None = None) -> Kinemat
     far = _chain_series(_sagittal_points(xy, other(use_side), facing))
     for chain in (near, far):
         for name in ANGLE_SERIES:
-            chain[name] = reject_angle_spikes(chain[name], clean.fps)
+            chain[name] = reject_angle_spikes(chain[name], sample_rate_hz(clean.t_s, clean.fps))
     series: dict[str, FloatArray] = dict(near)
     series["pelvis_tilt_deg"] = _pelvis_tilt_deg(xy, body_scale_px(xy))
     series.update(dowel_series(clean))

@@ -59,3 +59,17 @@ def velocity(x: FloatArray, t_s: FloatArray) -> FloatArray:
     if x.shape[0] < 2:
         return np.zeros(x.shape)
     return np.asarray(np.gradient(x, t_s), dtype=np.float64)
+
+
+def sample_rate_hz(t_s: ArrayLike, fallback: float) -> float:
+    """The frame rate the timestamps show: 1 / their median interval (``fallback`` with fewer than two frames).
+
+    Why not the container's nominal rate: a track analysed at a capped rate (``--max-fps``) keeps the source's
+    nominal fps while holding half the frames, and a variable-rate phone clip's nominal rate is an average; filters
+    whose parameters are counted in samples (a gap to fill, a running window) need the rate of the samples at hand.
+    """
+    t = np.asarray(t_s, dtype=np.float64)
+    if t.shape[0] < 2:
+        return float(fallback)
+    dt = float(np.median(np.diff(t)))
+    return float(1.0 / dt) if dt > 0 else float(fallback)

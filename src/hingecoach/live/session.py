@@ -61,7 +61,6 @@ from hingecoach.live.ring import FrameRing
 from hingecoach.measures import BackReference
 from hingecoach.pose.quality import part_shares
 from hingecoach.recognise import COULD_NOT_TELL, DEFAULT_DRILL, NOT_A_HINGE, SQUAT_REMEDY_DRILL, recognise
-from hingecoach.rep_signal import MIN_DEPTH_DEG
 from hingecoach.reps import RepSegment, segment_reps
 from hingecoach.schema import Phase, Summary
 from hingecoach.skeleton import N_LANDMARKS, Side, sided
@@ -419,7 +418,7 @@ class LiveSession:
         if self._levels_cache is None or self._levels_cache[0] != key:
             cfg = self.config
             depth = float(np.median(np.asarray(self._depths))) if self._depths else cfg.prior_depth_deg
-            depth = max(depth, MIN_DEPTH_DEG)
+            depth = max(depth, self.analysis_config.reps.min_depth_deg)
             top = self._cal.top
             self._levels_cache = (key, (top, top + cfg.high_frac * depth, top + cfg.low_frac * depth))
         return self._levels_cache[1]
@@ -488,7 +487,7 @@ class LiveSession:
         w0 = max(self.ring.oldest, self._prev_rep_end, p.start - pre)
         if p.up_at is not None:
             self._prev_rep_end = p.up_at
-        if p.peak_value - self._cal.top < MIN_DEPTH_DEG:
+        if p.peak_value - self._cal.top < self.analysis_config.reps.min_depth_deg:
             return
         track = self.ring.track(w0, stop, self.fps, self.image_wh)
         if track.n_frames < 5:
