@@ -81,6 +81,7 @@ def test_max_fps_tracks_every_other_frame_with_true_times_and_the_same_reps(
     assert abs(track.n_frames - n_full / 2) <= 2
     step = np.diff(track.t_s)
     assert np.allclose(step, 2 / 59.94, atol=1e-3)  # every other frame, each at its own time
+    assert abs(track.fps - 59.94 / 2) < 0.05  # the rate it was tracked at: durations in frames stay true
     np.testing.assert_allclose(track.t_s, full.raw_track.t_s[::2][: track.n_frames], atol=1e-3)
     half = analyze_track(track, drill="rdl")
     assert half.analysis.summary.rep_count == full.analysis.summary.rep_count

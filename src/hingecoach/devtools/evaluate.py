@@ -29,6 +29,7 @@ from hingecoach.analysis import AnalysisResult, analyze_track
 from hingecoach.drills import DRILLS, Check, Drill
 from hingecoach.errors import HingecoachError, VideoError
 from hingecoach.fileio import atomic_path
+from hingecoach.provenance import content_sha256
 from hingecoach.schema import Analysis, Rep
 from hingecoach.track import PoseTrack
 
@@ -148,13 +149,22 @@ def track_version() -> int:
     return int(getattr(backline, "PROFILE_VERSION", 1))
 
 
+#: Content hashes already computed in this process, by (resolved path, size, mtime): a clip is hashed once.
+_CONTENT_KEYS: dict[tuple[str, int, int], str] = {}
+
+
 def _file_key(video: Path, version: int) -> str:
+    """Cache key of a clip's track: its *content* (sha256) and the back-profile version.
+
+    Why content and not path + mtime: a data folder copied or restored anew (new mtimes, another mount point)
+    holds the same clips, and re-extracting 60 tracks costs the model ~20 CPU-minutes for nothing.
+    """
     st = video.stat()
-    ident = f"{video.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-    # Version 1 keeps the key tracks were cached under before versions existed, so that cache stays valid.
-    if version != 1:
-        ident += f"|profile-v{version}"
-    return hashlib.sha1(ident.encode()).hexdigest()[:16]
+    ident = (str(video.resolve()), st.st_size, st.st_mtime_ns)
+    sha = _CONTENT_KEYS.get(ident)
+    if sha is None:
+        sha = _CONTENT_KEYS[ident] = content_sha256(video)
+    return hashlib.sha1(f"{sha}|profile-v{version}".encode()).hexdigest()[:16]
 
 
 class NotCachedError(HingecoachError):

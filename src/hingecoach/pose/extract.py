@@ -426,9 +426,14 @@ def extract_track(
         back = np.concatenate([_pad_cols(b, k) for b in profiles if b is not None]) if k > 0 else None
     others = [c.other_person if c.other_person is not None else np.full((c.n, 4), np.nan) for c in chunks]
     other = np.concatenate(others) * np.array([info.width, info.height, info.height, info.height], dtype=np.float64)
+    # A thinned track's nominal rate is the rate it was tracked at, not the source's: every stage that still turns a
+    # duration into frames (or a frequency into a filter) must see the frames it really has.
+    fps = info.fps
+    if max_fps is not None and max_fps < info.fps and n >= 2:
+        fps = float(1.0 / np.median(np.diff(t_s)))
     track = PoseTrack.from_numpy(
         xy,
-        info.fps,
+        fps,
         (info.width, info.height),
         visibility=np.concatenate([c.visibility for c in chunks]),
         t_s=t_s,
