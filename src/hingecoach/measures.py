@@ -19,7 +19,7 @@ from typing import Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from hingecoach.timebase import EPS_S, frame_edges
+from hingecoach.timebase import EPS_S, first_within, frame_edges, last_within
 
 FloatArray = NDArray[np.float64]
 
@@ -101,10 +101,12 @@ class RepWindow:
         return np.arange(self.n, dtype=np.float64) / self.fps
 
     def near_bottom(self, within_s: float) -> NDArray[np.bool_]:
-        """Frames at most ``within_s`` seconds from the bottom frame (its neighbours always count)."""
+        """Frames within ``within_s`` seconds of the bottom frame, to the nearest frame (and its two neighbours)."""
         t = self.times
         frames = np.arange(t.shape[0])
-        return np.asarray((np.abs(t - t[self.bottom]) <= within_s + EPS_S) | (np.abs(frames - self.bottom) <= 1))
+        lo = min(first_within(t, self.bottom, within_s), self.bottom - 1)
+        hi = max(last_within(t, self.bottom, within_s), self.bottom + 1)
+        return np.asarray((frames >= lo) & (frames <= hi))
 
     def get(self, name: str) -> FloatArray:
         """A series by name; an all-NaN array when absent (a check then returns None: cannot judge)."""
@@ -162,14 +164,22 @@ def _held(x: FloatArray, t_s: FloatArray, pick: Literal["max", "min"]) -> FloatA
     """For each frame, the value held from it for :data:`HOLD_S` (the min of those frames for ``max``, their max for
     ``min``); NaN where fewer frames remain or one of them is missing.
 
-    The frames from ``i`` that together last ``HOLD_S`` (each frame standing for the time half-way to its
-    neighbours, :func:`hingecoach.timebase.frame_edges`): 3 frames at 30 fps, 6 at 60, and as many as the time takes
-    where the frames come unevenly. ``x`` unchanged when a single frame lasts that long or no run of frames does.
+    The frames from ``i`` that together last nearest ``HOLD_S`` (each frame standing for the time half-way to its
+    neighbours, :func:`hingecoach.timebase.frame_edges`): 3 frames at 30 fps, 6 at 60 — ``round(HOLD_S * fps)`` on an
+    even clip — and as many as the time takes where the frames come unevenly. ``x`` unchanged when a single frame
+    lasts that long or no run of frames does.
     """
     n = x.shape[0]
+    if n == 0:
+        return x
     edges = frame_edges(t_s)
-    stop = np.searchsorted(edges, edges[:-1] + HOLD_S - EPS_S, side="left")  # edges[stop] closes the hold
-    if n == 0 or np.all(stop <= np.arange(n) + 1) or not np.any(stop <= n):
+    edges = np.append(edges, 2 * edges[-1] - edges[-2])  # one edge past the end: a hold that would run out
+    target = edges[:n] + HOLD_S
+    k = np.searchsorted(edges, target, side="left")  # first edge at or past the hold's end
+    k = np.clip(k, np.arange(n) + 1, n + 1)
+    earlier = (k - 1 >= np.arange(n) + 1) & (target - edges[k - 1] <= edges[k] - target + EPS_S)
+    stop = np.where(earlier, k - 1, k)  # the window is frames [i, stop): its end edge nearest the hold's end
+    if np.all(stop <= np.arange(n) + 1) or not np.any(stop <= n):
         return x
     out = np.full(x.shape, np.nan)
     for i in np.flatnonzero(stop <= n):
@@ -440,7 +450,7 @@ def measure_bar_distance(w: RepWindow) -> Measured | None:
     """
     hand = w.get("hand_height")
     frames = np.arange(hand.shape[0])
-    until = (frames <= w.bottom) | w.near_bottom(BOTTOM_SEEN_S)  # the way down, and the bottom
+    until = (frames <= w.bottom) | w.near_bottom(BOTTOM_SEEN_S)  # the way down, and the bottom (to BOTTOM_SEEN_S)
     with np.errstate(invalid="ignore"):
         sel = (hand < BAR_BELOW_HIP) & until
     dist = np.where(sel, w.get("hand_to_leg"), np.nan)

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from hingecoach.kinematics import Kinematics
 from hingecoach.skeleton import INDEX
-from hingecoach.timebase import EPS_S, duration_s, frame_dt
+from hingecoach.timebase import EPS_S, duration_s, frame_dt, half_frame_s
 from hingecoach.view import classify_view
 
 FloatArray = NDArray[np.float64]
@@ -58,9 +58,10 @@ def _bridge(x: FloatArray, t_s: FloatArray, max_gap_s: float) -> FloatArray:
         return out
     t = np.asarray(t_s, dtype=np.float64)
     dt = frame_dt(t)
+    longest = max_gap_s + half_frame_s(t) - EPS_S  # to the nearest frame: round(max_gap_s * fps) frames on an even clip
     d = np.diff(np.concatenate([[0], (~ok).astype(np.int8), [0]]))
     for s, e in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True):
-        if s > 0 and e < x.shape[0] and float(dt[s:e].sum()) <= max_gap_s + EPS_S:
+        if s > 0 and e < x.shape[0] and float(dt[s:e].sum()) <= longest:
             out[s:e] = np.interp(t[s:e], t[ok], x[ok])
     return out
 
@@ -205,14 +206,18 @@ def take_bounds(kin: Kinematics, *, max_bridge_s: float = MAX_BRIDGE_S) -> list[
     scale = float(np.percentile(trunk[idx], 90))
     t = np.asarray(kin.t_s, dtype=np.float64)
     tv = t[idx]
+    half = half_frame_s(t)  # times to the nearest frame: on an even clip, the frame counts round(s * fps)
     cuts: list[int] = []
-    gaps = np.flatnonzero(np.diff(tv) > max_bridge_s + EPS_S)
+    gaps = np.flatnonzero(np.diff(tv) > max_bridge_s + half + EPS_S)
     cuts.extend(int(idx[g + 1]) for g in gaps)
-    # Jumps: compare each valid frame with the latest valid frame at least ``CUT_WINDOW_S`` earlier.
-    back = np.searchsorted(tv, tv - CUT_WINDOW_S + EPS_S, side="right") - 1
-    k = np.flatnonzero(back >= 0)
+    # Jumps: compare each valid frame with the valid frame nearest ``CUT_WINDOW_S`` earlier (at least one step back).
+    target = tv - CUT_WINDOW_S
+    nxt = np.clip(np.searchsorted(tv, target, side="left"), 1, idx.size - 1)
+    later_nearer = (tv[nxt] - target) < (target - tv[nxt - 1]) - EPS_S
+    back = np.minimum(np.where(later_nearer, nxt, nxt - 1), np.arange(idx.size) - 1)
+    k = np.flatnonzero((back >= 0) & (tv - tv[0] >= CUT_WINDOW_S - half - EPS_S))
     i0, i1 = idx[back[k]], idx[k]
-    close = (t[i1] - t[i0]) <= max_bridge_s + EPS_S
+    close = (t[i1] - t[i0]) <= max_bridge_s + half + EPS_S
     d_hip = np.linalg.norm(hip[i1] - hip[i0], axis=-1) / scale
     d_sh = np.linalg.norm(sh[i1] - sh[i0], axis=-1) / scale
     ratio = trunk[i1] / trunk[i0]
@@ -224,7 +229,7 @@ def take_bounds(kin: Kinematics, *, max_bridge_s: float = MAX_BRIDGE_S) -> list[
         seg = idx[(idx >= a_i) & (idx <= b_i)]
         steps = np.linalg.norm(np.diff(hip[seg], axis=0), axis=-1) + np.linalg.norm(np.diff(sh[seg], axis=0), axis=-1)
         at = int(seg[int(np.argmax(steps)) + 1]) if steps.size else b_i
-        if t[at] - last_s > CUT_WINDOW_S + EPS_S:
+        if t[at] - last_s > CUT_WINDOW_S + half + EPS_S:
             cuts.append(at)
             last_s = float(t[at])
     bounds = sorted({0, n, *cuts})

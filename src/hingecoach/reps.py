@@ -74,7 +74,7 @@ from hingecoach.rep_signal import (
     signal_name as signal_name,
 )
 from hingecoach.skeleton import INDEX
-from hingecoach.timebase import EPS_S, duration_s, velocity
+from hingecoach.timebase import EPS_S, duration_s, lasts_at_least, velocity
 
 if TYPE_CHECKING:
     from hingecoach.config import RepConfig
@@ -438,7 +438,7 @@ def _segment_take(
         h0, h1 = _plateau(x, peak_i, start, end, 0.15 * depth)
         floor_pull = False
         opens_at_bottom = cut_start and np.isfinite(x[first_ok]) and x[first_ok] >= peak - 0.25 * depth
-        long_hold = t[h1] - t[h0] >= cfg.setup_hold_s - EPS_S
+        long_hold = lasts_at_least(float(t[h1] - t[h0]), cfg.setup_hold_s, t)
         if start_position == "standing" and long_hold and _weight_on_floor(ctx.hand, ctx.knee, h0, h1):
             continue  # a standing drill's weight set down on the floor (or picked up from it): not a rep
         if long_hold or (mode == "floor" and opens_at_bottom):

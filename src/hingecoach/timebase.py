@@ -6,8 +6,10 @@ nominal fps is wrong exactly there (15 frames are 0.5 s at 30 fps and 1 s where 
 of the form "held for 0.1 s", "a pause of 1.5 s", "within 0.2 s of the bottom" is measured here on ``t_s``.
 
 A frame stands for the time from half-way to its previous frame to half-way to its next one (the first and last
-frame: one whole gap), so ``k`` frames of an even ``fps`` clip last exactly ``k / fps`` — the rules keep their
-meaning on even clips and hold on uneven ones.
+frame: one whole gap), so ``k`` frames of an even ``fps`` clip last exactly ``k / fps``. A window of ``s`` seconds
+reaches the frame *nearest* to ``s`` seconds away, and "lasts at least ``s``" allows half a frame: on an even clip
+these give exactly the frame counts ``round(s * fps)`` the rules were written with (so today's clips are judged as
+before), and on an uneven clip they follow the true time.
 """
 
 from __future__ import annotations
@@ -44,14 +46,40 @@ def duration_s(t_s: ArrayLike, frames: NDArray[np.bool_] | slice) -> float:
     return float(frame_dt(t_s)[frames].sum())
 
 
+def half_frame_s(t_s: ArrayLike) -> float:
+    """Half the typical interval between frames (s): the tolerance of "lasts at least" (0 with one frame)."""
+    t = np.asarray(t_s, dtype=np.float64)
+    return 0.5 * float(np.median(np.diff(t))) if t.shape[0] > 1 else 0.0
+
+
+def _nearest(t_s: FloatArray, target: float, lo: int, hi: int) -> int:
+    """The frame in ``[lo, hi]`` whose time is nearest ``target`` (a tie: the earlier one)."""
+    j = int(np.clip(np.searchsorted(t_s, target, side="left"), lo, hi))
+    if j > lo and abs(target - t_s[j - 1]) <= abs(t_s[j] - target) + EPS_S:
+        return j - 1
+    return j
+
+
 def last_within(t_s: FloatArray, i: int, s: float) -> int:
-    """The last frame at most ``s`` seconds after frame ``i`` (``i`` itself when the next frame is later)."""
-    return max(int(i), int(np.searchsorted(t_s, t_s[i] + s + EPS_S, side="right")) - 1)
+    """The frame nearest ``s`` seconds after frame ``i`` (never before ``i``; a tie: the earlier of the two)."""
+    n = int(np.asarray(t_s).shape[0])
+    return _nearest(t_s, float(t_s[i]) + s, int(i), n - 1)
 
 
 def first_within(t_s: FloatArray, i: int, s: float) -> int:
-    """The first frame at most ``s`` seconds before frame ``i`` (``i`` itself when the previous frame is earlier)."""
-    return min(int(i), int(np.searchsorted(t_s, t_s[i] - s - EPS_S, side="left")))
+    """The frame nearest ``s`` seconds before frame ``i`` (never after ``i``; a tie: the later of the two)."""
+    target = float(t_s[i]) - s
+    j = int(np.clip(np.searchsorted(t_s, target, side="left"), 0, int(i)))
+    if j > 0 and abs(target - t_s[j - 1]) < abs(t_s[j] - target) - EPS_S:
+        return j - 1
+    return j
+
+
+def lasts_at_least(span_s: float, s: float, t_s: ArrayLike) -> bool:
+    """Does a stretch whose ends lie ``span_s`` apart last ``s`` seconds, to the nearest frame (half a frame's
+    tolerance: on an even clip, at least ``round(s * fps)`` frame intervals)?
+    """
+    return span_s >= s - half_frame_s(t_s) + EPS_S if s > 0 else True
 
 
 def velocity(x: FloatArray, t_s: FloatArray) -> FloatArray:

@@ -54,6 +54,11 @@ def test_frame_durations_are_one_over_fps_on_an_even_clip_and_true_time_on_an_un
     assert np.allclose(timebase.frame_dt(t), 1 / 30)
     assert timebase.duration_s(t, slice(0, 9)) == pytest.approx(9 / 30)
     assert timebase.last_within(t, 2, 0.1) == 5 and timebase.first_within(t, 5, 0.1) == 2
+    # To the nearest frame: 1 s at 29.97 fps reaches 30 frames on (1.001 s), as round(1.0 * 29.97) frames did.
+    ntsc = np.arange(100) / (30000 / 1001)
+    assert timebase.last_within(ntsc, 10, 1.0) == 40 and timebase.first_within(ntsc, 40, 1.0) == 10
+    assert timebase.lasts_at_least(float(ntsc[45] - ntsc[0]), 1.5, ntsc)  # 45 frames: 1.5015 s
+    assert not timebase.lasts_at_least(float(ntsc[44] - ntsc[0]), 1.5, ntsc)
     uneven = np.array([0.0, 0.1, 0.2, 0.25, 0.3, 1.3])
     assert timebase.duration_s(uneven, slice(None)) == pytest.approx(1.3 + 0.1 / 2 + 1.0 / 2)
     assert timebase.last_within(uneven, 1, 0.2) == 4 and timebase.last_within(uneven, 4, 0.5) == 4
