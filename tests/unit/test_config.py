@@ -101,3 +101,11 @@ def test_a_bad_config_file_is_one_clear_error(tmp_path: Path, name: str, text: s
     assert isinstance(exc.value, HingecoachError) and "\n" not in exc.value.message and str(p) in exc.value.message
     with pytest.raises(ConfigFileError, match="cannot read"):
         load_config(tmp_path / "missing.json")
+
+
+def test_the_readme_example_is_a_valid_config(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "settings.toml").write_text(block)
+    cfg = load_config(tmp_path / "settings.toml")
+    assert cfg.reps.min_depth_deg == 25.0 and cfg.checks["rdl.locked_knees"].threshold == 12.0

@@ -483,8 +483,8 @@ class LiveSession:
         if p is None or self._cal is None:
             return
         cfg = self.config
-        pre = round(cfg.pre_s * self.fps)
-        w0 = max(self.ring.oldest, self._prev_rep_end, p.start - pre)
+        start_t = float(self.ring.t_s[max(p.start, self.ring.oldest) % self.ring.capacity])
+        w0 = max(self.ring.oldest, self._prev_rep_end, self._frame_at_or_after(start_t - cfg.pre_s - 1e-6))
         if p.up_at is not None:
             self._prev_rep_end = p.up_at
         if p.peak_value - self._cal.top < self.analysis_config.reps.min_depth_deg:
