@@ -37,6 +37,10 @@ Start positions:
 Never locking out (e.g. hip flexion never below ~40° because the lifter stops short, or the knee landmark is lost
 behind a plate): the excursion is still reported as a rep, with ``lockout=None`` and ``partial=True`` — counted, so
 the user sees it, but flagged, so checks that need the top (lockout, lean-back) do not judge it.
+
+Time: every duration here (``MIN_REP_S``, ``SETUP_HOLD_S``, ``MIN_TAKE_S``, velocities) is read on the frames' own
+timestamps (:mod:`hingecoach.timebase`), never a frame count over the nominal fps. The tunables named in
+:class:`hingecoach.config.RepConfig` are this module's constants by default; :func:`segment_reps` takes others.
 """
 
 from __future__ import annotations
