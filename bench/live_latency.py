@@ -17,7 +17,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from web_common import SHARED, LiveServer, describe, pct, real_track, replay_socket, signed_in
+from web_common import (
+    SHARED,
+    LiveServer,
+    describe,
+    page_frames_with_masks,
+    pct,
+    real_track,
+    replay_socket,
+    signed_in,
+)
 
 from hingecoach.web.app import Settings
 
@@ -49,11 +58,15 @@ def browser_stats(base: str, clip: Path, seconds: float) -> dict[str, float]:
             page.select_option("#drill", "deadlift")
             page.click("#start")
             page.wait_for_function("() => window.hcLive.stats.frames > 5", timeout=120_000)
+            t_start = page.evaluate("window.hcLive.stats.frames")
             time.sleep(seconds)
             s = page.evaluate("window.hcLive.stats")
             elapsed = page.evaluate("(performance.now() - window.hcLive.stats.started) / 1000")
             b.close()
     return {
+        "masks": s["masks"],
+        "backs": s["backs"],
+        "warm_frames": t_start,
         "pose_fps": s["frames"] / elapsed,
         "pose_ms_median": pct(s["poseMs"], 50),
         "rtt_ms_median": pct(s["rttMs"], 50),
@@ -71,6 +84,7 @@ def main() -> None:
     ap.add_argument("--drill", default="deadlift")
     ap.add_argument("--seconds", type=float, default=30.0, help="how long the page runs in the browser")
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--masks", action="store_true", help="also replay with real masks (runs the model on the clip)")
     args = ap.parse_args()
 
     track = real_track(args.clip)
@@ -91,6 +105,15 @@ def main() -> None:
             print("  " + describe("server, rep-closing frames", fast["rep_ms"] + real["rep_ms"]))
             goal = "met" if pct(real["server_ms"], 95) < 30 else "NOT met"
             print(f"  goal < 30 ms server time: p95 {pct(real['server_ms'], 95):.2f} ms -> {goal}")
+            if args.masks:
+                frames = page_frames_with_masks(SHARED / args.clip)
+                sizes = [len(m["mk"]["rle"]) for m in frames[0] if m.get("mk")]
+                masked = replay_socket(srv.url, client, None, args.drill, realtime=True, frames=frames)
+                print(f"socket replay with the person mask ({len(sizes)} of {len(frames[0])} frames, {frames[1][0]}x"
+                      f"{frames[1][1]}, median {pct(sizes, 50) / 1024:.1f} kB a mask), real time:")
+                print("  " + describe("server (arrival -> reply)", masked["server_ms"]))
+                print("  " + describe("round trip (client)", masked["rtt_ms"]))
+                print(f"  reps {masked['reps']}, cues {masked['cues']}")
             if not args.no_browser and shutil.which("chromium") and shutil.which("ffmpeg"):
                 st = browser_stats(srv.url, SHARED / args.clip, args.seconds)
                 print(f"live page in headless Chromium ({args.seconds:.0f} s, fake camera from the clip):")
@@ -98,7 +121,8 @@ def main() -> None:
                     f"  pose {st['pose_fps']:.1f} fps (median {st['pose_ms_median']:.0f} ms per detectForVideo), "
                     f"round trip median {st['rtt_ms_median']:.1f} ms (p95 {st['rtt_ms_p95']:.1f}), "
                     f"server median {st['server_ms_median']:.2f} ms (p95 {st['server_ms_p95']:.2f}), "
-                    f"{st['frames']} frames, {st['reps']} reps"
+                    f"{st['frames']} frames, {st['reps']} reps, {st['masks']} masks sent, "
+                    f"{st['backs']} back profiles measured"
                 )
 
 

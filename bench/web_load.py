@@ -91,11 +91,11 @@ def main() -> None:
             with repo.tx() as s:
                 from sqlalchemy import func, select
 
-                from hingecoach.web.repo import TrainingSession, UploadJob
+                from hingecoach.store.models import TrainingSession, UploadJob
 
                 jobs = list(s.scalars(select(UploadJob)))
                 n_sessions = s.scalar(select(func.count()).select_from(TrainingSession).where(
-                    TrainingSession.kind == "upload"))
+                    TrainingSession.origin == "upload"))
             run_s = [(j.updated_at - j.created_at).total_seconds() for j in jobs]
 
     print(f"{args.uploads} concurrent uploads ({len(UPLOAD_CLIPS)} short dev clips, 1.8-2.9 s), "

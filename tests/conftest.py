@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.fixtures.postgres import PgServer, PostgresMissingError, running_server
 
 from hingecoach.track import PoseTrack
 
@@ -21,6 +22,16 @@ from hingecoach.track import PoseTrack
 SHARED_DATA = Path(
     os.environ.get("HINGECOACH_SHARED_DATA") or Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 )
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One real PostgreSQL server on loopback for the test session (store and web tests; see tests/fixtures)."""
+    try:
+        with running_server() as server:
+            yield server
+    except PostgresMissingError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture

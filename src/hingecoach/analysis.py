@@ -37,7 +37,7 @@ from hingecoach.reps import RepSegment, phase_labels, segment_reps
 from hingecoach.schema import DRILL_IDS, Analysis, Provenance, Rep, Source, Summary, Warning
 from hingecoach.schema import Recognition as SchemaRecognition
 from hingecoach.track import PoseTrack
-from hingecoach.view import ViewEstimate, classify_view
+from hingecoach.view import ViewEstimate, classify_view, span_views
 
 ProgressFn = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called by long stages so a caller can draw a progress bar."""
@@ -130,6 +130,24 @@ def rep_model(
     )
 
 
+def view_change_warnings(clip: ViewEstimate, rep_views: list[ViewEstimate]) -> list[tuple[str, str]]:
+    """One warning naming the reps seen from a view other than the clip's (their checks say what they could not
+    judge; this says why, once).
+    """
+    turned = [(i + 1, v.view) for i, v in enumerate(rep_views) if v.view != clip.view]
+    if not turned:
+        return []
+    names = ", ".join(f"{i} ({v})" for i, v in turned)
+    return [
+        (
+            "view_changed",
+            f"the body turned during the set: rep(s) {names} were seen from a different view than the rest "
+            f"({clip.view}); checks that view cannot show were not judged on them. Keep the camera square to the "
+            "lifter's side for the whole set.",
+        )
+    ]
+
+
 def analyze_track(
     track: PoseTrack,
     *,
@@ -184,7 +202,9 @@ def analyze_track(
     if squat:
         spec = replace(spec, checks=())  # a squat is not judged as a hinge: no hinge faults, only the explanation
     baseline = judge_inputs.compute_baseline(kin, reference)
-    judged = [judge.judge_rep(spec, kin, r, view=view, baseline=baseline) for r in reps]
+    rep_views = span_views(cleaned, [(r.start, r.end) for r in reps], view)
+    judged = [judge.judge_rep(spec, kin, r, view=v, baseline=baseline) for r, v in zip(reps, rep_views, strict=True)]
+    warnings.extend(Warning(code=c, message=m) for c, m in view_change_warnings(view, rep_views))
     if squat:
         judged = [replace(j, judged=False, score=0) for j in judged]
     outside = judge.judge_outside_reps(spec, kin, reps, baseline=baseline, view=view)

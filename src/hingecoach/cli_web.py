@@ -16,11 +16,13 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     db: Annotated[
         str | None,
-        typer.Option(help="Database: a SQLite file path or a SQLAlchemy URL (postgresql+psycopg://...). "
-                     "Default: $HINGECOACH_WEB_DB, else web.db in the data directory."),
+        typer.Option(
+            help="The history store (the one `hingecoach history --db` reads): a SQLite file path or a URL "
+            "(postgresql+psycopg://...). Default: $HINGECOACH_DB, else history.db in the data directory."
+        ),
     ] = None,
     data_dir: Annotated[
-        Path | None, typer.Option("--data-dir", help="Uploads, reports and the cookie key ($HINGECOACH_DATA).")
+        Path | None, typer.Option("--data-dir", help="Store files, cookie key ($HINGECOACH_DATA).")
     ] = None,
     max_upload_mb: Annotated[int, typer.Option(help="Largest accepted upload, in MB.")] = 200,
     job_threads: Annotated[int, typer.Option(help="Uploads analysed at once (each uses about one CPU core).")] = 1,

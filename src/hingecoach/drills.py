@@ -22,7 +22,6 @@ import numpy as np
 from hingecoach.measures import (
     MeasureFn,
     measure_bar_distance,
-    measure_dowel_bow,
     measure_hand_depth,
     measure_head_gap,
     measure_hips_first,
@@ -32,6 +31,7 @@ from hingecoach.measures import (
     measure_lean_back,
     measure_leg_line,
     measure_pelvis_tilt,
+    measure_tail_gap,
     measure_top_hip_flexion,
     measure_trunk_depth,
 )
@@ -157,7 +157,7 @@ Q_KNEES_TOGETHER = "Just make sure that you don’t let the band pull your knees
 Q_HIPS_UP = "Push through your heels and squeeze your glutes tight as you push your hips up toward the ceiling."
 
 #: Rounded-back threshold on the dowel's bow (trunk lengths), chosen on the dev lifters (docs/checks.md).
-ROUNDED_BACK_THRESHOLD: Final[float] = 0.02
+ROUNDED_BACK_THRESHOLD: Final[float] = 0.028
 #: Head-gap threshold (trunk lengths), chosen on the dev lifters.
 HEAD_GAP_THRESHOLD: Final[float] = 0.15
 
@@ -165,25 +165,26 @@ HEAD_GAP_THRESHOLD: Final[float] = 0.15
 def rounded_back() -> Check:
     return Check(
         code="rounded_back",
-        quantity="dowel_bow",
+        quantity="dowel_tail_gap",
         unit="trunk",
         threshold=ROUNDED_BACK_THRESHOLD,
         direction="above",
         major_at=ROUNDED_BACK_THRESHOLD + 0.03,
         threshold_reason=(
-            "The virtual dowel laid on the silhouette's back rests on the tailbone region and between the shoulder "
-            "blades; the bow is how far the back between them rises above it (median over the frames of deepest "
-            "lean). Chosen on the dev lifters (refitted leave-one-lifter-out by `hingecoach eval`); the band is the "
-            "median's noise over ≥ 10 frames (0.004). Against the athlete's own neutral set a rise of 0.012 is the "
-            "fault: a lifter's neutral sets differ by 0.002–0.010 (probe of 18 lifters; dev lifter 0.002), the dev "
-            "lifter's rounded sets rose by 0.016–0.026. "
+            "The article's stick test at the tailbone: the virtual dowel held between the shoulder blades and swung "
+            "down onto the silhouette's back lifts off the tailbone when the back between them bulges (median over "
+            "the 15 or more frames of deepest lean, in trunk lengths). Fitted on all dev lifters (0.028; refitted "
+            "leave-one-lifter-out by `hingecoach eval`, folds 0.021–0.030); the band is the larger of 0.004 and "
+            "two standard errors of the median from its own frames. Against the athlete's own neutral set a rise "
+            "of 0.012 is the fault: a lifter's neutral sets differ by 0.002–0.010 (probe of 18 lifters), the dev "
+            "lifter's rounded sets rose by 0.03–0.04. "
             "Side view only: in any other view the silhouette is not the spine's profile."
         ),
         cue="Keep your back long and flat: fold at the hips like a hinge, don't curl into a candy cane.",
         seed_quote=Q_CANDY,
         views=SIDE,
-        series=("dowel_bow", "trunk_incline_deg", "trunk_px"),
-        fn=measure_dowel_bow,
+        series=("dowel_tail_gap", "trunk_incline_deg", "trunk_px"),
+        fn=measure_tail_gap,
         fitted=True,
         band=0.004,
         reference_threshold=0.012,

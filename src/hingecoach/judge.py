@@ -23,9 +23,9 @@ from hingecoach.judge_inputs import (
     KinematicsLike,
     RepLike,
     all_series,
+    back_usable_frames,
     compute_baseline,
     rep_window,
-    usable_frames,
     view_name,
 )
 from hingecoach.measures import BackReference, Baseline, Measured, NotJudged, RepWindow, back_line_medians
@@ -97,11 +97,11 @@ def back_held_range(w: RepWindow, drill: Drill) -> float | None:
     hip = w.get("hip_flexion_deg")[: w.bottom + 1]
     over = np.zeros(hip.shape, dtype=bool)
     known = np.zeros(hip.shape, dtype=bool)
-    for code, name in (("rounded_back", "dowel_bow"), ("head_out_of_line", "dowel_head_gap")):
+    for code in BACK_LINE_CODES:
         check = drill.check(code)
         if check is None:
             continue
-        x = w.get(name)[: w.bottom + 1]
+        x = w.get(check.quantity)[: w.bottom + 1]
         value = np.abs(x) if code == "head_out_of_line" else x
         finite = np.isfinite(value) & np.isfinite(hip)
         known |= finite
@@ -127,12 +127,18 @@ def _view_reason(check: Check, vname: str) -> tuple[str, str]:
     return f"{_NAMES.get(check.code, check.code)} cannot be judged from {seen} view", _HOW_TO_FILM[need]
 
 
+#: Standard errors a reading must lie from its threshold to be called fault or clean (about 95 %: a value this
+#: close to the threshold would flip on a re-take or a mirrored copy of the clip as often as 1 time in 20).
+SE_BAND: Final[float] = 2.0
+
+
 def answer(check: Check, m: Measured, *, at_s: float | None = None) -> schema.CheckResult:
     """Fault, clean or borderline for one measured value (the band keeps noise from flipping the answer)."""
     rel = m.relative and check.reference_threshold is not None
     threshold = float(check.reference_threshold) if rel else check.threshold  # type: ignore[arg-type]
     major = float(check.reference_major_at) if rel and check.reference_major_at is not None else check.major_at
-    band = (check.reference_band if rel else check.band) * m.band_scale
+    # The check's documented band, widened to cover this reading's own uncertainty (its frames' spread).
+    band = max((check.reference_band if rel else check.band) * m.band_scale, SE_BAND * m.se)
     v = float(m.value)
     common = {
         "code": check.code,
@@ -212,8 +218,10 @@ def judge_rep(
         m = check.fn(w)
         if m is None or isinstance(m, NotJudged):
             metrics[check.quantity] = None
-            reason = m.reason if isinstance(m, NotJudged) else (
-                f"the landmarks it needs ({', '.join(check.series)}) were hidden at that point of the rep"
+            reason = (
+                m.reason
+                if isinstance(m, NotJudged)
+                else (f"the landmarks it needs ({', '.join(check.series)}) were hidden at that point of the rep")
             )
             results.append(_not_judged(check, reason, m.how_to_film if isinstance(m, NotJudged) else None))
             continue
@@ -278,7 +286,7 @@ def judge_outside_reps(
     for r in reps:  # the frames each rep's own checks read (its set-up and top hold included)
         w = rep_window(kin, r, baseline=baseline, series=series)
         covered[w.offset : w.offset + w.n] = True
-    usable = usable_frames(kin, series)
+    usable = back_usable_frames(kin, series)
     trunk = np.abs(series.get("trunk_incline_deg", np.full(n, np.nan)))
     with np.errstate(invalid="ignore"):
         deep = usable & ~covered & (trunk >= baseline.deep_lean_deg)
@@ -461,21 +469,23 @@ def reference_from_analysis(analysis: schema.Analysis) -> BackReference | None:
     """
     if analysis.camera_view != "side":
         return None
-    bows: list[float] = []
-    heads: list[float] = []
     for rep in analysis.reps:
         for c in rep.checks:
             if c.code in BACK_LINE_CODES and c.state == "fault":
                 return None
-    values = [(r.metrics.get("dowel_bow"), r.metrics.get("dowel_head_gap_signed")) for r in analysis.reps]
-    bows = [float(b) for b, _ in values if b is not None]
-    heads = [float(h) for _, h in values if h is not None]
-    if not bows:
+
+    def median_of(key: str) -> float | None:
+        vals = [float(v) for r in analysis.reps if (v := r.metrics.get(key)) is not None]
+        return float(np.median(vals)) if vals else None
+
+    bow, tail = median_of("dowel_bow"), median_of("dowel_tail_gap")
+    if bow is None and tail is None:
         return None
     return BackReference(
-        dowel_bow=float(np.median(bows)),
-        dowel_head_gap=float(np.median(heads)) if heads else None,
+        dowel_bow=bow,
+        dowel_head_gap=median_of("dowel_head_gap_signed"),
         source=analysis.source.path,
+        dowel_tail_gap=tail,
     )
 
 
@@ -508,7 +518,7 @@ def back_line_frames(kin: KinematicsLike, drill: Drill, view: object) -> tuple[N
     views = (rb.views if rb is not None else frozenset()) | (hd.views if hd is not None else frozenset())
     if view_name(view) not in views:
         return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
-    bow = s.get("dowel_bow", np.full(n, np.nan))
+    bow = s.get(rb.quantity if rb is not None else "dowel_tail_gap", np.full(n, np.nan))
     head = np.abs(s.get("dowel_head_gap", np.full(n, np.nan)))
     reliable = np.asarray(kin.reliable, dtype=bool)
     known = np.isfinite(bow) & reliable

@@ -94,14 +94,19 @@ def classify_view(track: PoseTrack) -> ViewEstimate:
     """
     with np.errstate(invalid="ignore", divide="ignore"):  # thread-local, unlike the warning filters
         img = yaw_from_image_deg(track.xy_px)
-        n_img = int(np.isfinite(img).sum())
-        yaw_img = float(np.nanmedian(img)) if n_img >= MIN_FRAMES else None
-        yaw_world: float | None = None
-        n_world = 0
-        if track.world_m is not None:
-            wd = yaw_from_world_deg(track.world_m)
-            n_world = int(np.isfinite(wd).sum())
-            yaw_world = float(np.nanmedian(wd)) if n_world >= MIN_FRAMES else None
+        wd = yaw_from_world_deg(track.world_m) if track.world_m is not None else None
+    return _estimate(img, wd)
+
+
+def _estimate(img: FloatArray, wd: FloatArray | None) -> ViewEstimate:
+    """The view from per-frame yaw cues (image widths, world depth; NaN where a frame cannot say)."""
+    n_img = int(np.isfinite(img).sum())
+    yaw_img = float(np.nanmedian(img)) if n_img >= MIN_FRAMES else None
+    yaw_world: float | None = None
+    n_world = 0
+    if wd is not None:
+        n_world = int(np.isfinite(wd).sum())
+        yaw_world = float(np.nanmedian(wd)) if n_world >= MIN_FRAMES else None
     cues = [y for y in (yaw_img, yaw_world) if y is not None]
     if not cues:
         return ViewEstimate(view="unknown", confidence=0.0, yaw_deg=None)
@@ -119,3 +124,26 @@ def classify_view(track: PoseTrack) -> ViewEstimate:
         yaw_image_deg=None if yaw_img is None else round(yaw_img, 2),
         yaw_world_deg=None if yaw_world is None else round(yaw_world, 2),
     )
+
+
+#: How far each view is from side-on: a rep is never judged from a more sagittal view than the clip's.
+_AWAY: Final[dict[str, int]] = {"side": 0, "oblique": 1, "front": 2, "unknown": 3}
+
+
+def span_views(track: PoseTrack, spans: list[tuple[int, int]], clip: ViewEstimate) -> list[ViewEstimate]:
+    """The view during each ``(start, end)`` frame span (inclusive): the clip's, unless the body turned further from
+    side-on during that span (a phone propped for the first reps, the lifter turning to face it later).
+
+    Why: one clip-wide view judged every rep of a take whose middle reps were filmed from the front as if side-on,
+    and read their foreshortened knees as locked. A span only ever moves *away* from side-on (to refuse more),
+    never towards it: a few frames seen side-on do not make a front-view clip's sagittal checks trustworthy.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        img = yaw_from_image_deg(track.xy_px)
+        wd = yaw_from_world_deg(track.world_m) if track.world_m is not None else None
+    out: list[ViewEstimate] = []
+    for a, b in spans:
+        est = _estimate(img[a : b + 1], None if wd is None else wd[a : b + 1])
+        turned = est.view != "unknown" and _AWAY[est.view] > _AWAY[clip.view]
+        out.append(est if turned else clip)
+    return out

@@ -20,9 +20,16 @@ from hingecoach.web.app import Settings
 pytestmark = [pytest.mark.slow, pytest.mark.real_data, pytest.mark.model]
 playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (Python package only)")
 
-LIVE_CLIP = "bichraix/bad/bad014.mp4"  # manifest: deadlift, side, 1 rep (head craned up at set-up)
+# manifest: deadlift, side, 1 rep (floor to lockout), the head craned up at the bottom: a back-line fault
+# (head_out_of_line) that only the silhouette shows. Live it reads 0.32-0.37 trunk lengths (craned clips in the
+# file path: 0.18-0.29; neutral 0.01-0.06). The camera plays it at its own 600 px (the trunk must be >= 80 px) and
+# 3x slower than life (see web_browser.clip_to_y4m: ~5 fps pose in headless wasm on 2 cores).
+LIVE_CLIP = "mediapipe-posereader/videos/good.mp4"
+LIVE_WIDTH = 600
+LIVE_SLOW = 3
 LIVE_DRILL = "deadlift"
 LIVE_REPS = 1
+BACK_LINE_CUES = ("rounded_back", "head_out_of_line")
 UPLOAD_CLIP = "mediapipe-posereader/videos/good.mp4"  # manifest: deadlift, side, 1 rep (1.8 s)
 
 
@@ -37,7 +44,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 def camera_clip(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     if shutil.which("ffmpeg") is None:
         pytest.skip("ffmpeg is not installed")
-    return clip_to_y4m(shared_data / LIVE_CLIP, tmp_path_factory.mktemp("camera") / "clip.y4m")
+    dst = tmp_path_factory.mktemp("camera") / "clip.y4m"
+    return clip_to_y4m(shared_data / LIVE_CLIP, dst, width=LIVE_WIDTH, slow=LIVE_SLOW)
 
 
 @pytest.fixture(scope="module")
@@ -77,10 +85,18 @@ def test_live_set_counts_reps_shows_and_speaks_verdicts(browser: Any, server: Li
     page.wait_for_function(
         f"() => Number(document.getElementById('rep-count').textContent) >= {LIVE_REPS}", timeout=150_000, polling=500
     )
-    # Each judged rep shows its verdict: the one cue (shown and spoken word for word) or "good rep".
-    page.wait_for_selector("#cue", state="visible", timeout=120_000)
-    page.screenshot(path=str(artifacts / "web_live.png"))
+    # Each judged rep shows its verdict: the one cue (shown and spoken word for word) or "good rep". This clip's rep
+    # has a back-line fault, which only the silhouette shows: the page sends the mask, the server reads the back
+    # (the same frame_arrays -> profile_from_mask as a file), and the rep closes with that check's cue.
+    page.wait_for_selector("#cue.fault", state="visible", timeout=120_000)
+    shown = (page.text_content("#cue") or "").strip()
+    page.screenshot(path=str(artifacts / "web_live.png"), full_page=True)
     stats = page.evaluate("window.hcLive.stats")
+    back_cues = [c for c in stats["cues"] if c["id"] in BACK_LINE_CUES]
+    assert back_cues, f"no back-line cue live: {stats['cues']}"
+    assert shown in [c["text"] for c in stats["cues"]]
+    assert stats["masks"] > 10 and stats["backs"] > 10  # masks went out; the server measured the back from them
+    assert all(c["text"] in page.evaluate("window.__spoken") for c in back_cues)
     spoken: list[str] = page.evaluate("window.__spoken")
     for c in stats["cues"]:
         assert c["text"] in spoken and c["id"]

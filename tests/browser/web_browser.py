@@ -34,10 +34,18 @@ def chromium_exe() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def clip_to_y4m(src: Path, dst: Path, *, width: int = 480, fps: int = 30) -> Path:
-    """A camera feed from a clip: scaled down (pose cost is per frame, not per pixel, but the file is smaller)."""
+def clip_to_y4m(src: Path, dst: Path, *, width: int = 480, fps: int = 30, slow: int = 1) -> Path:
+    """A camera feed from a clip: scaled to ``width`` (pose cost is per frame, not per pixel, but the file is
+    smaller; the back line needs the trunk ≥ 80 px, so keep a small lifter's clip large), and played ``slow`` times
+    slower than life (every frame kept, ``fps / slow`` of them a second).
+
+    Why slow motion: headless Chromium's wasm pose runs ~5 frames a second on this 2-core machine, where a phone or
+    laptop runs 15–30; the back line is judged on the ≥ 5 frames of a rep's deepest lean, which a real-time feed at
+    5 fps does not give. Slowed down, the page sees as many frames per rep as a real device would.
+    """
+    vf = f"scale={width}:-2,fps={fps}" + (f",setpts={slow}*PTS" if slow > 1 else "")
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-i", str(src), "-vf", f"scale={width}:-2,fps={fps}", "-pix_fmt", "yuv420p",
+        ["ffmpeg", "-v", "error", "-y", "-i", str(src), "-vf", vf, "-r", f"{fps / slow:g}", "-pix_fmt", "yuv420p",
          str(dst)],
         check=True,
     )

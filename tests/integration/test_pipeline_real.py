@@ -72,3 +72,18 @@ def test_a_squat_is_not_taken_for_a_hinge(analysed: Callable[[str, str], Analysi
     a = analysed("03y/squat2_side.mp4", "auto").analysis
     codes = {w.code for w in a.warnings}
     assert "not_a_hinge" in codes or "squat_pattern" in {f.code for r in a.reps for f in r.faults}
+
+
+@pytest.mark.slow
+def test_reps_filmed_from_the_front_mid_set_are_not_judged_side_on(
+    analysed: Callable[[str, str], AnalysisResult],
+) -> None:
+    """kbtrainer's stick deadlift: front-oblique, then straight at the camera at 14-21 s, then oblique again. The
+    reps seen from the front read foreshortened knees (37-41 deg) that a clip-wide view called locked knees."""
+    out = analysed("kbtrainer/deadlift.mp4", "deadlift").analysis
+    assert out.camera_view == "oblique"
+    front = [r for r in out.reps if any("front view" in (c.reason or "") for c in r.checks)]
+    assert front, "no rep was judged from its own (front) view"
+    assert all(14.0 - 2.0 <= r.bottom_s <= 21.0 + 2.0 for r in front)
+    assert not any(f.code == "locked_knees" for r in out.reps for f in r.faults)
+    assert any(w.code == "view_changed" for w in out.warnings)

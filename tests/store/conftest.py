@@ -12,18 +12,10 @@ from pathlib import Path
 
 import pytest
 from tests.fixtures import store_data
-from tests.fixtures.postgres import PgServer, PostgresMissingError, running_server
+from tests.fixtures.postgres import PgServer
 
 BACKENDS = ("sqlite", "postgresql")
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    try:
-        with running_server() as server:
-            yield server
-    except PostgresMissingError as exc:
-        pytest.fail(str(exc), pytrace=False)
+# ``pg_server`` (one PostgreSQL server per test session) is in tests/conftest.py: the web tests use it too.
 
 
 @pytest.fixture(params=BACKENDS)

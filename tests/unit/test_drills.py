@@ -229,3 +229,47 @@ def test_missing_series_means_not_judged() -> None:
 )
 def test_direction_of_grading(check: dr.Check, value: float, expected: str | None) -> None:
     assert check.grade(value) == expected
+
+
+def test_back_line_takes_the_deepest_15_frames_when_the_deepest_band_is_brief() -> None:
+    """A fast pull holds its deepest 10° for three frames: the median is taken over the 15 deepest (≥ 35°) instead of
+    refusing the rep or trusting three noisy contours."""
+    d = np.abs(np.arange(N) - BOTTOM)
+    bow = np.where(d <= 1, 0.05, np.where(d <= 7, 0.02, 0.0))  # 3 frames at 0.05, the next 12 deepest at 0.02
+    w = ms.RepWindow(
+        series={"hip_flexion_deg": HIP, "trunk_incline_deg": HIP, "trunk_px": np.full(N, 200.0), "dowel_bow": bow},
+        fps=30.0,
+        bottom=BOTTOM,
+        baseline=ms.Baseline(deep_lean_deg=84.0),  # only d <= 1 leans this far
+    )
+    m = ms.measure_dowel_bow(w)
+    assert isinstance(m, ms.Measured) and m.value == pytest.approx(0.02)
+    shallow = ms.RepWindow(series={**w.series, "trunk_incline_deg": HIP * 0.35}, fps=30.0, bottom=BOTTOM,
+                           baseline=ms.Baseline(deep_lean_deg=30.0))  # fmt: skip
+    assert isinstance(ms.measure_dowel_bow(shallow), ms.NotJudged)  # never below 35° of lean
+
+
+def test_standard_error_of_a_median_counts_correlated_frames_once() -> None:
+    x = np.tile([0.1, 0.3], 15)  # 30 frames, median 0.2, MAD 0.1
+    expected = 1.2533 * 1.4826 * 0.1 / np.sqrt(30 / 3)  # 30 fps: three frames per 0.1 s count as one
+    assert ms.median_se(x, 30.0) == pytest.approx(expected)
+    assert ms.median_se(x, 10.0) == pytest.approx(1.2533 * 1.4826 * 0.1 / np.sqrt(30))
+    assert ms.median_se(np.full(30, 0.2), 30.0) == 0.0
+    assert ms.median_se(np.array([0.2]), 30.0) == 0.0
+
+
+@pytest.mark.parametrize(("spread", "state"), [(0.0, "fault"), (0.005, "fault"), (0.12, "borderline")])
+def test_a_head_outline_that_jumps_between_frames_is_too_close_to_call(spread: float, state: str) -> None:
+    """Same median head gap (0.20, threshold 0.15, band 0.02): steady frames say fault; frames that jump by ±0.12
+    (hair, a prop behind the head) give a standard error that makes it borderline, so a mirrored copy cannot flip it."""
+    from hingecoach import judge
+
+    head = np.full(N, 0.5)
+    deep = HIP >= 60.0
+    head[deep] = 0.20 + spread * np.where(np.arange(N)[deep] % 2 == 0, 1.0, -1.0)
+    w = _lean_window(dowel_head_gap=head, hands_to_neck=np.full(N, 1.3))
+    m = ms.measure_head_gap(w)
+    assert isinstance(m, ms.Measured) and m.value == pytest.approx(0.20, abs=spread + 1e-9)
+    check = dr.DRILLS["rdl"].check("head_out_of_line")
+    assert check is not None
+    assert judge.answer(check, m).state == state

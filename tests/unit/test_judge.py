@@ -106,7 +106,7 @@ def _with_back(res: synth.SynthResult, hump: float = 0.0, head: float = 0.0) -> 
     (trunk lengths) on the frames of the named reps' descent and bottom — what the silhouette would show."""
     u = DORSAL_U
     base = np.full(u.shape, 0.18)
-    bumped = base + hump * 0.5 * (1 + np.cos(np.pi * np.clip((u - 0.40) / 0.12, -1, 1)))
+    bumped = base + hump * np.clip(1 - np.abs(u - 0.40) / 0.12, 0, 1)  # a ridge peaking at u = 0.40
     bumped = bumped - head * np.clip((u - 1.05) / 0.15, 0.0, 1.0)
     bumped[u > 1.55] = np.nan
     n = res.track.n_frames
@@ -139,7 +139,10 @@ def test_back_line_faults_fire_at_their_size_and_not_below(sign: float) -> None:
         thr, band, major = check.threshold, check.band, check.major_at
         sizes = {"clean": thr - 2 * band, "borderline": thr, "minor": (thr + band + major) / 2, "major": major + band}
         for expected, size in sizes.items():
-            reps = _back_reps(code, **{key: sign * size})
+            # The stick held between the shoulder blades (u = 1.0) and swung onto a ridge of height h at u = 0.40
+            # stays off the tailbone (u = -0.10) by h · 1.1 / 0.6: inject the ridge that gives the wanted gap.
+            injected = size * (1.0 - 0.40) / (1.0 + 0.10) if code == "rounded_back" else size
+            reps = _back_reps(code, **{key: sign * injected})
             states = _states(reps, code)
             if expected in ("minor", "major"):
                 assert states == {"fault"}, (code, expected, size, states)
@@ -177,16 +180,17 @@ def test_own_neutral_reference_replaces_the_population_threshold() -> None:
     check = DRILLS["rdl"].check("rounded_back")
     assert check is not None and check.reference_threshold is not None
     res = synth.generate(synth.HingeSpec(), SIDE_CAM)
-    shirt = check.threshold + 2 * check.band
-    loose = compute_kinematics(_with_back(res, shirt))
+    shirt = check.threshold + 2 * check.band  # the gap at the tailbone; the ridge giving it is 0.6 / 1.1 of it
+    lever = (1.0 - 0.40) / (1.0 + 0.10)
+    loose = compute_kinematics(_with_back(res, shirt * lever))
     pop = [judge.judge_rep(_only("rounded_back"), loose, r, view="side") for r in res.reps]
     assert _states(pop, "rounded_back") == {"fault"}
-    ref = BackReference(dowel_bow=shirt)
+    ref = BackReference(dowel_tail_gap=shirt)
     base = judge_inputs.compute_baseline(loose, ref)
     own = [judge.judge_rep(_only("rounded_back"), loose, r, view="side", baseline=base) for r in res.reps]
     assert _states(own, "rounded_back") == {"clean"}
-    assert all(c.quantity == "dowel_bow_vs_own_reference" for r in own for c in r.checks)
-    rounder = compute_kinematics(_with_back(res, shirt + 0.03))
+    assert all(c.quantity == "dowel_tail_gap_vs_own_reference" for r in own for c in r.checks)
+    rounder = compute_kinematics(_with_back(res, (shirt + 0.03) * lever))
     base = judge_inputs.compute_baseline(rounder, ref)
     worse = [judge.judge_rep(_only("rounded_back"), rounder, r, view="side", baseline=base) for r in res.reps]
     assert _states(worse, "rounded_back") == {"fault"}

@@ -1,4 +1,5 @@
-"""Fixtures for the web app's tests: a real app on a temporary SQLite file, and signed-in clients."""
+"""Fixtures for the web app's tests: a real app on the history store — a temporary SQLite file *and* a fresh database
+on a real PostgreSQL server (every test that takes ``settings`` or ``client`` runs on both) — and signed-in clients."""
 
 from __future__ import annotations
 
@@ -14,9 +15,19 @@ from hingecoach.web.security import CSRF_COOKIE
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The app's one database: the store's default SQLite file in the data folder, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'data' / 'history.db'}"
+        return
+    with request.getfixturevalue("pg_server").database() as url:
+        yield url
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", secret="test-secret-" + "x" * 32, run_jobs=False)
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", db_url=db_url, secret="test-secret-" + "x" * 32, run_jobs=False)
 
 
 @pytest.fixture

@@ -39,8 +39,8 @@ def frames_as_the_page_sends(track: PoseTrack) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def faulty_track() -> PoseTrack:
-    """Four RDL reps with the knees locked straight (side view, 30 fps): a fault the landmarks alone show, as in
-    the browser (which sends no back silhouette)."""
+    """Four RDL reps with the knees locked straight (side view, 30 fps): a fault the landmarks alone show (this
+    stream carries no mask; tests/web/test_live_mask.py covers the silhouette)."""
     spec = HingeSpec(reps=4, knee_flexion_deg=2.0)
     return generate(spec, CameraSpec(facing="right", image_wh=(640, 480), fps=30.0)).track
 
@@ -78,13 +78,46 @@ def test_socket_replay_says_what_the_core_says(client: TestClient, faulty_track:
     assert _types(got).count("set_summary") == _types(reference).count("set_summary") >= 1
     assert all(ms >= 0 for ms in server_ms)
 
-    # The set is in the athlete's history, with the core's summary.
+    # The set is in the athlete's history — the store's — as an analysis@1 document with the core's reps.
     assert saved["session_ids"] or any(e["type"] == "set_summary" for e in got)
     sessions = client.get("/api/sessions").json()
     assert sessions and all(s["kind"] == "live" for s in sessions)
     assert sum(s["rep_count"] for s in sessions) == len(ref_reps)
     doc = client.get(f"/api/sessions/{sessions[0]['id']}").json()
-    assert doc["kind"] == "live" and doc["summary_event"]["type"] == "set_summary"
+    assert doc["schema"] == "hingecoach/analysis@1" and doc["source"]["path"] == "live"
+    assert any(f["code"] == "locked_knees" for r in doc["reps"] for f in r["faults"])
+    me = client.get("/api/me").json()
+    history = client.app.state.repo.store.history(me["athlete_name"])  # type: ignore[attr-defined]
+    assert [r.id for r in history] == sorted(s["id"] for s in sessions)
+    assert client.get(f"/api/athletes/{me['athlete_id']}/plan").json()["athlete"] == me["athlete_name"]
+    assert client.get(f"/sessions/{sessions[0]['id']}").status_code == 200  # the set's page: its reps and faults
+
+
+def test_a_coach_trains_only_a_linked_athlete(client: TestClient, faulty_track: PoseTrack) -> None:
+    from tests.web.conftest import csrf_of, login
+
+    register(client, "dan@example.org")
+    dan = client.get("/api/me").json()
+    register(client, "coach-c@example.org", role="coach")
+    w, h = faulty_track.image_wh
+    start = {"type": "start", "drill": "rdl", "width": w, "height": h}
+    with client.websocket_connect("/ws/live", headers=ORIGIN) as ws:
+        ws.send_text(json.dumps({**start, "athlete_id": dan["athlete_id"]}))  # not linked: refused
+        err = json.loads(ws.receive_text())
+        assert err["type"] == "error" and "athlete" in err["message"]
+    login(client, "dan@example.org")
+    client.post("/coach-link", data={"coach_email": "coach-c@example.org", "csrf": csrf_of(client)})
+    login(client, "coach-c@example.org")
+    with client.websocket_connect("/ws/live", headers=ORIGIN) as ws:
+        ws.send_text(json.dumps({**start, "athlete_id": dan["athlete_id"]}))
+        assert json.loads(ws.receive_text())["type"] == "ready"
+        for msg in frames_as_the_page_sends(faulty_track):
+            ws.send_text(json.dumps(msg))
+            ws.receive_text()
+        ws.send_text(json.dumps({"type": "stop"}))
+        assert json.loads(ws.receive_text())["session_ids"]
+    sessions = client.get(f"/api/sessions?athlete_id={dan['athlete_id']}").json()
+    assert sessions and {s["athlete_id"] for s in sessions} == {dan["athlete_id"]}
 
 
 def test_socket_refuses_anonymous_and_cross_site(client: TestClient) -> None:
@@ -126,3 +159,19 @@ def test_no_person_frames_reach_the_core_as_nan() -> None:
     a = conn.handle(json.dumps({"type": "frame", "seq": 1, "t": 1.0, "lm": [], "np": 0}), 0.0)
     b = conn.handle(json.dumps({"type": "frame", "seq": 2, "t": 1.0, "lm": [], "np": 0}), 0.0)
     assert a is not None and b is not None and b.get("dropped") is True  # a repeated timestamp is not fed twice
+
+
+def test_live_sets_are_calibrated_by_the_athletes_own_neutral_back(client: TestClient, tmp_path: Any) -> None:
+    """As ``analyze --athlete``: a clean side-view session in the athlete's history is the live set's reference."""
+    from tests.fixtures.store_data import make_clip
+
+    register(client, "eve@example.org")
+    me = client.get("/api/me").json()
+    repo = client.app.state.repo  # type: ignore[attr-defined]
+    assert repo.back_reference(me["athlete_id"]) is None  # no history yet: population thresholds
+    clean = make_clip(tmp_path, "clean", "rdl", reps=4, arms="bar")
+    repo.store.save_session(clean.analysis, me["athlete_name"], clean.path)
+    ref = repo.back_reference(me["athlete_id"])
+    assert ref is not None
+    session = core_session("rdl", (640, 480), ref)
+    assert session.reference is ref  # type: ignore[attr-defined]

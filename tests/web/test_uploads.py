@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,8 +15,9 @@ from fastapi.testclient import TestClient
 from tests.fixtures.web_server import LiveServer
 from tests.web.conftest import csrf_of, register
 
+from hingecoach.store.models import UploadJob
 from hingecoach.web.app import Settings, create_app
-from hingecoach.web.repo import Repo, UploadJob
+from hingecoach.web.repo import Repo
 from hingecoach.web.uploads import sniff_video
 
 MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
@@ -138,7 +138,7 @@ def test_corrupt_upload_fails_its_job_with_a_message(settings: Settings) -> None
         done = c.get(f"/api/jobs/{job['id']}").json()
         assert done["status"] == "failed" and done["message"] and done["session_id"] is None
         assert "Traceback" not in done["message"]
-        assert list(running.upload_dir.iterdir()) == [] and list(running.artefact_dir.iterdir()) == []
+        assert [p for p in running.artefact_dir.rglob("*") if p.is_file()] == []  # no upload, no half report
         # The server is fine afterwards: the next request works, the queue is empty.
         assert c.get("/api/jobs").status_code == 200 and c.app.state.repo.queue_counts() == {"failed": 1}
         page = c.get("/upload")
@@ -168,12 +168,17 @@ def test_queue_survives_a_restart_without_losing_or_duplicating(settings: Settin
         assert attempts == {ids[0]: 2, ids[1]: 1, ids[2]: 1, ids[3]: 1}  # requeued once, nothing run twice
 
 
-def test_claims_are_atomic_under_contention(tmp_path: Path) -> None:
-    repo = Repo(f"sqlite:///{tmp_path / 'q.db'}")
+def test_claims_are_atomic_under_contention(settings: Settings) -> None:
+    repo = Repo(settings.db_url, artefact_root=settings.artefact_dir)
     user = repo.create_user("q@example.org", "x", "athlete")
-    for k in range(40):
-        repo.add_job(user.id, drill="rdl", stored_file=f"/nowhere/{k}", media_type="video/mp4", size_bytes=1)
-    got: list[int] = []
+    assert user.athlete_id is not None
+    made = {
+        repo.add_job(
+            user.id, user.athlete_id, drill="rdl", stored_file=f"uploads/{k}", media_type="video/mp4", size_bytes=1
+        ).id
+        for k in range(40)
+    }
+    got: list[str] = []
     lock = threading.Lock()
 
     def worker() -> None:
@@ -186,7 +191,8 @@ def test_claims_are_atomic_under_contention(tmp_path: Path) -> None:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(got) == list(range(1, 41))  # every job claimed exactly once
+    assert sorted(got) == sorted(made)  # every job claimed exactly once
+    repo.close()
 
 
 @pytest.mark.parametrize("name", ["upload.mp4", "a b.MOV"])

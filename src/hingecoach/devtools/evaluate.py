@@ -267,6 +267,8 @@ class CheckAnswer:
     state: str
     value: float | None = None
     reason: str | None = None
+    #: The borderline half-width the judge used for this answer (its own uncertainty included); None = the check's.
+    band: float | None = None
 
 
 @dataclass(frozen=True)
@@ -304,9 +306,12 @@ class ClipOutcome:
         return per_rep + [a for a in self.outside if a.code == code]
 
 
-def band_state(spec: CheckSpec, value: float, threshold: float) -> str:
-    """Fault, borderline or clean for ``value`` against ``threshold`` with the spec's borderline half-width."""
-    if spec.band > 0 and abs(value - threshold) <= spec.band:
+def band_state(spec: CheckSpec, value: float, threshold: float, band: float | None = None) -> str:
+    """Fault, borderline or clean for ``value`` against ``threshold`` with the answer's borderline half-width
+    (``band``; the spec's when the answer gave none).
+    """
+    half = spec.band if band is None else band
+    if half > 0 and abs(value - threshold) <= half:
         return "borderline"
     past = value > threshold if spec.direction == "above" else value < threshold
     return "fault" if past else "clean"
@@ -319,7 +324,7 @@ def rep_answers(rep: Rep, drill: Drill, view: str) -> tuple[CheckAnswer, ...]:
     state from the rep's faults, and can only say *that* a check was not judged, not always why.
     """
     if rep.checks:
-        return tuple(CheckAnswer(c.code, c.state, c.value, c.reason) for c in rep.checks)
+        return tuple(CheckAnswer(c.code, c.state, c.value, c.reason, c.band) for c in rep.checks)
     faults = {f.code for f in rep.faults}
     out = []
     for check in drill.checks:
@@ -346,7 +351,7 @@ def outcome_of(row: ManifestRow, res: AnalysisResult, drill_auto: str) -> ClipOu
     a: Analysis = res.analysis
     drill = DRILLS[a.drill]
     reps = tuple(RepRecord(r.index, r.judged, rep_answers(r, drill, a.camera_view)) for r in a.reps)
-    outside = tuple(CheckAnswer(c.code, c.state, c.value, c.reason) for c in getattr(a, "clip_checks", []))
+    outside = tuple(CheckAnswer(c.code, c.state, c.value, c.reason, c.band) for c in a.clip_checks)
     found = frozenset(
         {f.code for r in a.reps for f in r.faults}
         | {x.code for r in reps for x in r.answers if x.state == "fault"}

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from hingecoach.devtools.evaluate import (
+    CheckAnswer,
     ClipOutcome,
     EvalReport,
     band_state,
@@ -89,16 +90,22 @@ def rep_values(o: ClipOutcome, code: str) -> list[float | None]:
     return out
 
 
-def clip_value(o: ClipOutcome, code: str) -> float | None:
-    """The most extreme judged value in the check's direction, over the reps and the frames outside them.
-
-    None when nothing judged it.
+def clip_answer(o: ClipOutcome, code: str) -> CheckAnswer | None:
+    """The judged answer with the most extreme value in the check's direction, over the reps and the frames outside
+    them; None when nothing judged it.
     """
     spec = o.spec(code)
-    vals = [a.value for a in o.answers(code) if a.state in JUDGED_STATES and a.value is not None]
-    if spec is None or not vals:
+    judged = [a for a in o.answers(code) if a.state in JUDGED_STATES and a.value is not None]
+    if spec is None or not judged:
         return None
-    return max(vals) if spec.direction == "above" else min(vals)
+    pick = max if spec.direction == "above" else min
+    return pick(judged, key=lambda a: float(a.value))  # type: ignore[arg-type]
+
+
+def clip_value(o: ClipOutcome, code: str) -> float | None:
+    """The most extreme judged value in the check's direction (:func:`clip_answer`); None when nothing judged it."""
+    a = clip_answer(o, code)
+    return None if a is None else a.value
 
 
 def training_samples(outcomes: Sequence[ClipOutcome], key: str) -> list[Sample]:
@@ -154,8 +161,12 @@ def decided_faults(o: ClipOutcome, thresholds: Mapping[str, float]) -> frozenset
     for spec in o.checks:
         if not spec.fitted:
             continue
-        v = clip_value(o, spec.code)
-        if v is not None and band_state(spec, v, thresholds.get(spec.key, spec.threshold)) == "fault":
+        a = clip_answer(o, spec.code)
+        if (
+            a is not None
+            and a.value is not None
+            and (band_state(spec, a.value, thresholds.get(spec.key, spec.threshold), a.band) == "fault")
+        ):
             out.add(spec.code)
     return frozenset(out)
 
@@ -168,7 +179,12 @@ def rep_flags(o: ClipOutcome, code: str, thresholds: Mapping[str, float] | None)
     if thresholds is None or not spec.fitted:
         return [(a := r.answer(code)) is not None and a.state == "fault" for r in o.reps]
     t = thresholds.get(spec.key, spec.threshold)
-    return [v is not None and band_state(spec, v, t) == "fault" for v in rep_values(o, code)]
+    out = []
+    for r in o.reps:
+        a = r.answer(code)
+        judged = a is not None and a.state in JUDGED_STATES and a.value is not None
+        out.append(bool(judged and a is not None and band_state(spec, float(a.value or 0.0), t, a.band) == "fault"))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- figures

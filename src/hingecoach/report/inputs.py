@@ -129,14 +129,14 @@ class ReportInputs:
         phases: NDArray[np.integer[Any]] | None = None,
         back_ok: NDArray[np.bool_] | None = None,
         back_judged: NDArray[np.bool_] | None = None,
-        back_series: str = "dowel_bow",
+        back_series: str = "dowel_tail_gap",
         back_threshold: float | None = None,
         track: PoseTrack | None = None,
         drill: DrillText | None = None,
     ) -> ReportInputs:
         """Build from the kinematics stage's output (``t_s``, ``series``; ``side`` and ``track`` when present).
 
-        ``back_series`` names the deviation plotted for the back line (the virtual dowel's bow by default).
+        ``back_series`` names the deviation plotted for the back line (by default the dowel's gap at the tailbone).
         """
         series = {k: np.asarray(v, dtype=np.float64) for k, v in kin.series.items()}
         side = getattr(kin, "side", None)
@@ -151,7 +151,7 @@ class ReportInputs:
             back_judged=back_judged,
             back_deviation=deviation if deviation is not None and np.isfinite(deviation).any() else None,
             back_threshold=back_threshold,
-            back_label="Back bow above the dowel (÷ trunk length)" if back_series == "dowel_bow" else back_series,
+            back_label="Dowel gap at the tailbone (÷ trunk length)" if back_series == "dowel_tail_gap" else back_series,
             side=side if side in ("left", "right") else None,
             drill=drill,
             track=track,

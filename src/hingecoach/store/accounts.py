@@ -31,6 +31,7 @@ class UserInfo:
     role: str
     athlete_id: int | None
     created_at: datetime
+    display_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,17 +47,26 @@ class JobInfo:
     session_id: int | None
     created_at: datetime
     updated_at: datetime
+    stage: str = "queued"
+    media_type: str = ""
+    size_bytes: int = 0
+    attempts: int = 0
 
 
 def _user(u: User) -> UserInfo:
-    return UserInfo(u.id, u.email, u.password_hash, u.role, u.athlete_id, u.created_at)
+    return UserInfo(u.id, u.email, u.password_hash, u.role, u.athlete_id, u.created_at, u.display_name)
 
 
 def _job(j: UploadJob) -> JobInfo:
     return JobInfo(
         j.id, j.owner_user_id, j.athlete_id, j.drill, j.status, j.progress, j.message, j.stored_file,
-        j.session_id, j.created_at, j.updated_at,
+        j.session_id, j.created_at, j.updated_at, j.stage, j.media_type, j.size_bytes, j.attempts,
     )  # fmt: skip
+
+
+#: Public names of the row → value conversions (the web app's scoped queries build the same values).
+user_info = _user
+job_info = _job
 
 
 def normalise_email(email: str) -> str:

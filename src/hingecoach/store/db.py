@@ -40,7 +40,12 @@ SCRIPT_LOCATION: Final[str] = str(Path(__file__).resolve().parent / "migrations"
 
 
 def data_dir() -> Path:
-    """The user's data directory for hingecoach (``~/.local/share/hingecoach`` on Linux)."""
+    """The user's data directory for hingecoach: ``$HINGECOACH_DATA`` (the web app's ``--data-dir`` too), else
+    ``~/.local/share/hingecoach`` on Linux. One folder for both, so the CLI's ``forget`` finds the web's files.
+    """
+    env = os.environ.get("HINGECOACH_DATA")
+    if env:
+        return Path(env).expanduser()
     try:
         from platformdirs import user_data_path
 

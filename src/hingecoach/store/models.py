@@ -48,6 +48,8 @@ NAMING: Final[dict[str, str]] = {
 
 ROLES: Final[tuple[str, ...]] = ("coach", "athlete")
 JOB_STATES: Final[tuple[str, ...]] = ("queued", "running", "done", "failed")
+#: Where a session came from: a CLI/batch analysis of a file, an upload analysed by the web app, a live set.
+ORIGINS: Final[tuple[str, ...]] = ("file", "upload", "live")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -122,6 +124,8 @@ class TrainingSession(Base):
     drill_table_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
     #: Folder (relative to the store's artefact root) holding this session's files, if any were kept.
     artefact_dir: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: One of :data:`ORIGINS` (migration 0002).
+    origin: Mapped[str] = mapped_column(String(16), default="file", server_default="file")
 
     athlete: Mapped[Athlete] = relationship(back_populates="sessions")
     reps: Mapped[list[RepRow]] = relationship(
@@ -163,6 +167,7 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(16))
+    display_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     athlete_id: Mapped[int | None] = mapped_column(
         ForeignKey("athletes.id", ondelete="SET NULL"), nullable=True, index=True
     )
@@ -191,8 +196,14 @@ class UploadJob(Base):
     owner_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), index=True)
     drill: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
+    #: What the analysis is doing now ("pose", "overlay", ...), for the progress bar (migration 0002).
+    stage: Mapped[str] = mapped_column(String(40), default="queued", server_default="queued")
+    media_type: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: How many times a worker claimed it (a job requeued after a crash has 2).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: File name relative to the store's artefact root.
     stored_file: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +27,7 @@ from hingecoach.provenance import content_sha256, package_version
 from hingecoach.sessionstats import RepStats, SessionStats, back_line_neutral, rep_stats, stats_from_reps
 from hingecoach.store.db import data_dir, open_engine, translate_errors
 from hingecoach.store.errors import StoreError, UnknownAthleteError
-from hingecoach.store.models import Athlete, CoachLink, RepRow, TrainingSession, UploadJob, User
+from hingecoach.store.models import ORIGINS, Athlete, CoachLink, RepRow, TrainingSession, UploadJob, User
 
 MAX_NAME: Final[int] = 200
 #: Retries of a save that lost a race (two processes creating the same athlete at once).
@@ -63,6 +63,8 @@ class SessionRecord:
     hingecoach_version: str
     model_sha256: str | None
     config_hash: str | None
+    origin: str = "file"  # see models.ORIGINS: "file" (CLI/batch), "upload" or "live" (the web app)
+    artefact_dir: str | None = None  # relative to the store's artefact root
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ def _record(row: TrainingSession, athlete: str) -> SessionRecord:
         hingecoach_version=row.hingecoach_version,
         model_sha256=row.model_sha256,
         config_hash=row.config_hash,
+        origin=row.origin,
+        artefact_dir=row.artefact_dir,
     )
 
 
@@ -200,21 +204,39 @@ class Store:
         model_sha256: str | None = None,
         config_hash: str | None = None,
         source_sha256: str | None = None,
+        origin: str = "file",
+        artefact_dir: str | Path | None = None,
+        also: Callable[[Session, SaveResult], None] | None = None,
     ) -> SaveResult:
         """Store one analysed session for ``athlete`` (created when new), all in one transaction.
 
         Idempotent: the same clip (content sha256) for the same athlete and drill is stored once; saving it again
         returns the existing session with ``created=False``. Provenance comes from ``analysis.provenance`` when the
         result has it, else from the keyword arguments (what the caller knows about how it was made).
+
+        ``origin``: where the session came from (:data:`models.ORIGINS`). ``artefact_dir``: the folder (inside
+        :attr:`artefact_root`) holding its files. ``also(session, result)`` runs inside the same transaction, after
+        the row is written: the web app marks its upload job done there, so "session saved" and "job done" commit
+        together or not at all.
         """
         if analysis.drill not in schema.DRILL_IDS:
             raise StoreError(f"cannot store a session of unknown drill {analysis.drill!r}")
+        if origin not in ORIGINS:
+            raise StoreError(f"unknown session origin {origin!r}; one of {', '.join(ORIGINS)}")
         sha = source_sha256 or clip_identity(analysis, source_path)
         when = recorded_at or datetime.now(UTC)
+        rel = None if artefact_dir is None else self._relative(artefact_dir)
         for attempt in range(SAVE_ATTEMPTS):
             try:
                 with self.transaction() as s:
-                    return self._save(s, analysis, athlete, sha, source_path, when, model_sha256, config_hash)
+                    res = self._save(s, analysis, athlete, sha, source_path, when, model_sha256, config_hash)
+                    if res.created:
+                        row = s.get(TrainingSession, res.session_id)
+                        assert row is not None
+                        row.origin, row.artefact_dir = origin, rel
+                    if also is not None:
+                        also(s, res)
+                    return res
             except IntegrityError:
                 # Lost a race with another process creating the same athlete or session: the retry finds its row.
                 if attempt == SAVE_ATTEMPTS - 1:

@@ -15,8 +15,9 @@ from pydantic import BaseModel
 
 from hingecoach.analysis import check_drill_id
 from hingecoach.errors import UnknownDrillError
+from hingecoach.ladder import PlanDecision, decide
 from hingecoach.web.deps import api_caller, repo_of, require_csrf
-from hingecoach.web.repo import Caller, TrainingSession, UploadJob
+from hingecoach.web.repo import Caller, JobInfo, Repo, SessionView
 from hingecoach.web.uploads import UploadRejectedError, receive_upload
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -27,21 +28,27 @@ class Me(BaseModel):
     id: int
     email: str
     role: Literal["coach", "athlete"]
+    athlete_id: int | None  # the history's athlete this account trains as (None for a coach)
+    athlete_name: str | None
 
 
 class SessionItem(BaseModel):
     id: int
-    owner_id: int
-    kind: str
+    athlete_id: int
+    athlete: str
+    kind: Literal["file", "upload", "live"]
     drill: str
-    created_at: datetime
+    camera_view: str
+    recorded_at: datetime
     rep_count: int
     score: int | None
+    usable_range_deg: float | None
     report_url: str | None
 
 
 class JobItem(BaseModel):
-    id: int
+    id: str
+    athlete_id: int
     status: Literal["queued", "running", "done", "failed"]
     stage: str
     progress: float
@@ -53,30 +60,34 @@ class JobItem(BaseModel):
 
 class Athlete(BaseModel):
     id: int
-    email: str
-    display_name: str
+    name: str
+    email: str | None
 
 
-def session_item(s: TrainingSession) -> SessionItem:
+def session_item(s: SessionView) -> SessionItem:
     return SessionItem(
         id=s.id,
-        owner_id=s.owner_id,
-        kind=s.kind,
+        athlete_id=s.athlete_id,
+        athlete=s.athlete,
+        kind=s.kind,  # type: ignore[arg-type]
         drill=s.drill,
-        created_at=s.created_at,
+        camera_view=s.camera_view,
+        recorded_at=s.recorded_at,
         rep_count=s.rep_count,
         score=s.score,
-        report_url=f"/sessions/{s.id}/report" if s.artefact_dir else None,
+        usable_range_deg=s.usable_range_deg,
+        report_url=f"/sessions/{s.id}/report" if s.artefact_dir is not None else None,
     )
 
 
-def job_item(j: UploadJob) -> JobItem:
+def job_item(j: JobInfo) -> JobItem:
     return JobItem(
         id=j.id,
+        athlete_id=j.athlete_id,
         status=j.status,  # type: ignore[arg-type]
         stage=j.stage,
         progress=j.progress,
-        message=j.message,
+        message=j.message or "",
         drill=j.drill,
         session_id=j.session_id,
         report_url=f"/sessions/{j.session_id}/report" if j.session_id else None,
@@ -84,32 +95,41 @@ def job_item(j: UploadJob) -> JobItem:
 
 
 @router.get("/me")
-def me(caller: CallerDep) -> Me:
-    return Me(id=caller.id, email=caller.email, role=caller.role)
+def me(request: Request, caller: CallerDep) -> Me:
+    name = None if caller.athlete_id is None else repo_of(request).athlete_name(caller.athlete_id)
+    return Me(id=caller.id, email=caller.email, role=caller.role, athlete_id=caller.athlete_id, athlete_name=name)
 
 
 @router.get("/sessions")
 def list_sessions(request: Request, caller: CallerDep, athlete_id: int | None = None) -> list[SessionItem]:
-    """The caller's sessions (a coach: theirs and their linked athletes'; ``athlete_id`` narrows to one)."""
+    """The sessions of the history the caller may see, newest first: an athlete's own (whether analysed by the
+    CLI, uploaded or trained live), a coach's linked athletes'; ``athlete_id`` narrows to one athlete.
+    """
     return [session_item(s) for s in repo_of(request).sessions_for(caller, athlete_id)]
 
 
 @router.get("/sessions/{session_id}")
 def get_session(request: Request, caller: CallerDep, session_id: int) -> JSONResponse:
-    """The session's ``hingecoach/analysis@1`` document (uploads), or the live set's summary (live sets)."""
-    row = repo_of(request).session_for(caller, session_id)
-    if row is None:
-        raise HTTPException(404, "no such session")
-    doc: dict[str, Any] | None = row.analysis if row.analysis is not None else row.live_summary
+    """The session's ``hingecoach/analysis@1`` document, as the history store keeps it (live sets too)."""
+    doc: dict[str, Any] | None = repo_of(request).analysis_for(caller, session_id)
     if doc is None:
-        raise HTTPException(404, "this session has no stored result")
+        raise HTTPException(404, "no such session")
     return JSONResponse(doc)
 
 
 @router.get("/athletes")
 def athletes(request: Request, caller: CallerDep) -> list[Athlete]:
-    """A coach's linked athletes (empty for an athlete)."""
-    return [Athlete(id=u.id, email=u.email, display_name=u.display_name) for u in repo_of(request).athletes_of(caller)]
+    """The athletes the caller may see: a coach's linked athletes, an athlete themselves."""
+    return [Athlete(id=a.id, name=a.name, email=a.email) for a in repo_of(request).athletes_of(caller)]
+
+
+@router.get("/athletes/{athlete_id}/plan")
+def athlete_plan(request: Request, caller: CallerDep, athlete_id: int) -> PlanDecision:
+    """The drill ladder's decision from the athlete's history (the same as ``hingecoach plan NAME``)."""
+    found = repo_of(request).history_for(caller, athlete_id)
+    if found is None:
+        raise HTTPException(404, "no such athlete")
+    return decide(*found)
 
 
 @router.get("/jobs")
@@ -118,7 +138,7 @@ def list_jobs(request: Request, caller: CallerDep) -> list[JobItem]:
 
 
 @router.get("/jobs/{job_id}")
-def get_job(request: Request, caller: CallerDep, job_id: int) -> JobItem:
+def get_job(request: Request, caller: CallerDep, job_id: str) -> JobItem:
     job = repo_of(request).job_for(caller, job_id)
     if job is None:
         raise HTTPException(404, "no such job")
@@ -143,13 +163,34 @@ async def upload(request: Request, caller: CallerDep) -> JobItem:
         )
     except UploadRejectedError as exc:
         raise HTTPException(exc.status, exc.message) from None
+    repo = repo_of(request)
     try:
         drill = check_drill_id(saved.fields.get("drill", "auto") or "auto")
     except UnknownDrillError as exc:
         saved.path.unlink(missing_ok=True)
         raise HTTPException(400, exc.message) from None
-    job = repo_of(request).add_job(
-        caller.id, drill=drill, stored_file=str(saved.path), media_type=saved.media_type, size_bytes=saved.size_bytes
+    athlete_id = athlete_of_request(repo, caller, saved.fields.get("athlete_id"))
+    if athlete_id is None:
+        saved.path.unlink(missing_ok=True)
+        raise HTTPException(404, "no such athlete (a coach uploads for an athlete who shared their history)")
+    job = repo.add_job(
+        caller.id,
+        athlete_id,
+        drill=drill,
+        stored_file=saved.path.relative_to(repo.artefact_root).as_posix(),
+        media_type=saved.media_type,
+        size_bytes=saved.size_bytes,
     )
     request.app.state.runner.wake()
     return job_item(job)
+
+
+def athlete_of_request(repo: Repo, caller: Caller, given: object) -> int | None:
+    """Whose session a new upload or live set is: an athlete's own; a coach's chosen linked athlete (None: none)."""
+    if caller.role == "athlete":
+        return caller.athlete_id
+    try:
+        wanted = int(str(given))
+    except ValueError:
+        return None
+    return wanted if repo.athlete_for(caller, wanted) is not None else None

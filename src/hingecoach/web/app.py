@@ -40,13 +40,15 @@ def default_data_dir() -> Path:
 
 
 def db_url_from(value: str | None, data_dir: Path) -> str:
-    """A SQLAlchemy URL from ``--db`` (a URL or a file path), ``$HINGECOACH_WEB_DB``, or ``web.db`` in the data dir.
-
-    Its own file by default: until the web tables move into :mod:`hingecoach.store`, the two schemas stay apart.
+    """The history store's URL: ``--db`` (a URL or a file path), ``$HINGECOACH_DB``, or ``history.db`` in the data
+    directory — the same database ``hingecoach history``/``plan`` read (with the default data directory, the very
+    same file as the CLI's default), so a set trained here is in the athlete's history there.
     """
-    value = value or os.environ.get("HINGECOACH_WEB_DB")
+    from hingecoach.store.db import DB_FILE, ENV_VAR
+
+    value = value or os.environ.get(ENV_VAR)
     if not value:
-        return f"sqlite:///{data_dir / 'web.db'}"
+        return f"sqlite:///{data_dir / DB_FILE}"
     if "://" in value:
         return value
     return f"sqlite:///{Path(value).expanduser().resolve()}"
@@ -66,12 +68,15 @@ class Settings:
     secure_cookies: bool = False
 
     @property
-    def upload_dir(self) -> Path:
-        return self.data_dir / "uploads"
+    def artefact_dir(self) -> Path:
+        """The store's artefact root: uploads waiting for their job, and each athlete's session files
+        (``athletes/<id>/...``), which ``hingecoach forget`` deletes with the person.
+        """
+        return self.data_dir / "artefacts"
 
     @property
-    def artefact_dir(self) -> Path:
-        return self.data_dir / "sessions"
+    def upload_dir(self) -> Path:
+        return self.artefact_dir / "uploads"
 
 
 def _secret(settings: Settings) -> str:
@@ -104,10 +109,9 @@ def create_app(settings: Settings) -> FastAPI:
     settings.upload_dir.mkdir(parents=True, exist_ok=True)
     settings.artefact_dir.mkdir(parents=True, exist_ok=True)
     db_url = settings.db_url or db_url_from(None, settings.data_dir)
-    repo = Repo(db_url)
+    repo = Repo(db_url, artefact_root=settings.artefact_dir)
     runner = JobRunner(
         repo,
-        settings.artefact_dir,
         model_path=settings.model_path,
         n_threads=settings.job_threads,
         isolate=settings.isolate_jobs,
@@ -121,6 +125,7 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             runner.stop()
+            repo.close()
 
     app = FastAPI(
         title="hingecoach",

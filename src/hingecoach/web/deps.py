@@ -35,7 +35,10 @@ def caller_of(conn: Request | WebSocket) -> Caller | None:
     user = repo_of(conn).user(uid)
     if user is None:
         return None
-    return Caller(id=user.id, email=user.email, role=cast(Role, user.role))
+    return Caller(
+        id=user.id, email=user.email, role=cast(Role, user.role), athlete_id=user.athlete_id,
+        display_name=user.display_name,
+    )  # fmt: skip
 
 
 def api_caller(request: Request) -> Caller:

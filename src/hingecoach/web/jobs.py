@@ -1,6 +1,6 @@
 """The upload queue's worker: claims jobs from the database one at a time and runs the CLI's analysis and report.
 
-Jobs live in the database (see :mod:`hingecoach.web.repo`), not in memory, so a restart loses nothing: the worker
+Jobs live in the store's database (:mod:`hingecoach.web.repo`), not in memory, so a restart loses nothing: the worker
 only ever holds one claimed job, and start-up requeues whatever a crash left ``running``. A job's failure — a
 corrupt file, no person in view, a bug — is caught *per job*, recorded as ``failed`` with a message the user can
 read, and the worker moves on; nothing else breaks.
@@ -11,7 +11,9 @@ so live sockets and page requests keep their latency while uploads are analysed.
 children are terminated; their jobs stay ``running`` and the next start requeues them.
 
 The report is made by exactly the code the CLI's ``analyze --out`` uses (:func:`hingecoach.report.write_all`), so
-the web result page and the CLI's report are the same document.
+the web result page and the CLI's report are the same document. The result is saved through the history store
+(:meth:`Store.save_session`, origin ``upload``) as a session of the job's athlete, its files in that athlete's
+artefact folder, so ``hingecoach history`` lists it and ``hingecoach forget`` deletes it with its files.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from hingecoach import __version__
 from hingecoach.errors import HingecoachError
 from hingecoach.provenance import content_sha256
 from hingecoach.schema import Analysis, Provenance
-from hingecoach.web.repo import Repo, UploadJob
+from hingecoach.web.repo import JobInfo, Repo
 
 log = logging.getLogger("hingecoach.web.jobs")
 
@@ -43,7 +45,6 @@ class JobRunner:
     """Runs queued jobs on ``n_threads`` background threads until :meth:`stop`."""
 
     repo: Repo
-    artefact_root: Path
     model_path: Path | None = None
     n_threads: int = 1
     poll_s: float = 0.5
@@ -89,10 +90,10 @@ class JobRunner:
             else:
                 self.run_job(job)
 
-    def _run_in_child(self, job: UploadJob) -> None:
+    def _run_in_child(self, job: JobInfo) -> None:
         ctx = multiprocessing.get_context("spawn")
         model = None if self.model_path is None else str(self.model_path)
-        args = (self.repo.url, job.id, str(self.artefact_root), model)
+        args = (self.repo.url, job.id, str(self.repo.artefact_root), model)
         p = ctx.Process(target=_child_main, args=args, name=f"hingecoach-job-{job.id}", daemon=True)
         with self._lock:
             if self._stop.is_set():
@@ -114,7 +115,7 @@ class JobRunner:
                 message=f"the analysis process died (exit code {p.exitcode}) on this file",
             )
 
-    def run_job(self, job: UploadJob) -> None:
+    def run_job(self, job: JobInfo) -> None:
         """Analyse one claimed job and record its outcome (never raises)."""
         try:
             self._analyse(job)
@@ -128,13 +129,15 @@ class JobRunner:
                 job.id, status="failed", stage="failed", message=f"analysis failed: {type(exc).__name__}: {exc}"
             )
 
-    def _discard(self, job: UploadJob) -> None:
+    def _discard(self, job: JobInfo) -> None:
         """A failed job keeps nothing: not the hostile upload, not a half-written artefact folder."""
-        Path(job.stored_file).unlink(missing_ok=True)
-        for tmp in self.artefact_root.glob(f"job{job.id}-*.tmp"):
+        path = self.repo.file_path(job.stored_file)
+        if path is not None:
+            path.unlink(missing_ok=True)
+        for tmp in self.repo.store.athlete_dir(job.athlete_id).glob(f"job{job.id}-*.tmp"):
             shutil.rmtree(tmp, ignore_errors=True)
 
-    def _analyse(self, job: UploadJob) -> int:
+    def _analyse(self, job: JobInfo) -> int:
         from hingecoach.analysis import analyze_video
         from hingecoach.report import ReportInputs, write_all
 
@@ -147,30 +150,31 @@ class JobRunner:
                 last[0] = value
                 self.repo.update_job(job.id, progress=round(value, 3), stage=stage)
 
-        video = Path(job.stored_file)
+        video = self.repo.file_path(job.stored_file)
+        if video is None:
+            raise HingecoachError("the uploaded file is missing")
         self.repo.update_job(job.id, stage="pose", progress=0.0)
         result = analyze_video(video, drill=job.drill, model_path=self.model_path, workers=1, progress=progress)
         analysis = _web_analysis(result.analysis, video)
-        out = self.artefact_root / secrets.token_hex(12)
-        tmp = self.artefact_root / f"job{job.id}-{out.name}.tmp"
+        folder = self.repo.store.athlete_dir(job.athlete_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        out = folder / secrets.token_hex(12)
+        tmp = folder / f"job{job.id}-{out.name}.tmp"
         inputs = dataclasses.replace(ReportInputs.from_result(result), analysis=analysis)
         write_all(tmp, inputs, video_path=video, progress=lambda d, t: progress("overlay", d, t))
         shutil.copyfile(video, tmp / ("source" + video.suffix))
         tmp.rename(out)
-        doc = analysis.model_dump(mode="json", by_alias=True)
         # The session row and the job's "done" are one transaction: a crash before it reruns the job (the upload
         # is still there), a crash after it finds the job done; never a duplicate session.
-        sid = self.repo.complete_job(
-            job.id,
-            job.owner_id,
-            drill=analysis.drill,
-            analysis=doc,
-            artefact_dir=str(out),
-            rep_count=analysis.summary.rep_count,
-            score=analysis.summary.score,
-        )
+        try:
+            saved = self.repo.complete_job(job, analysis, out)
+        except BaseException:
+            shutil.rmtree(out, ignore_errors=True)
+            raise
+        if not saved.created:  # the same clip was already in this athlete's history: keep that one's files
+            shutil.rmtree(out, ignore_errors=True)
         video.unlink(missing_ok=True)
-        return sid
+        return saved.session_id
 
 
 def _web_analysis(analysis: Analysis, video: Path) -> Analysis:
@@ -185,11 +189,13 @@ def _web_analysis(analysis: Analysis, video: Path) -> Analysis:
     return analysis.model_copy(update={"source": source, "provenance": prov})
 
 
-def _child_main(db_url: str, job_id: int, artefact_root: str, model_path: str | None) -> None:
+def _child_main(db_url: str, job_id: str, artefact_root: str, model_path: str | None) -> None:
     """Entry point of a job's child process: its own database connection, then the in-process path."""
-    repo = Repo(db_url)
-    job = repo.job(job_id)
-    if job is None:
-        return
-    runner = JobRunner(repo, Path(artefact_root), model_path=None if model_path is None else Path(model_path))
-    runner.run_job(job)
+    repo = Repo(db_url, artefact_root=Path(artefact_root))
+    try:
+        job = repo.job(job_id)
+        if job is None:
+            return
+        JobRunner(repo, model_path=None if model_path is None else Path(model_path)).run_job(job)
+    finally:
+        repo.close()

@@ -7,6 +7,7 @@ blocks by hash.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,11 +16,13 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from hingecoach.drills import DRILLS
+from hingecoach.ladder import PlanDecision, decide
 from hingecoach.schema import DRILL_IDS
+from hingecoach.store import StoreError
 from hingecoach.web import security
 from hingecoach.web.app import MODEL_URL
 from hingecoach.web.deps import caller_of, page_caller, repo_of, require_csrf
-from hingecoach.web.repo import Caller, TrainingSession
+from hingecoach.web.repo import Caller, NameTakenError, Repo, SessionView
 
 router = APIRouter(include_in_schema=False)
 PageCaller = Annotated[Caller, Depends(page_caller)]
@@ -94,7 +97,12 @@ def register(
         error = "an account with this e-mail exists; sign in instead"
     if error:
         return render(request, "register.html", status_code=400, error=error)
-    user = repo.create_user(email, security.hash_password(password), role, display_name.strip()[:120])  # type: ignore[arg-type]
+    try:
+        user = repo.create_user(email, security.hash_password(password), role, display_name.strip()[:120])  # type: ignore[arg-type]
+    except NameTakenError as exc:
+        return render(request, "register.html", status_code=400, error=exc.message)
+    except StoreError:
+        return render(request, "register.html", status_code=400, error="an account with this e-mail exists")
     return _login_response(request, user.id)
 
 
@@ -105,15 +113,44 @@ def logout() -> Response:
     return resp
 
 
+@dataclass(frozen=True)
+class PlanView:
+    """The ladder's decision as the pages show it (the drill's display name beside its id)."""
+
+    decision: PlanDecision
+    next_drill_name: str | None
+
+    @property
+    def explanation(self) -> str:
+        return self.decision.explanation
+
+    @property
+    def reasons(self) -> list[str]:
+        return self.decision.reasons
+
+
+def plan_for(repo: Repo, caller: Caller, athlete_id: int) -> PlanView | None:
+    """The ladder's plan from the store's history (the same decision as ``hingecoach plan NAME``)."""
+    found = repo.history_for(caller, athlete_id)
+    if found is None or not found[1]:
+        return None
+    decision = decide(*found)
+    nxt = decision.next_drill
+    return PlanView(decision, DRILLS[nxt].name if nxt is not None and nxt in DRILLS else nxt)
+
+
 @router.get("/")
 def home(request: Request, caller: PageCaller) -> HTMLResponse:
     repo = repo_of(request)
+    own = caller.athlete_id if caller.role == "athlete" else None
     return render(
         request,
         "home.html",
         caller=caller,
-        sessions=repo.sessions_for(caller, caller.id),
+        sessions=repo.sessions_for(caller, own)[:50],
         athletes=repo.athletes_of(caller),
+        athlete_name=repo.athlete_name(own) if own is not None else None,
+        plan=plan_for(repo, caller, own) if own is not None else None,
         message=request.query_params.get("msg"),
     )
 
@@ -132,13 +169,21 @@ def athlete_page(request: Request, caller: PageCaller, athlete_id: int) -> HTMLR
     if athlete is None:
         raise HTTPException(404, "no such athlete")
     return render(
-        request, "athlete.html", caller=caller, athlete=athlete, sessions=repo.sessions_for(caller, athlete.id)
+        request,
+        "athlete.html",
+        caller=caller,
+        athlete=athlete,
+        sessions=repo.sessions_for(caller, athlete.id),
+        plan=plan_for(repo, caller, athlete.id),
     )
 
 
 @router.get("/live")
 def live_page(request: Request, caller: PageCaller) -> HTMLResponse:
-    return render(request, "live.html", caller=caller, drills=drill_choices(), model_url=MODEL_URL)
+    athletes = repo_of(request).athletes_of(caller) if caller.role == "coach" else []
+    return render(
+        request, "live.html", caller=caller, drills=drill_choices(), model_url=MODEL_URL, athletes=athletes
+    )
 
 
 @router.get("/upload")
@@ -150,20 +195,21 @@ def upload_page(request: Request, caller: PageCaller) -> HTMLResponse:
         drills=drill_choices(),
         max_mb=request.app.state.settings.max_upload_bytes // (1024 * 1024),
         jobs=repo_of(request).jobs_for(caller),
+        athletes=repo_of(request).athletes_of(caller) if caller.role == "coach" else [],
     )
 
 
-def _session(request: Request, caller: Caller, session_id: int) -> TrainingSession:
+def _session(request: Request, caller: Caller, session_id: int) -> SessionView:
     row = repo_of(request).session_for(caller, session_id)
     if row is None:
         raise HTTPException(404, "no such session")
     return row
 
 
-def _artefact(row: TrainingSession, name: str) -> Path:
-    if not row.artefact_dir:
+def _artefact(row: SessionView, name: str) -> Path:
+    if row.artefact_dir is None:
         raise HTTPException(404, "this session has no stored files")
-    base = Path(row.artefact_dir)
+    base = row.artefact_dir
     matches = [p for p in base.glob(name) if p.is_file()]  # fixed names chosen here, never from the request
     if not matches:
         raise HTTPException(404, "not stored")
@@ -173,9 +219,10 @@ def _artefact(row: TrainingSession, name: str) -> Path:
 @router.get("/sessions/{session_id}")
 def session_page(request: Request, caller: PageCaller, session_id: int) -> Response:
     row = _session(request, caller, session_id)
-    if row.artefact_dir:
+    if row.artefact_dir is not None and (row.artefact_dir / "report.html").is_file():
         return RedirectResponse(f"/sessions/{row.id}/report", status_code=303)
-    return render(request, "live_session.html", caller=caller, row=row)
+    doc = repo_of(request).analysis_for(caller, session_id) or {}
+    return render(request, "live_session.html", caller=caller, row=row, doc=doc)
 
 
 @router.get("/sessions/{session_id}/report")

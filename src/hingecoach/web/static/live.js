@@ -1,7 +1,9 @@
-// Live set: camera → PoseLandmarker (in this browser; the video never leaves the device) → landmarks over
-// /ws/live → the server's LiveSession → events back: setup guidance, phase, rep count, one cue per rep, set summary.
-// Everything is served by our own server (model, wasm, this file); the page's CSP forbids any other host.
-import { FilesetResolver, PoseLandmarker } from "/static/vendor/tasks-vision/vision_bundle.mjs";
+// Live set: camera → PoseLandmarker in a Web Worker (in this browser; the video never leaves the device) →
+// landmarks and the person's mask over /ws/live → the server's LiveSession → events back: setup guidance, phase,
+// rep count, one cue per rep (the back line's too: the server reads the silhouette), set summary.
+// Everything is served by our own server (model, wasm, these files); the page's CSP forbids any other host.
+// Why a worker: the model takes ~100–300 ms a frame on a CPU; on the main thread every server reply waited behind it.
+import { PoseLandmarker } from "/static/vendor/tasks-vision/vision_bundle.mjs";
 import { Speaker } from "/static/speech.js";
 
 const $ = (id) => document.getElementById(id);
@@ -11,40 +13,48 @@ const canvas = $("overlay");
 const ctx = canvas.getContext("2d");
 const speaker = new Speaker();
 
-const stats = { frames: 0, poseMs: [], rttMs: [], serverMs: [], started: 0, sent: 0, acks: 0, cues: [], reps: 0 };
+const stats = {
+  frames: 0, poseMs: [], maskMs: [], rttMs: [], serverMs: [], started: 0, sent: 0, acks: 0, cues: [], reps: 0,
+  masks: 0, backs: 0, maskBytes: 0,
+};
 window.hcLive = { stats, speaker };  // read by the benchmark and the browser tests
 
-let landmarker = null;
+let worker = null;
 let ws = null;
 let running = false;
+let busy = false;  // one frame in the worker at a time: a camera faster than the model drops frames, never queues
 let seq = 0;
 let t0 = 0;
+let frameId = 0;
 let lastVideoTime = -1;
 const sentAt = new Map();
-let lastPose = null;
+const pending = new Map();  // frame id → capture time (ms), for the frame's timestamp
 let lastCueAt = 0;
 
 function status(text) { $("status").textContent = text; }
 
-async function loadModel() {
-  if (landmarker) return landmarker;
+function loadModel() {
+  if (worker) return Promise.resolve(worker);
   status("Loading the pose model…");
-  const fileset = await FilesetResolver.forVisionTasks(cfg.wasm);
-  landmarker = await PoseLandmarker.createFromOptions(fileset, {
-    baseOptions: { modelAssetPath: cfg.model, delegate: "CPU" },
-    runningMode: "VIDEO",
-    numPoses: 2,  // two detections tell the server "one person only"; only the first is coached
-    minPoseDetectionConfidence: 0.5,
-    minPosePresenceConfidence: 0.5,
-    minTrackingConfidence: 0.5,
+  return new Promise((resolve, reject) => {
+    const w = new Worker("/static/pose_worker.js");  // classic: see the worker's header
+    w.onmessage = (e) => {
+      const m = e.data;
+      if (m.type === "ready") { worker = w; w.onmessage = onPose; resolve(w); }
+      else if (m.type === "error") reject(new Error(m.message));
+    };
+    w.onerror = (e) => reject(new Error(e.message || "the pose worker failed to start"));
+    const abs = (u) => new URL(u, location.href).href;
+    w.postMessage({ type: "init", wasm: abs(cfg.wasm), model: abs(cfg.model),
+      bundle: abs("/static/vendor/tasks-vision/vision_bundle.mjs"), maskModule: abs("/static/mask.js") });
   });
-  return landmarker;
 }
 
 async function openCamera() {
   status("Waiting for the camera…");
   const stream = await navigator.mediaDevices.getUserMedia({
-    video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" }, audio: false,
+    // 720p: the back line needs the trunk ≥ 80 px in the picture (a whole body at 480 rows is often less).
+    video: { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: "user" }, audio: false,
   });
   video.srcObject = stream;
   await video.play();
@@ -57,7 +67,10 @@ function openSocket(drill) {
   return new Promise((resolve, reject) => {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const sock = new WebSocket(`${proto}//${location.host}/ws/live`);
-    sock.onopen = () => sock.send(JSON.stringify({ type: "start", drill, width: video.videoWidth, height: video.videoHeight }));
+    const athlete = $("athlete") ? Number($("athlete").value) : null;  // a coach trains one of their athletes
+    sock.onopen = () => sock.send(JSON.stringify({
+      type: "start", drill, athlete_id: athlete, width: video.videoWidth, height: video.videoHeight,
+    }));
     sock.onmessage = (m) => {
       const msg = JSON.parse(m.data);
       if (msg.type === "ready") { resolve(sock); return; }
@@ -71,9 +84,10 @@ function openSocket(drill) {
 function onMessage(msg) {
   if (msg.type === "ack") {
     const t = sentAt.get(msg.seq);
-    if (t !== undefined) { stats.rttMs.push(performance.now() - t); sentAt.delete(msg.seq); }
-    stats.serverMs.push(msg.server_ms);
+    if (t !== undefined) { keep(stats.rttMs, performance.now() - t); sentAt.delete(msg.seq); }
+    keep(stats.serverMs, msg.server_ms);
     stats.acks += 1;
+    if (msg.back) stats.backs += 1;
     for (const ev of msg.events) onEvent(ev);
   } else if (msg.type === "saved") {
     for (const ev of msg.events) onEvent(ev);
@@ -140,72 +154,74 @@ function showSummary(ev) {
   speaker.sayNow(spoken);
 }
 
-function draw(result) {
+function draw(lm) {
   ctx.clearRect(0, 0, canvas.width, canvas.height);
-  if (!result.landmarks.length) return;
-  const lm = result.landmarks[0];
+  if (!lm || !lm.length) return;
   const W = canvas.width, H = canvas.height;
   ctx.lineWidth = 3;
   ctx.strokeStyle = "rgba(56, 189, 248, 0.9)";
   for (const { start, end } of PoseLandmarker.POSE_CONNECTIONS) {
     const a = lm[start], b = lm[end];
-    if ((a.visibility ?? 1) < 0.3 || (b.visibility ?? 1) < 0.3) continue;
-    ctx.beginPath(); ctx.moveTo(a.x * W, a.y * H); ctx.lineTo(b.x * W, b.y * H); ctx.stroke();
+    if (a[2] < 0.3 || b[2] < 0.3) continue;
+    ctx.beginPath(); ctx.moveTo(a[0] * W, a[1] * H); ctx.lineTo(b[0] * W, b[1] * H); ctx.stroke();
   }
   // The dowel line of the article: back of the head, upper back, tailbone — drawn on the side facing the camera.
-  const side = (lm[7].visibility ?? 0) + (lm[11].visibility ?? 0) + (lm[23].visibility ?? 0) >=
-    (lm[8].visibility ?? 0) + (lm[12].visibility ?? 0) + (lm[24].visibility ?? 0) ? [7, 11, 23] : [8, 12, 24];
+  const side = lm[7][2] + lm[11][2] + lm[23][2] >= lm[8][2] + lm[12][2] + lm[24][2] ? [7, 11, 23] : [8, 12, 24];
   ctx.lineWidth = 5;
   ctx.strokeStyle = "rgba(245, 158, 11, 0.95)";
   ctx.beginPath();
-  side.forEach((k, n) => { const p = lm[k]; if (n === 0) ctx.moveTo(p.x * W, p.y * H); else ctx.lineTo(p.x * W, p.y * H); });
+  side.forEach((k, n) => { const p = lm[k]; if (n === 0) ctx.moveTo(p[0] * W, p[1] * H); else ctx.lineTo(p[0] * W, p[1] * H); });
   ctx.stroke();
 }
 
-// People in view: BlazePose sometimes returns a second, overlapping detection of the same person (or a weak one on
-// a poster or reflection); only a distinct, well-seen second body counts, so "one person only" is not a false alarm.
-function peopleInView(result) {
-  const bodies = result.landmarks.filter((lm) => lm.reduce((a, p) => a + (p.visibility ?? 0), 0) / lm.length > 0.6);
-  if (bodies.length < 2) return bodies.length;
-  const centre = (lm) => [lm[23].x + lm[24].x + lm[11].x + lm[12].x, lm[23].y + lm[24].y + lm[11].y + lm[12].y]
-    .map((v) => v / 4);
-  const [a, b] = [centre(bodies[0]), centre(bodies[1])];
-  return Math.hypot(a[0] - b[0], a[1] - b[1]) > 0.2 ? 2 : 1;
-}
+const keep = (arr, v) => { arr.push(v); if (arr.length > 1000) arr.splice(0, 500); };
 
-function send(result, tS) {
+function send(frame, tS) {
   if (!ws || ws.readyState !== WebSocket.OPEN) return;
   if (ws.bufferedAmount > 256 * 1024) return;  // the network is behind: drop this frame rather than queue up lag
-  const lm = result.landmarks[0];
-  const wl = result.worldLandmarks[0];
-  const msg = {
-    type: "frame",
-    seq: ++seq,
-    t: tS,
-    np: peopleInView(result),
-    lm: lm ? lm.map((p) => [p.x, p.y, p.visibility ?? 0]) : [],
-    wl: wl ? wl.map((p) => [p.x, p.y, p.z]) : null,
-  };
+  const msg = { type: "frame", seq: ++seq, t: tS, np: frame.np, lm: frame.lm, wl: frame.wl, mk: frame.mk };
+  const text = JSON.stringify(msg);
   sentAt.set(msg.seq, performance.now());
   if (sentAt.size > 300) sentAt.delete(sentAt.keys().next().value);
-  ws.send(JSON.stringify(msg));
+  ws.send(text);
   stats.sent += 1;
+  if (frame.mk) { stats.masks += 1; stats.maskBytes += frame.mk.rle.length; }
+}
+
+// The worker's answer for one frame: draw it, send it, and let the next camera frame in.
+function onPose(e) {
+  const m = e.data;
+  busy = false;
+  const captured = pending.get(m.id);
+  pending.delete(m.id);
+  if (m.type === "error") { status(`Pose failed: ${m.message}`); return; }
+  if (!running || captured === undefined) return;
+  keep(stats.poseMs, m.poseMs);
+  keep(stats.maskMs, m.maskMs);
+  stats.frames += 1;
+  draw(m.frame.lm);
+  send(m.frame, (captured - t0) / 1000);
+  if (!$("cue").hidden && performance.now() - lastCueAt > 6000) $("cue").hidden = true;
+}
+
+async function grab() {
+  if (!running || busy || video.readyState < 2 || video.currentTime === lastVideoTime) return;
+  lastVideoTime = video.currentTime;
+  busy = true;
+  const now = performance.now();
+  const id = ++frameId;
+  try {
+    const bitmap = await createImageBitmap(video);
+    pending.set(id, now);
+    worker.postMessage({ type: "frame", id, ts: now, bitmap }, [bitmap]);
+  } catch (err) {
+    busy = false;
+  }
 }
 
 function loop() {
   if (!running) return;
-  if (video.currentTime !== lastVideoTime && video.readyState >= 2) {
-    lastVideoTime = video.currentTime;
-    const now = performance.now();
-    const result = landmarker.detectForVideo(video, now);
-    stats.poseMs.push(performance.now() - now);
-    if (stats.poseMs.length > 1000) stats.poseMs.splice(0, 500);
-    stats.frames += 1;
-    lastPose = result;
-    draw(result);
-    send(result, (now - t0) / 1000);
-    if (!$("cue").hidden && performance.now() - lastCueAt > 6000) $("cue").hidden = true;
-  }
+  grab();
   if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(loop);
   else requestAnimationFrame(loop);
 }

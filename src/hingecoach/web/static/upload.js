@@ -12,7 +12,7 @@ function jobRow(job) {
   }
   row.dataset.job = job.id;
   row.dataset.status = job.status;
-  row.cells[0].textContent = job.id;
+  row.cells[0].textContent = String(job.id).slice(0, 8);
   row.cells[1].textContent = job.drill;
   row.querySelector(".status").textContent = job.status === "running" ? `running (${job.stage})` : job.status;
   row.querySelector("progress").value = job.progress;
@@ -43,6 +43,7 @@ $("upload-form").addEventListener("submit", (e) => {
   if (!file) return;
   const form = new FormData();
   form.append("drill", $("upload-drill").value);  // before the file: the server reads fields as they stream
+  if ($("athlete")) form.append("athlete_id", $("athlete").value);  // a coach films one of their athletes
   form.append("video", file);
   const bar = $("upload-progress");
   const err = $("upload-error");
