@@ -157,30 +157,6 @@ def usable_frames(kin: KinematicsLike, series: Mapping[str, FloatArray] | None =
     return ok
 
 
-#: The series the back-line checks read: they need the trunk and the silhouette, not the legs.
-BACK_SERIES: Final[frozenset[str]] = frozenset(
-    {"dowel_bow", "dowel_tail_gap", "dowel_head_gap", "trunk_incline_deg", "trunk_px", "hands_to_neck"}
-)
-
-
-def back_usable_frames(kin: KinematicsLike, series: Mapping[str, FloatArray] | None = None) -> NDArray[np.bool_]:
-    """``(T,)`` frames the back line may read: the trunk seen (its incline known) in a possible posture.
-
-    Why not :func:`usable_frames`: that one needs the camera-side knee and ankle too, and plates in front of the
-    shins at the bottom of a pull hide exactly those on exactly the frames the back line is judged on (a mirrored
-    copy of one rounded pull kept 10 of its 26 deepest frames, and its verdict flipped).
-    """
-    s = all_series(kin) if series is None else series
-    n = int(np.asarray(kin.t_s).shape[0])
-    trunk = s.get("trunk_incline_deg", np.full(n, np.nan))
-    hip = s.get("hip_flexion_deg", np.full(n, np.nan))
-    knee = s.get("knee_flexion_deg", np.full(n, np.nan))
-    with np.errstate(invalid="ignore"):
-        # A flipped skeleton (a video glitch) still shows where the legs are seen: an impossible hip or knee.
-        impossible = (knee < MIN_KNEE_DEG) | (hip < MIN_HIP_DEG) | (hip > MAX_HIP_DEG)
-        return np.asarray(np.isfinite(trunk) & (np.abs(trunk) <= MAX_TRUNK_DEG) & ~impossible)
-
-
 #: The deepest-lean frames, where the back line is judged: within this many degrees of the clip's 95th-percentile
 #: trunk lean, and at least :data:`DEEP_LEAN_MIN_DEG` (``/work/shared/notes/virtual-dowel.md``).
 DEEP_LEAN_BAND_DEG: Final[float] = 10.0
@@ -211,7 +187,7 @@ def compute_baseline(kin: KinematicsLike, reference: BackReference | None = None
     s = all_series(kin)
     hip = s.get("hip_flexion_deg")
     trunk = s.get("trunk_incline_deg")
-    lean = None if trunk is None else deep_lean_deg(trunk, back_usable_frames(kin, s))
+    lean = None if trunk is None else deep_lean_deg(trunk, usable_frames(kin, s))
     if hip is None or not np.isfinite(hip).any():
         return Baseline(deep_lean_deg=lean, reference=reference)
     ok = np.asarray(kin.reliable, dtype=bool) & np.isfinite(hip)
@@ -287,8 +263,7 @@ def rep_window(
     # The top is out of view when most frames just after the rep's end are unusable (a cut, the lifter leaving).
     after = usable[b0 + 1 : max(b0 + 1, last_within(t, b0, TOP_LOST_S)) + 1]
     top_lost = after.size > 0 and float(after.mean()) < 0.5
-    keep_back = back_usable_frames(kin, s)[a : b + 1]
-    window = {k: np.where(keep_back if k in BACK_SERIES else keep, v[a : b + 1], np.nan) for k, v in s.items()}
+    window = {k: np.where(keep, v[a : b + 1], np.nan) for k, v in s.items()}
     bottom = int(rep.bottom) - a
     wh = window.get("hip_flexion_deg")
     if a < a0 and wh is not None and np.isfinite(wh[: a0 - a + 1]).any():
