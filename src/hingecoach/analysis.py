@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach import judge, judge_inputs
-from hingecoach.config import AnalysisConfig, RepConfig
+from hingecoach.config import AnalysisConfig, tuned_drill
 from hingecoach.drills import DRILLS
 from hingecoach.errors import UnknownDrillError
 from hingecoach.filtering import clean_track
@@ -86,17 +86,6 @@ def recognition_warnings(rec: Recognition) -> list[tuple[str, str]]:
             )
         )
     return out
-
-
-def check_config(config: AnalysisConfig) -> None:
-    """Refuse a configuration the pipeline cannot honour yet (never silently ignore a tunable).
-
-    Rep segmentation reads :mod:`hingecoach.reps`' constants; its config section is recorded, and only its
-    defaults are accepted until :func:`~hingecoach.reps.segment_reps` takes them as arguments.
-    """
-    if config.reps != RepConfig():
-        changed = sorted(k for k, v in config.reps.model_dump().items() if v != getattr(RepConfig(), k))
-        raise ValueError(f"rep segmentation tunables cannot be changed yet: {', '.join(changed)}")
 
 
 def check_drill_id(drill: str) -> str:
@@ -184,7 +173,6 @@ def analyze_track(
     cfg = config if config is not None else AnalysisConfig()
     drill_id = check_drill_id(drill if drill is not None else cfg.drill)
     cfg = cfg.model_copy(update={"drill": drill_id})  # the result records the configuration actually used
-    check_config(cfg)
     warnings = [Warning(code=c, message=m) for c, m in (*track.warnings, *check_track(track))]
 
     cleaned = clean_track(track, **cfg.filtering.model_dump())
@@ -192,15 +180,15 @@ def analyze_track(
     kin = compute_kinematics(cleaned)
 
     start_position = "auto" if drill_id == "auto" else _rep_start(drill_id)
-    reps = tuple(segment_reps(kin, start_position=start_position))
+    reps = tuple(segment_reps(kin, start_position=start_position, config=cfg.reps))
 
     recognition: Recognition | None = None
     if drill_id == "auto":
         recognition = recognise(kin, list(reps), view)
         drill_id = recognition.drill_to_judge
         warnings.extend(Warning(code=c, message=m) for c, m in recognition_warnings(recognition))
-        reps = tuple(segment_reps(kin, start_position=_rep_start(drill_id)))
-    spec = DRILLS[drill_id]
+        reps = tuple(segment_reps(kin, start_position=_rep_start(drill_id), config=cfg.reps))
+    spec = tuned_drill(DRILLS[drill_id], cfg)
     warnings.extend(Warning(code=c, message=m) for c, m in judge.view_warnings(spec, view))
     if not reps:
         warnings.append(
@@ -269,7 +257,7 @@ def analyze_track(
         raw_track=track,
         kinematics=kin,
         reps=reps,
-        phases=phase_labels(kin, reps),
+        phases=phase_labels(kin, reps, cfg.reps),
         view=view,
     )
 
@@ -299,7 +287,6 @@ def analyze_video(
 
     cfg = config if config is not None else AnalysisConfig()
     check_drill_id(drill if drill is not None else cfg.drill)
-    check_config(cfg)
     info = probe(path)
 
     def _frames(done: int, total: int) -> None:

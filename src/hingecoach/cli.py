@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -20,6 +20,9 @@ from rich.table import Table
 
 from hingecoach.errors import HingecoachError
 from hingecoach.fileio import write_text_atomic
+
+if TYPE_CHECKING:
+    from hingecoach.config import AnalysisConfig
 
 app = typer.Typer(
     name="hingecoach",
@@ -63,6 +66,22 @@ def progress_bar(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
         yield update
 
 
+CONFIG_OPTION = typer.Option(
+    "--config",
+    help="Analysis settings from a JSON or TOML file (hingecoach.config.AnalysisConfig: filtering, reps, checks, "
+    "...); --drill and --max-fps given on the command line win over the file.",
+)
+
+
+def config_from(path: Path | None) -> AnalysisConfig:
+    """The :class:`~hingecoach.config.AnalysisConfig` of ``--config`` (defaults without one); a bad file raises
+    :class:`~hingecoach.errors.ConfigFileError` (one line, exit 2 through :func:`fail`).
+    """
+    from hingecoach.config import AnalysisConfig, load_config
+
+    return AnalysisConfig() if path is None else load_config(path)
+
+
 def fail(exc: HingecoachError) -> typer.Exit:
     """Print a user error as one line and return the exit to raise."""
     err.print(f"[red]hingecoach: error:[/red] {exc.message}", highlight=False, soft_wrap=True)
@@ -104,7 +123,9 @@ def _print_summary(result: Any) -> None:
 @app.command()
 def analyze(
     input_path: Annotated[Path, typer.Argument(help="A video, or a pose track (.npz) from `hingecoach track`.")],
-    drill: Annotated[str, typer.Option(help="Drill id, or 'auto' to recognise it from the motion.")] = "auto",
+    drill: Annotated[
+        str | None, typer.Option(help="Drill id, or 'auto' to recognise it from the motion (default: auto).")
+    ] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write analysis@1 JSON here (- = stdout).")] = None,
     track_out: Annotated[Path | None, typer.Option("--track-out", help="Also save the pose track (.npz).")] = None,
     overlay: Annotated[Path | None, typer.Option(help="Write an annotated overlay video (H.264 MP4).")] = None,
@@ -121,25 +142,33 @@ def analyze(
     athlete: Annotated[str | None, typer.Option(help="Whose session: the report shows their progress.")] = None,
     save: Annotated[bool, typer.Option("--save", help="Record the session in the athlete's history.")] = False,
     db: Annotated[str | None, typer.Option("--db", help="History database URL or SQLite file.")] = None,
+    config_file: Annotated[Path | None, CONFIG_OPTION] = None,
 ) -> None:
     """Analyse one clip: reps, angles, faults, cues (with --athlete/--save: and record it in the history)."""
     from hingecoach.analysis import analyze_track, analyze_video, check_drill_id
     from hingecoach.track import PoseTrack
 
     try:
-        check_drill_id(drill)
+        cfg = config_from(config_file)
+        check_drill_id(drill if drill is not None else cfg.drill)
         _check_outputs(json_out, track_out, overlay, report, out_dir)
         from hingecoach.cli_store import athlete_reference
 
         ref = athlete_reference(athlete, db)  # the athlete's own neutral back, when their history has one
         if input_path.suffix.lower() == ".npz":
             result = analyze_track(
-                PoseTrack.load(input_path), drill=drill, source_path=str(input_path), reference=ref
+                PoseTrack.load(input_path), drill=drill, source_path=str(input_path), reference=ref, config=cfg
             )
         else:
             with progress_bar(quiet) as progress:
                 result = analyze_video(
-                    input_path, drill=drill, workers=workers, max_fps=max_fps, progress=progress, reference=ref
+                    input_path,
+                    drill=drill,
+                    workers=workers,
+                    max_fps=max_fps,
+                    progress=progress,
+                    reference=ref,
+                    config=cfg,
                 )
     except HingecoachError as exc:
         raise fail(exc) from None

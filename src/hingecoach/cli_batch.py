@@ -24,7 +24,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from hingecoach.cli import app, err, fail, out
+from hingecoach.cli import CONFIG_OPTION, app, config_from, err, fail, out
 from hingecoach.errors import HingecoachError
 
 MAX_FAILED_SHOWN = 20
@@ -54,8 +54,9 @@ def batch(
         typer.Option("--out", help="Results folder: <sha256>.json per clip, results.jsonl, summary.csv, index.html."),
     ] = Path("results"),
     drill: Annotated[
-        str, typer.Option(help="Drill for clips whose manifest row names none ('auto' recognises it).")
-    ] = "auto",
+        str | None,
+        typer.Option(help="Drill for clips whose manifest row names none ('auto' recognises it; default: auto)."),
+    ] = None,
     workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core).")] = None,
     max_fps: Annotated[
         float | None,
@@ -72,14 +73,20 @@ def batch(
         bool, typer.Option(help="Analyse again clips that failed with an input error before.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    config_file: Annotated[Path | None, CONFIG_OPTION] = None,
 ) -> None:
     """Analyse a whole archive; resumable (a rerun skips clips already analysed the same way)."""
     from hingecoach.analysis import check_drill_id
     from hingecoach.batch import BatchEvent, open_store, run_batch, save_to_store
-    from hingecoach.config import AnalysisConfig
 
     try:
-        config = AnalysisConfig(drill=check_drill_id(drill), max_analysis_fps=max_fps)
+        config = config_from(config_file)
+        config = config.model_copy(
+            update={
+                "drill": check_drill_id(drill if drill is not None else config.drill),
+                "max_analysis_fps": max_fps if max_fps is not None else config.max_analysis_fps,
+            }
+        )
         if workers is not None and workers < 1:
             raise HingecoachError("--workers must be at least 1")
         if workers is not None and ray is not None:

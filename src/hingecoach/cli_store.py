@@ -193,7 +193,7 @@ def athlete_reference(athlete: str | None, db: str | None) -> BackReference | No
 
 
 def record_session(
-    result: Any, input_path: Path, *, athlete: str | None, save: bool, db: str | None, drill: str, quiet: bool
+    result: Any, input_path: Path, *, athlete: str | None, save: bool, db: str | None, drill: str | None, quiet: bool
 ) -> list[ProgressPoint] | None:
     """``analyze --athlete NAME [--save]``: store the session (with --save) and return the athlete's progress points
     for the report (None when there is no history besides this session).
@@ -210,6 +210,10 @@ def record_session(
     from hingecoach.store.points import progress_points
 
     analysis = result.analysis
+    prov = analysis.provenance
+    # The configuration the analysis actually ran with (a --config file included), as its result records it.
+    chash = prov.config_hash if prov is not None and prov.config_hash else None
+    chash = chash or config_hash(AnalysisConfig(drill=drill or "auto"))
     current_id: int | None = None
     with _open(db) as store:
         if save:
@@ -219,7 +223,7 @@ def record_session(
                 athlete,
                 input_path,
                 model_sha256=model_sha256() if video else None,
-                config_hash=config_hash(AnalysisConfig(drill=drill)),
+                config_hash=chash,
             )
             current_id = saved.session_id
             if not quiet:

@@ -6,9 +6,17 @@ Defaults reproduce the library's documented behaviour; a result records the conf
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import dataclasses
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hingecoach import filtering, rep_signal, reps
+from hingecoach.drills import DRILLS, Check, Drill
+from hingecoach.errors import ConfigFileError
 from hingecoach.reps import HIGH_FRAC, LOW_FRAC
 
 
@@ -31,9 +39,8 @@ class FilterConfig(BaseModel):
 class RepConfig(BaseModel):
     """Tunables of rep segmentation (:mod:`hingecoach.reps`; defaults: that module's constants).
 
-    Recorded in every result so a change of a constant shows in its config hash. Segmentation reads the module's
-    constants; :func:`hingecoach.analysis.analyze_track` refuses values other than these until
-    :func:`hingecoach.reps.segment_reps` takes them as arguments.
+    :func:`hingecoach.reps.segment_reps` takes them as its ``config``; recorded in every result, so a changed value
+    shows in the result's config hash.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -53,8 +60,30 @@ class RepConfig(BaseModel):
     )
 
 
+class CheckOverride(BaseModel):
+    """A check's line drawn elsewhere than the drill table draws it (same unit as the check; None = the table's)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    threshold: float | None = Field(default=None, description="fault past this value")
+    major_at: float | None = Field(default=None, description="major fault past this value")
+
+
+def _checks_for(key: str) -> list[tuple[str, Check]]:
+    """``(drill id, check)`` pairs a key of :attr:`AnalysisConfig.checks` names: ``code`` or ``drill.code``."""
+    drill_id, _, code = key.rpartition(".")
+    return [(d.id, c) for d in DRILLS.values() if drill_id in ("", d.id) for c in d.checks if c.code == code]
+
+
 class AnalysisConfig(BaseModel):
-    """Tunables of one analysis (immutable; build a new one with ``model_copy(update=...)``)."""
+    """Tunables of one analysis (immutable; build a new one with ``model_copy(update=...)``).
+
+    ``checks`` moves a check's threshold (and major level) by fault code, for every drill that has the check
+    (``"locked_knees"``), or for one drill (``"deadlift.locked_knees"``); a code whose checks measure different
+    quantities in different drills (``too_deep``: hand height or trunk lean) must name the drill. Validated against
+    the drill table: an unknown code, an ambiguous one or a major level on the wrong side of the threshold is
+    refused.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -70,6 +99,33 @@ class AnalysisConfig(BaseModel):
     )
     filtering: FilterConfig = Field(default_factory=FilterConfig, description="cleaning of the pose track")
     reps: RepConfig = Field(default_factory=RepConfig, description="rep segmentation")
+    checks: dict[str, CheckOverride] = Field(
+        default_factory=dict, description="check thresholds moved from the drill table's: 'code' or 'drill.code'"
+    )
+
+    @model_validator(mode="after")
+    def _known_checks(self) -> Self:
+        for key in self.checks:
+            found = _checks_for(key)
+            if not found:
+                raise ValueError(f"checks: {key!r} names no check of the drill table (use 'code' or 'drill.code')")
+            if len({c.quantity for _, c in found}) > 1:
+                drills = ", ".join(sorted({f"{d}.{c.code}" for d, c in found}))
+                raise ValueError(f"checks: {key!r} measures different things in different drills; name one: {drills}")
+        for drill in DRILLS.values():  # the line each drill ends up with (a drill's own key wins over a bare code)
+            for check in drill.checks:
+                key = f"{drill.id}.{check.code}" if f"{drill.id}.{check.code}" in self.checks else check.code
+                if key not in self.checks:
+                    continue
+                tuned = _tuned_check(check, self.checks[key], 1.0)
+                if (check.direction == "above" and tuned.major_at < tuned.threshold) or (
+                    check.direction == "below" and tuned.major_at > tuned.threshold
+                ):
+                    raise ValueError(
+                        f"checks: {key!r} for {drill.id}: the major level {tuned.major_at:g} must lie past the "
+                        f"threshold {tuned.threshold:g} ({check.direction})"
+                    )
+        return self
 
 
 class LiveConfig(BaseModel):
@@ -105,3 +161,63 @@ class LiveConfig(BaseModel):
     set_idle_s: float = Field(default=8.0, gt=0, description="rest at the top that ends a set (s)")
     absent_reset_s: float = Field(default=3.0, gt=0, description="nobody in view this long: calibrate afresh (s)")
     max_reps_per_set: int = Field(default=500, ge=1, description="judged reps kept for a set's summary")
+
+
+def _tuned_check(check: Check, override: CheckOverride | None, band_scale: float) -> Check:
+    changes: dict[str, Any] = {}
+    if override is not None and override.threshold is not None:
+        changes["threshold"] = override.threshold
+    if override is not None and override.major_at is not None:
+        changes["major_at"] = override.major_at
+    if band_scale != 1.0:
+        changes.update(band=check.band * band_scale, reference_band=check.reference_band * band_scale)
+    return dataclasses.replace(check, **changes) if changes else check
+
+
+def tuned_drill(drill: Drill, config: AnalysisConfig) -> Drill:
+    """The drill as this configuration judges it: its checks' overrides (:attr:`AnalysisConfig.checks`, a
+    ``drill.code`` key before a bare ``code``) and the borderline band scaled by ``borderline_band``.
+
+    The drill table itself never changes (it is shared by every analysis in the process); the defaults return the
+    drill unchanged.
+    """
+    if not config.checks and config.borderline_band == 1.0:
+        return drill
+    checks = tuple(
+        _tuned_check(
+            c, config.checks.get(f"{drill.id}.{c.code}", config.checks.get(c.code)), config.borderline_band
+        )
+        for c in drill.checks
+    )
+    return dataclasses.replace(drill, checks=checks)
+
+
+def load_config(path: str | Path) -> AnalysisConfig:
+    """An :class:`AnalysisConfig` from a JSON (``.json``) or TOML (``.toml``) file, validated; every other field keeps
+    its default. Raises :class:`ConfigFileError` with one line saying what is wrong (the file, the field, why).
+
+    Why here and not in the CLI: the web app and the batch runner read the same files the same way.
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ConfigFileError(f"cannot read the configuration file {p}: {exc.strerror or exc}") from None
+    try:
+        if p.suffix.lower() == ".toml":
+            data: Any = tomllib.loads(raw.decode("utf-8"))
+        elif p.suffix.lower() == ".json":
+            data = json.loads(raw.decode("utf-8"))
+        else:
+            raise ConfigFileError(f"{p}: a configuration file must be .json or .toml")
+    except (UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigFileError(f"{p} is not valid {p.suffix.lower().lstrip('.').upper()}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigFileError(f"{p}: the configuration must be a table of settings, not {type(data).__name__}")
+    try:
+        return AnalysisConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(x) for x in e['loc']) or 'config'}: {e['msg']}" for e in exc.errors(include_url=False)
+        )
+        raise ConfigFileError(f"{p}: invalid configuration: {problems}") from None

@@ -70,3 +70,9 @@ class OutputNotWritableError(HingecoachError):
     """An output path (``--json``, ``--out``...) cannot be written; found before any work starts."""
 
     code = "output_not_writable"
+
+
+class ConfigFileError(HingecoachError):
+    """A configuration file (``--config``) that cannot be read or does not hold a valid ``AnalysisConfig``."""
+
+    code = "bad_config"

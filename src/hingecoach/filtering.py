@@ -30,6 +30,7 @@ from scipy.signal import butter, sosfilt, sosfilt_zi
 
 from hingecoach.nanstats import nanmean, nanmedian
 from hingecoach.skeleton import INDEX
+from hingecoach.timebase import sample_rate_hz
 from hingecoach.track import PoseTrack
 
 FloatArray = NDArray[np.float64]
@@ -361,8 +362,11 @@ def clean_track(
 
     World landmarks, when present, get the same gating, swaps, rejections, filling and filtering as the image
     landmarks. Visibility becomes 0 where a landmark is left missing and ``min_visibility`` where it was filled in,
-    so later stages can still tell measured from interpolated values.
+    so later stages can still tell measured from interpolated values. Durations counted in samples (the gap to fill,
+    a swap burst, the filter's design) use the rate the timestamps show (:func:`hingecoach.timebase.sample_rate_hz`),
+    not the container's nominal fps: a track capped with ``--max-fps`` holds fewer frames per second than its source.
     """
+    fps = sample_rate_hz(track.t_s, track.fps)
     xy = gate_visibility(track.xy_px, track.visibility, min_visibility)
     vis = track.visibility.copy()
     world = None if track.world_m is None else track.world_m.copy()
@@ -371,7 +375,7 @@ def clean_track(
 
     scale = body_scale_px(xy)
     swapped = detect_swaps(
-        xy, scale_px=scale, fps=track.fps, ratio=swap_ratio, min_gain=swap_min_gain, max_burst_s=swap_max_burst_s
+        xy, scale_px=scale, fps=fps, ratio=swap_ratio, min_gain=swap_min_gain, max_burst_s=swap_max_burst_s
     )
     if swapped.any():
         xy = apply_swaps(xy, swapped)
@@ -393,7 +397,7 @@ def clean_track(
     missing = ~np.isfinite(xy).all(-1)
     if world is not None:
         world[missing] = np.nan
-    max_gap = math.floor(max_gap_s * track.fps + 1e-9)
+    max_gap = math.floor(max_gap_s * fps + 1e-9)
     # Image and world landmarks are filled and filtered as the columns of one array (column by column, as two
     # arrays would be): their missing frames coincide, so each pattern of holes is handled once for both.
     n_xy = 2 * int(xy.shape[1])
@@ -401,7 +405,7 @@ def clean_track(
     filled_lm = filled[:, :n_xy].reshape(xy.shape).any(-1)
     out = out.with_log(f"{LOG_PREFIX}.fill_gaps(max_gap_s={max_gap_s}): {int(filled_lm.sum())} landmark-frames filled")
 
-    both = lowpass(both, track.fps, cutoff_hz=cutoff_hz, order=order, t_s=track.t_s)
+    both = lowpass(both, fps, cutoff_hz=cutoff_hz, order=order, t_s=track.t_s)
     xy = both[:, :n_xy].reshape(xy.shape)
     world = None if world is None else both[:, n_xy:].reshape(world.shape)
     out = out.with_log(f"{LOG_PREFIX}.lowpass(cutoff_hz={cutoff_hz}, order={order}, zero-phase, per finite run)")

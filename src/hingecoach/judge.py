@@ -23,9 +23,9 @@ from hingecoach.judge_inputs import (
     KinematicsLike,
     RepLike,
     all_series,
-    back_usable_frames,
     compute_baseline,
     rep_window,
+    usable_frames,
     view_name,
 )
 from hingecoach.measures import BackReference, Baseline, Measured, NotJudged, RepWindow, back_line_medians
@@ -286,7 +286,7 @@ def judge_outside_reps(
     for r in reps:  # the frames each rep's own checks read (its set-up and top hold included)
         w = rep_window(kin, r, baseline=baseline, series=series)
         covered[w.offset : w.offset + w.n] = True
-    usable = back_usable_frames(kin, series)
+    usable = usable_frames(kin, series)
     trunk = np.abs(series.get("trunk_incline_deg", np.full(n, np.nan)))
     with np.errstate(invalid="ignore"):
         deep = usable & ~covered & (trunk >= baseline.deep_lean_deg)
@@ -297,8 +297,8 @@ def judge_outside_reps(
     window = {k: np.where(deep, v, np.nan)[a : b + 1] for k, v in series.items()}
     hip = window.get("hip_flexion_deg", np.full(b - a + 1, np.nan))
     bottom = int(np.nanargmax(hip)) if np.isfinite(hip).any() else 0
-    w = RepWindow(series=window, fps=float(kin.fps), bottom=bottom, baseline=baseline, offset=a)
     t = np.asarray(kin.t_s, dtype=np.float64)
+    w = RepWindow(series=window, fps=float(kin.fps), t_s=t[a : b + 1], bottom=bottom, baseline=baseline, offset=a)
     out: list[schema.CheckResult] = []
     for check in drill.checks:
         if check.code not in BACK_LINE_CODES:

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from hingecoach.measures import DEEP_LEAN_MIN_DEG, BackReference, Baseline, RepWindow
 from hingecoach.nanstats import nanmean
 from hingecoach.skeleton import idx
+from hingecoach.timebase import first_within, last_within
 from hingecoach.track import PoseTrack
 
 FloatArray = NDArray[np.float64]
@@ -27,6 +28,8 @@ FloatArray = NDArray[np.float64]
 SINGLE_LEG_LIFT: Final[float] = 0.3
 #: How long after a rep's end the judge still looks for its lockout (the top hold).
 TOP_HOLD_S: Final[float] = 1.0
+#: The top counts as out of view when most frames within this time after a rep's end are unusable.
+TOP_LOST_S: Final[float] = 0.3
 #: Looking back from a floor pull's lift-off for its set-up, stop where the hips are this much straighter (deg).
 SETUP_DIP_DEG: Final[float] = 30.0
 #: Postures outside these limits are landmark failures (a knee bent backwards by 30°, a trunk folded behind the legs).
@@ -154,30 +157,6 @@ def usable_frames(kin: KinematicsLike, series: Mapping[str, FloatArray] | None =
     return ok
 
 
-#: The series the back-line checks read: they need the trunk and the silhouette, not the legs.
-BACK_SERIES: Final[frozenset[str]] = frozenset(
-    {"dowel_bow", "dowel_tail_gap", "dowel_head_gap", "trunk_incline_deg", "trunk_px", "hands_to_neck"}
-)
-
-
-def back_usable_frames(kin: KinematicsLike, series: Mapping[str, FloatArray] | None = None) -> NDArray[np.bool_]:
-    """``(T,)`` frames the back line may read: the trunk seen (its incline known) in a possible posture.
-
-    Why not :func:`usable_frames`: that one needs the camera-side knee and ankle too, and plates in front of the
-    shins at the bottom of a pull hide exactly those on exactly the frames the back line is judged on (a mirrored
-    copy of one rounded pull kept 10 of its 26 deepest frames, and its verdict flipped).
-    """
-    s = all_series(kin) if series is None else series
-    n = int(np.asarray(kin.t_s).shape[0])
-    trunk = s.get("trunk_incline_deg", np.full(n, np.nan))
-    hip = s.get("hip_flexion_deg", np.full(n, np.nan))
-    knee = s.get("knee_flexion_deg", np.full(n, np.nan))
-    with np.errstate(invalid="ignore"):
-        # A flipped skeleton (a video glitch) still shows where the legs are seen: an impossible hip or knee.
-        impossible = (knee < MIN_KNEE_DEG) | (hip < MIN_HIP_DEG) | (hip > MAX_HIP_DEG)
-        return np.asarray(np.isfinite(trunk) & (np.abs(trunk) <= MAX_TRUNK_DEG) & ~impossible)
-
-
 #: The deepest-lean frames, where the back line is judged: within this many degrees of the clip's 95th-percentile
 #: trunk lean, and at least :data:`DEEP_LEAN_MIN_DEG` (``/work/shared/notes/virtual-dowel.md``).
 DEEP_LEAN_BAND_DEG: Final[float] = 10.0
@@ -208,7 +187,7 @@ def compute_baseline(kin: KinematicsLike, reference: BackReference | None = None
     s = all_series(kin)
     hip = s.get("hip_flexion_deg")
     trunk = s.get("trunk_incline_deg")
-    lean = None if trunk is None else deep_lean_deg(trunk, back_usable_frames(kin, s))
+    lean = None if trunk is None else deep_lean_deg(trunk, usable_frames(kin, s))
     if hip is None or not np.isfinite(hip).any():
         return Baseline(deep_lean_deg=lean, reference=reference)
     ok = np.asarray(kin.reliable, dtype=bool) & np.isfinite(hip)
@@ -226,16 +205,16 @@ def compute_baseline(kin: KinematicsLike, reference: BackReference | None = None
     return Baseline(pelvis_tilt_deg=med("pelvis_tilt_deg"), deep_lean_deg=lean, reference=reference)
 
 
-def _top_hold_end(hip: FloatArray | None, end: int, max_frames: int) -> int:
-    """Last frame of the top hold after a rep's ``end``: up to ``max_frames`` later, stopping where a new descent
+def _top_hold_end(hip: FloatArray | None, end: int, stop: int) -> int:
+    """Last frame of the top hold after a rep's ``end``: up to frame ``stop``, stopping where a new descent
     starts (hip flexion 20° above the lowest value since ``end``).
 
     Why: a rep ends when the hips are back *near* the top; the lockout (standing tall, or leaning back) comes a few
     frames later, and the lockout checks must see it.
     """
-    if hip is None or max_frames <= 0:
+    if hip is None or stop <= end:
         return end
-    seg = hip[end : min(end + max_frames, hip.shape[0] - 1) + 1]
+    seg = hip[end : min(stop, hip.shape[0] - 1) + 1]
     if not np.isfinite(seg).any():
         return end
     low = np.fmin.accumulate(np.where(np.isfinite(seg), seg, np.inf))
@@ -243,17 +222,17 @@ def _top_hold_end(hip: FloatArray | None, end: int, max_frames: int) -> int:
     return end + (int(rising[0]) - 1 if rising.size else seg.shape[0] - 1)
 
 
-def _setup_start(hip: FloatArray | None, start: int, max_frames: int) -> int:
-    """First frame of the set-up before a floor pull that starts at lift-off (``start == bottom``): up to
-    ``max_frames`` earlier, stopping where the hips are :data:`SETUP_DIP_DEG` straighter than at lift-off (standing
+def _setup_start(hip: FloatArray | None, start: int, lo: int) -> int:
+    """First frame of the set-up before a floor pull that starts at lift-off (``start == bottom``): back to frame
+    ``lo`` at the earliest, stopping where the hips are :data:`SETUP_DIP_DEG` straighter than at lift-off (standing
     before walking in to the bar); NaN frames are passed over.
 
     Why: the set-up at the bar is where a deadlift's back and knees are judged; a lift-off detected a few frames
     late (landmarks jump as the bar breaks from the floor) must not cut it out of the rep.
     """
-    if hip is None or max_frames <= 0 or start <= 0 or not np.isfinite(hip[start]):
+    if hip is None or lo >= start or start <= 0 or not np.isfinite(hip[start]):
         return start
-    lo = max(0, start - max_frames)
+    lo = max(0, lo)
     seg = hip[lo:start][::-1]
     below = np.flatnonzero(np.isfinite(seg) & (seg < hip[start] - SETUP_DIP_DEG))
     return start - (int(below[0]) if below.size else seg.shape[0])
@@ -267,21 +246,24 @@ def rep_window(
     series: Mapping[str, FloatArray] | None = None,
     yaw_deg: float | None = None,
 ) -> RepWindow:
-    """Slice every series to the rep ``[start, end]`` (inclusive) and re-base its bottom/lockout indices."""
+    """Slice every series to the rep ``[start, end]`` (inclusive) and re-base its bottom/lockout indices.
+
+    The window reaches :data:`TOP_HOLD_S` past the rep's end (its top hold) and, for a floor pull, as long before its
+    lift-off (the set-up); both measured on the frames' timestamps, which the window carries for its checks.
+    """
     s = all_series(kin) if series is None else series
-    n = int(np.asarray(kin.t_s).shape[0])
+    t = np.asarray(kin.t_s, dtype=np.float64)
+    n = int(t.shape[0])
     a0, b0 = int(rep.start), int(rep.end)
-    hold = round(TOP_HOLD_S * float(kin.fps))
     hip = s.get("hip_flexion_deg")
-    b = _top_hold_end(hip, b0, hold)
-    a = _setup_start(hip, a0, hold) if int(rep.bottom) == a0 else a0
+    b = _top_hold_end(hip, b0, last_within(t, b0, TOP_HOLD_S))
+    a = _setup_start(hip, a0, first_within(t, a0, TOP_HOLD_S)) if int(rep.bottom) == a0 else a0
     usable = usable_frames(kin, s)
     keep = usable[a : b + 1]
     # The top is out of view when most frames just after the rep's end are unusable (a cut, the lifter leaving).
-    after = usable[b0 + 1 : b0 + 1 + max(1, round(0.3 * float(kin.fps)))]
+    after = usable[b0 + 1 : max(b0 + 1, last_within(t, b0, TOP_LOST_S)) + 1]
     top_lost = after.size > 0 and float(after.mean()) < 0.5
-    keep_back = back_usable_frames(kin, s)[a : b + 1]
-    window = {k: np.where(keep_back if k in BACK_SERIES else keep, v[a : b + 1], np.nan) for k, v in s.items()}
+    window = {k: np.where(keep, v[a : b + 1], np.nan) for k, v in s.items()}
     bottom = int(rep.bottom) - a
     wh = window.get("hip_flexion_deg")
     if a < a0 and wh is not None and np.isfinite(wh[: a0 - a + 1]).any():
@@ -289,6 +271,7 @@ def rep_window(
     return RepWindow(
         series=window,
         fps=float(kin.fps),
+        t_s=t[a : b + 1],
         bottom=bottom,
         lockout=None if rep.lockout is None else int(rep.lockout) - a,
         cut_start=bool(getattr(rep, "cut_start", False)) or a <= 0,

@@ -56,6 +56,7 @@ from hingecoach.backline import axis_position, dowel, pair_mean
 from hingecoach.filtering import body_scale_px, clean_track, is_clean
 from hingecoach.nanstats import nanmean, nanmedian
 from hingecoach.skeleton import INDEX, SIDES, Side, other, sided
+from hingecoach.timebase import sample_rate_hz
 from hingecoach.track import PoseTrack
 
 FloatArray = NDArray[np.float64]
@@ -355,7 +356,9 @@ def compute_kinematics(track: PoseTrack, *, side: Side | None = None) -> Kinemat
     far = _chain_series(_sagittal_points(xy, other(use_side), facing))
     # Both sides' angles screened in one running median (the same numbers as one series at a time, one call).
     names = [(chain, name) for chain in (near, far) for name in ANGLE_SERIES]
-    screened = reject_angle_spikes(np.stack([c[name] for c, name in names], axis=1), clean.fps)
+    screened = reject_angle_spikes(
+        np.stack([c[name] for c, name in names], axis=1), sample_rate_hz(clean.t_s, clean.fps)
+    )
     for k, (chain, name) in enumerate(names):
         chain[name] = np.ascontiguousarray(screened[:, k])
     series: dict[str, FloatArray] = dict(near)

@@ -19,6 +19,8 @@ from typing import Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from hingecoach.timebase import EPS_S, first_within, frame_edges, last_within, sample_rate_hz
+
 FloatArray = NDArray[np.float64]
 
 #: Frames within this many degrees of the rep's deepest hip flexion form its "bottom phase".
@@ -71,6 +73,9 @@ class RepWindow:
     of the top of the rep refuse to judge it rather than blame the lifter for the camera. ``yaw_deg`` is the body's
     yaw from side-on (from the view estimate) for checks that correct an oblique camera's foreshortening;
     ``top_lost`` says the frames right after the rep's end were mostly unusable (a cut, the lifter leaving the frame).
+    ``t_s``: each frame's timestamp (s); every duration a measure uses ("held for 0.1 s", "within 0.2 s of the
+    bottom") is read on it, so uneven frames keep their true time. Without it (a window built by hand) the frames are
+    taken as evenly spaced at ``fps``.
     """
 
     series: Mapping[str, FloatArray]
@@ -84,10 +89,26 @@ class RepWindow:
     top_lost: bool = False
     #: Clip frame index of the window's first frame (the window may start before the rep, at a floor pull's set-up).
     offset: int = 0
+    t_s: FloatArray | None = None
 
     @property
     def n(self) -> int:
         return int(self.get("hip_flexion_deg").shape[0])
+
+    @property
+    def times(self) -> FloatArray:
+        """``(n,)`` the window's timestamps (s): ``t_s``, or even spacing at ``fps`` for a window built without it."""
+        if self.t_s is not None:
+            return np.asarray(self.t_s, dtype=np.float64)
+        return np.arange(self.n, dtype=np.float64) / self.fps
+
+    def near_bottom(self, within_s: float) -> NDArray[np.bool_]:
+        """Frames within ``within_s`` seconds of the bottom frame, to the nearest frame (and its two neighbours)."""
+        t = self.times
+        frames = np.arange(t.shape[0])
+        lo = min(first_within(t, self.bottom, within_s), self.bottom - 1)
+        hi = max(last_within(t, self.bottom, within_s), self.bottom + 1)
+        return np.asarray((frames >= lo) & (frames <= hi))
 
     def get(self, name: str) -> FloatArray:
         """A series by name; an all-NaN array when absent (a check then returns None: cannot judge)."""
@@ -144,22 +165,40 @@ BAR_BELOW_HIP: Final[float] = 1.9
 HOLD_S: Final[float] = 0.1
 
 
-def _held(x: FloatArray, n: int, pick: Literal["max", "min"]) -> FloatArray:
-    """For each frame, the value held over the next ``n`` frames (their min for ``max``, their max for ``min``)."""
-    if n <= 1 or x.shape[0] < n:
+def _held(x: FloatArray, t_s: FloatArray, pick: Literal["max", "min"]) -> FloatArray:
+    """For each frame, the value held from it for :data:`HOLD_S` (the min of those frames for ``max``, their max for
+    ``min``); NaN where fewer frames remain or one of them is missing.
+
+    The frames from ``i`` that together last nearest ``HOLD_S`` (each frame standing for the time half-way to its
+    neighbours, :func:`hingecoach.timebase.frame_edges`): 3 frames at 30 fps, 6 at 60 — ``round(HOLD_S * fps)`` on an
+    even clip — and as many as the time takes where the frames come unevenly. ``x`` unchanged when a single frame
+    lasts that long or no run of frames does.
+    """
+    n = x.shape[0]
+    if n == 0:
         return x
-    win = np.lib.stride_tricks.sliding_window_view(x, n)
-    finite = np.isfinite(win).all(axis=1)
-    held = win.min(axis=1) if pick == "max" else win.max(axis=1)
+    edges = frame_edges(t_s)
+    edges = np.append(edges, 2 * edges[-1] - edges[-2])  # one edge past the end: a hold that would run out
+    target = edges[:n] + HOLD_S
+    k = np.searchsorted(edges, target, side="left")  # first edge at or past the hold's end
+    k = np.clip(k, np.arange(n) + 1, n + 1)
+    earlier = (k - 1 >= np.arange(n) + 1) & (target - edges[k - 1] <= edges[k] - target + EPS_S)
+    stop = np.where(earlier, k - 1, k)  # the window is frames [i, stop): its end edge nearest the hold's end
+    if np.all(stop <= np.arange(n) + 1) or not np.any(stop <= n):
+        return x
     out = np.full(x.shape, np.nan)
-    out[: held.shape[0]] = np.where(finite, held, np.nan)
+    for i in np.flatnonzero(stop <= n):
+        seg = x[i : int(stop[i])]
+        if np.isfinite(seg).all():
+            out[i] = seg.min() if pick == "max" else seg.max()
     return out
 
 
-def _at_value(x: FloatArray, pick: Literal["max", "min"], fps: float = 0.0) -> Measured | None:
-    """The largest/smallest value of ``x`` held for :data:`HOLD_S` (plain extreme when ``fps`` is 0)."""
-    n = max(1, round(HOLD_S * fps))
-    h = _held(x, n, pick)
+def _at_value(x: FloatArray, pick: Literal["max", "min"], t_s: FloatArray | None = None) -> Measured | None:
+    """The largest/smallest value of ``x`` held for :data:`HOLD_S` on the timestamps ``t_s`` (plain extreme when
+    None).
+    """
+    h = x if t_s is None else _held(x, np.asarray(t_s, dtype=np.float64), pick)
     if not np.isfinite(h).any():
         h = x
     if not np.isfinite(h).any():
@@ -244,7 +283,7 @@ def _back_measure(w: RepWindow, name: str, ref: float | None, *, absolute: bool)
     frames = np.flatnonzero(sel)
     frame = int(frames[np.argmin(np.abs(frames - w.bottom))])
     scale = float(np.sqrt(BAND_FRAMES / frames.size)) if frames.size < BAND_FRAMES else 1.0
-    se = median_se(x[sel], w.fps)
+    se = median_se(x[sel], sample_rate_hz(w.times, w.fps))  # the rate the frames were seen at
     if ref is not None and np.isfinite(ref):
         delta = value - ref
         return Measured(abs(delta) if absolute else delta, frame, relative=True, band_scale=scale, se=se)
@@ -364,10 +403,9 @@ def measure_knee_bend(w: RepWindow) -> Measured | None:
     if seen < MIN_PHASE_FRAMES or seen < MIN_PHASE_COVERAGE * int(phase.sum()):
         return None
     # The knee must be seen at the bottom itself: where plates hide it there, the frames left are the way up.
-    near = np.abs(np.arange(all_knee.shape[0]) - w.bottom) <= max(1, round(BOTTOM_SEEN_S * w.fps))
-    if not np.isfinite(all_knee[near]).any():
+    if not np.isfinite(all_knee[w.near_bottom(BOTTOM_SEEN_S)]).any():
         return None
-    m = _at_value(knee, "max", w.fps)
+    m = _at_value(knee, "max", w.times)
     return None if m is None else Measured(_deoblique_deg(m.value, w.yaw_deg), m.frame)
 
 
@@ -381,10 +419,11 @@ def measure_lean_back(w: RepWindow) -> Measured | None:
     after the rep's bottom count (the way up and the top hold).
     """
     after = slice(w.bottom, None)
+    t = w.times[after]
     arch = w.get("body_arch_deg")[after]
-    m = _at_value(arch, "max", w.fps) if np.isfinite(arch).any() else None
+    m = _at_value(arch, "max", t) if np.isfinite(arch).any() else None
     if m is None:
-        m = _at_value(w.get("hip_extension_deg")[after], "max", w.fps)
+        m = _at_value(w.get("hip_extension_deg")[after], "max", t)
     return None if m is None else Measured(m.value, m.frame + w.bottom)
 
 
@@ -394,18 +433,18 @@ def measure_top_hip_flexion(w: RepWindow) -> Measured | None:
     after = hip[w.bottom :]
     if w.cut_end or not np.isfinite(after).any():
         return None
-    m = _at_value(after, "min", w.fps)
+    m = _at_value(after, "min", w.times[w.bottom :])
     return None if m is None else Measured(m.value, m.frame + w.bottom)
 
 
 def measure_hand_depth(w: RepWindow) -> Measured | None:
     """Lowest hand height over the rep (0 ankle, 1 knee, 2 hip)."""
-    return _at_value(w.get("hand_height"), "min", w.fps)
+    return _at_value(w.get("hand_height"), "min", w.times)
 
 
 def measure_trunk_depth(w: RepWindow) -> Measured | None:
     """Largest trunk incline (deg from vertical; 90 = torso horizontal)."""
-    return _at_value(w.get("trunk_incline_deg"), "max", w.fps)
+    return _at_value(w.get("trunk_incline_deg"), "max", w.times)
 
 
 def _deoblique_incline(trunk_deg: FloatArray, yaw_deg: float | None) -> FloatArray:
@@ -459,13 +498,14 @@ def measure_bar_distance(w: RepWindow) -> Measured | None:
     """
     hand = w.get("hand_height")
     frames = np.arange(hand.shape[0])
+    until = (frames <= w.bottom) | w.near_bottom(BOTTOM_SEEN_S)  # the way down, and the bottom (to BOTTOM_SEEN_S)
     with np.errstate(invalid="ignore"):
-        sel = (hand < BAR_BELOW_HIP) & (frames <= w.bottom + max(1, round(BOTTOM_SEEN_S * w.fps)))
+        sel = (hand < BAR_BELOW_HIP) & until
     dist = np.where(sel, w.get("hand_to_leg"), np.nan)
     seen = int(np.isfinite(dist).sum())
     if seen < MIN_PHASE_FRAMES or seen < MIN_PHASE_COVERAGE * int(sel.sum()):
         return None
-    return _at_value(dist, "max", w.fps)
+    return _at_value(dist, "max", w.times)
 
 
 def measure_pelvis_tilt(w: RepWindow) -> Measured | None:
@@ -474,7 +514,7 @@ def measure_pelvis_tilt(w: RepWindow) -> Measured | None:
     ref = w.baseline.pelvis_tilt_deg if w.baseline is not None else None
     if ref is None or not np.isfinite(ref):
         ref = float(tilt[np.isfinite(tilt)][0]) if np.isfinite(tilt).any() else float("nan")
-    return _at_value(np.abs(tilt - ref), "max", w.fps) if np.isfinite(ref) else None
+    return _at_value(np.abs(tilt - ref), "max", w.times) if np.isfinite(ref) else None
 
 
 def measure_leg_line(w: RepWindow) -> Measured | None:
@@ -484,4 +524,4 @@ def measure_leg_line(w: RepWindow) -> Measured | None:
 
 def measure_knee_width(w: RepWindow) -> Measured | None:
     """Narrowest knee separation over the rep, as a share of the ankle separation."""
-    return _at_value(w.get("knee_width_ratio"), "min", w.fps)
+    return _at_value(w.get("knee_width_ratio"), "min", w.times)

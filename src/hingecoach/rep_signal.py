@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from hingecoach.kinematics import Kinematics
 from hingecoach.skeleton import INDEX
+from hingecoach.timebase import EPS_S, duration_s, frame_dt, half_frame_s
 from hingecoach.view import classify_view
 
 FloatArray = NDArray[np.float64]
@@ -49,17 +50,19 @@ CUT_WINDOW_S: Final[float] = 0.1
 CUT_SCALE: Final[float] = 0.3
 
 
-def _bridge(x: FloatArray, max_gap: int) -> FloatArray:
-    """Linear interpolation across interior NaN holes of at most ``max_gap`` samples."""
+def _bridge(x: FloatArray, t_s: FloatArray, max_gap_s: float) -> FloatArray:
+    """Linear interpolation in time across interior NaN holes that last at most ``max_gap_s`` seconds."""
     out = x.copy()
     ok = np.isfinite(x)
     if ok.sum() < 2:
         return out
-    idx = np.arange(x.shape[0])
+    t = np.asarray(t_s, dtype=np.float64)
+    dt = frame_dt(t)
+    longest = max_gap_s + half_frame_s(t) - EPS_S  # to the nearest frame: round(max_gap_s * fps) frames on an even clip
     d = np.diff(np.concatenate([[0], (~ok).astype(np.int8), [0]]))
     for s, e in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True):
-        if s > 0 and e < x.shape[0] and e - s <= max_gap:
-            out[s:e] = np.interp(idx[s:e], idx[ok], x[ok])
+        if s > 0 and e < x.shape[0] and float(dt[s:e].sum()) <= longest:
+            out[s:e] = np.interp(t[s:e], t[ok], x[ok])
     return out
 
 
@@ -87,7 +90,7 @@ def hip_unreliable(kin: Kinematics, name: str) -> bool:
         return False
     with np.errstate(invalid="ignore"):
         upright = np.isfinite(x) & (np.abs(trunk) <= UPRIGHT_TRUNK_DEG)
-    if upright.sum() < MIN_UPRIGHT_S * kin.fps:
+    if duration_s(kin.t_s, upright) < MIN_UPRIGHT_S - EPS_S:
         return False
     return bool(np.median(x[upright]) > STANDING_HIP_MAX_DEG)
 
@@ -120,26 +123,37 @@ class _Signal:
     min_depth: float
 
 
-def _choose_signal(kin: Kinematics) -> _Signal:
+def _choose_signal(
+    kin: Kinematics,
+    *,
+    lockout_max_deg: float = LOCKOUT_MAX_DEG,
+    lockout_max_3d_deg: float = LOCKOUT_MAX_3D_DEG,
+    min_depth_deg: float = MIN_DEPTH_DEG,
+    max_bridge_s: float = MAX_BRIDGE_S,
+) -> _Signal:
     """Hip flexion when it can be trusted; else the trunk's incline (side/oblique); else the hip's height.
+
+    The keyword values are the hip signal's lockout levels (image and 3-D angle), its smallest rep and the longest
+    hole bridged (``hingecoach.config.RepConfig``; defaults: this module's constants).
 
     Why these fallbacks: a hinge *is* the trunk tipping about the hips, so the trunk incline rises and falls with
     every rep whatever the knees do (standing 0–10°, a deadlift's set-up 40–60°, an RDL 60–90°); from the front the
     incline is not seen, but the hips still drop as the lifter sits back (an RDL ~10–15 %, a pull from the floor
     ~35–45 % of the leg's length).
     """
-    bridge = round(MAX_BRIDGE_S * kin.fps)
+    t = np.asarray(kin.t_s, dtype=np.float64)
     hip_name = _hip_signal_name(kin)
-    lockout = LOCKOUT_MAX_3D_DEG if hip_name == "hip_flexion_3d_deg" else LOCKOUT_MAX_DEG
-    hip = _Signal(hip_name, _bridge(np.asarray(kin.series[hip_name], dtype=np.float64), bridge), lockout, MIN_DEPTH_DEG)
+    lockout = lockout_max_3d_deg if hip_name == "hip_flexion_3d_deg" else lockout_max_deg
+    hip_x = _bridge(np.asarray(kin.series[hip_name], dtype=np.float64), t, max_bridge_s)
+    hip = _Signal(hip_name, hip_x, lockout, min_depth_deg)
     if not hip_unreliable(kin, hip_name):
         return hip
     trunk = kin.series.get("trunk_incline_deg")
     if trunk is not None and np.isfinite(trunk).mean() >= 0.5 and classify_view(kin.track).view != "front":
-        t = _bridge(np.asarray(trunk, dtype=np.float64), bridge)
-        if _excursion(t, 0, t.shape[0] - 1) >= MIN_TRUNK_REP_DEG:
-            return _Signal("trunk_incline_deg", t, TRUNK_LOCKOUT_MAX_DEG, MIN_TRUNK_REP_DEG)
-    drop = _bridge(hip_drop_pct(kin), bridge)
+        tr = _bridge(np.asarray(trunk, dtype=np.float64), t, max_bridge_s)
+        if _excursion(tr, 0, tr.shape[0] - 1) >= MIN_TRUNK_REP_DEG:
+            return _Signal("trunk_incline_deg", tr, TRUNK_LOCKOUT_MAX_DEG, MIN_TRUNK_REP_DEG)
+    drop = _bridge(hip_drop_pct(kin), t, max_bridge_s)
     if np.isfinite(drop).mean() >= 0.5 and _excursion(drop, 0, drop.shape[0] - 1) >= MIN_HIP_DROP_PCT:
         return _Signal("hip_drop_pct", drop, HIP_DROP_LOCKOUT_PCT, MIN_HIP_DROP_PCT)
     return hip
@@ -170,14 +184,15 @@ def _excursion(series: FloatArray | None, a: int, b: int) -> float:
 # ---------------------------------------------------------------------------------------------- takes
 
 
-def take_bounds(kin: Kinematics) -> list[tuple[int, int]]:
+def take_bounds(kin: Kinematics, *, max_bridge_s: float = MAX_BRIDGE_S) -> list[tuple[int, int]]:
     """The clip's takes as ``[lo, hi)`` frame ranges: split at cuts and at long losses of the person.
 
     A cut is a frame where the hips *and* the shoulders move more than ``CUT_JUMP`` trunk lengths within
     ``CUT_WINDOW_S`` (no lift moves the body that fast: a deadlift's hips rise at ≤ 1.5 m/s, about 0.3 trunk lengths
     in 0.1 s) or the trunk's length in the image changes by more than ``CUT_SCALE`` (the camera moved or zoomed);
-    a loss of the person longer than ``MAX_BRIDGE_S`` also ends a take. Why: a rep needs one continuous view of the
-    lifter; joining the end of one take to the start of the next invents a descent or an ascent that never happened.
+    a loss of the person longer than ``max_bridge_s`` (default ``MAX_BRIDGE_S``) also ends a take. Why: a rep needs
+    one continuous view of the lifter; joining the end of one take to the start of the next invents a descent or an
+    ascent that never happened.
     """
     xy = kin.track.xy_px
     n = xy.shape[0]
@@ -189,29 +204,34 @@ def take_bounds(kin: Kinematics) -> list[tuple[int, int]]:
     if idx.size < 2:
         return [(0, n)]
     scale = float(np.percentile(trunk[idx], 90))
-    win = max(1, round(CUT_WINDOW_S * kin.fps))
-    max_gap = round(MAX_BRIDGE_S * kin.fps)
+    t = np.asarray(kin.t_s, dtype=np.float64)
+    tv = t[idx]
+    half = half_frame_s(t)  # times to the nearest frame: on an even clip, the frame counts round(s * fps)
     cuts: list[int] = []
-    gaps = np.flatnonzero(np.diff(idx) > max_gap)
+    gaps = np.flatnonzero(np.diff(tv) > max_bridge_s + half + EPS_S)
     cuts.extend(int(idx[g + 1]) for g in gaps)
-    # Jumps: compare each valid frame with the valid frame ``win`` steps earlier in the valid sequence.
-    k = np.arange(win, idx.size)
-    i0, i1 = idx[k - win], idx[k]
-    close = (i1 - i0) <= max_gap
+    # Jumps: compare each valid frame with the valid frame nearest ``CUT_WINDOW_S`` earlier (at least one step back).
+    target = tv - CUT_WINDOW_S
+    nxt = np.clip(np.searchsorted(tv, target, side="left"), 1, idx.size - 1)
+    later_nearer = (tv[nxt] - target) < (target - tv[nxt - 1]) - EPS_S
+    back = np.minimum(np.where(later_nearer, nxt, nxt - 1), np.arange(idx.size) - 1)
+    k = np.flatnonzero((back >= 0) & (tv - tv[0] >= CUT_WINDOW_S - half - EPS_S))
+    i0, i1 = idx[back[k]], idx[k]
+    close = (t[i1] - t[i0]) <= max_bridge_s + half + EPS_S
     d_hip = np.linalg.norm(hip[i1] - hip[i0], axis=-1) / scale
     d_sh = np.linalg.norm(sh[i1] - sh[i0], axis=-1) / scale
     ratio = trunk[i1] / trunk[i0]
     jump = close & (((d_hip > CUT_JUMP) & (d_sh > CUT_JUMP)) | (np.abs(np.log(ratio)) > np.log(1.0 + CUT_SCALE)))
-    last = -(10**9)
+    last_s = -math.inf
     for j in np.flatnonzero(jump):
         # the cut lies between i0 and i1: put it at the largest one-step move inside that stretch
         a_i, b_i = int(i0[j]), int(i1[j])
         seg = idx[(idx >= a_i) & (idx <= b_i)]
         steps = np.linalg.norm(np.diff(hip[seg], axis=0), axis=-1) + np.linalg.norm(np.diff(sh[seg], axis=0), axis=-1)
         at = int(seg[int(np.argmax(steps)) + 1]) if steps.size else b_i
-        if at - last > win:
+        if t[at] - last_s > CUT_WINDOW_S + half + EPS_S:
             cuts.append(at)
-            last = at
+            last_s = float(t[at])
     bounds = sorted({0, n, *cuts})
     takes = [(lo, hi) for lo, hi in itertools.pairwise(bounds) if hi - lo >= 2]
     return takes or [(0, n)]

@@ -37,6 +37,10 @@ Start positions:
 Never locking out (e.g. hip flexion never below ~40° because the lifter stops short, or the knee landmark is lost
 behind a plate): the excursion is still reported as a rep, with ``lockout=None`` and ``partial=True`` — counted, so
 the user sees it, but flagged, so checks that need the top (lockout, lean-back) do not judge it.
+
+Time: every duration here (``MIN_REP_S``, ``SETUP_HOLD_S``, ``MIN_TAKE_S``, velocities) is read on the frames' own
+timestamps (:mod:`hingecoach.timebase`), never a frame count over the nominal fps. The tunables named in
+:class:`hingecoach.config.RepConfig` are this module's constants by default; :func:`segment_reps` takes others.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -74,6 +78,10 @@ from hingecoach.rep_signal import (
     signal_name as signal_name,
 )
 from hingecoach.skeleton import INDEX
+from hingecoach.timebase import EPS_S, duration_s, lasts_at_least, velocity
+
+if TYPE_CHECKING:
+    from hingecoach.config import RepConfig
 
 FloatArray = NDArray[np.float64]
 
@@ -151,7 +159,9 @@ class _Levels:
     low: float
 
 
-def _levels(x: FloatArray, min_depth: float = MIN_DEPTH_DEG) -> _Levels | None:
+def _levels(
+    x: FloatArray, min_depth: float = MIN_DEPTH_DEG, high_frac: float = HIGH_FRAC, low_frac: float = LOW_FRAC
+) -> _Levels | None:
     finite = x[np.isfinite(x)]
     if finite.size < 5:
         return None
@@ -159,7 +169,7 @@ def _levels(x: FloatArray, min_depth: float = MIN_DEPTH_DEG) -> _Levels | None:
     span = float(bottom - top)
     if span < min_depth:
         return None
-    return _Levels(float(top), span, float(top + HIGH_FRAC * span), float(top + LOW_FRAC * span))
+    return _Levels(float(top), span, float(top + high_frac * span), float(top + low_frac * span))
 
 
 def _down_state(x: FloatArray, lv: _Levels) -> NDArray[np.bool_]:
@@ -183,9 +193,11 @@ def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
 
 
-def _velocity(x: FloatArray, fps: float) -> FloatArray:
-    """deg/s, central differences smoothed over 3 frames (NaN-tolerant enough for bridged signals)."""
-    v = np.gradient(np.where(np.isfinite(x), x, np.nan)) * fps
+def _velocity(x: FloatArray, t_s: FloatArray) -> FloatArray:
+    """Units per second on the frames' own timestamps (uneven frames included), central differences smoothed over
+    3 frames (NaN-tolerant enough for bridged signals).
+    """
+    v = velocity(np.where(np.isfinite(x), x, np.nan), t_s)
     k = np.ones(3) / 3
     padded = np.pad(v, 1, mode="edge")
     return np.asarray(np.convolve(padded, k, mode="valid"), dtype=np.float64)
@@ -202,9 +214,19 @@ def _plateau(x: FloatArray, i: int, lo: int, hi: int, tol: float) -> tuple[int, 
     return a, b
 
 
-def _settle(x: FloatArray, vel: FloatArray, i: int, stop: int, step: int, top: float, depth: float, tol: float) -> int:
+def _settle(
+    x: FloatArray,
+    vel: FloatArray,
+    i: int,
+    stop: int,
+    step: int,
+    top: float,
+    depth: float,
+    tol: float,
+    onset_frac: float = ONSET_FRAC,
+) -> int:
     """Walk from ``i`` (the steepest frame of a descent or ascent) towards ``stop`` until the motion has settled
-    at the top: either hip flexion is within ``tol`` of ``top``, or the speed has dropped below ``ONSET_FRAC`` of
+    at the top: either hip flexion is within ``tol`` of ``top``, or the speed has dropped below ``onset_frac`` of
     the steepest speed *and* hip flexion is in the top quarter of the rep. The second clause finds the true onset
     of a slow start; the quarter keeps a mid-rep sticking point (the bar passing the knees) from ending the rep.
     """
@@ -213,7 +235,7 @@ def _settle(x: FloatArray, vel: FloatArray, i: int, stop: int, step: int, top: f
     while j != stop:
         xj = x[j]
         if np.isfinite(xj) and (
-            xj <= top + tol or (abs(float(vel[j])) <= ONSET_FRAC * vpeak and xj <= top + 0.25 * depth)
+            xj <= top + tol or (abs(float(vel[j])) <= onset_frac * vpeak and xj <= top + 0.25 * depth)
         ):
             return j
         j += step
@@ -234,11 +256,18 @@ def _trunk_length_px(kin: Kinematics) -> FloatArray:
     return np.asarray(np.linalg.norm(sh - hp, axis=-1), dtype=np.float64)
 
 
-def _trunk_moved(trunk_deg: FloatArray | None, trunk_len_px: FloatArray, a: int, b: int) -> bool:
+def _trunk_moved(
+    trunk_deg: FloatArray | None,
+    trunk_len_px: FloatArray,
+    a: int,
+    b: int,
+    min_deg: float = MIN_TRUNK_DEG,
+    min_shortening: float = MIN_TRUNK_SHORTENING,
+) -> bool:
     """Did the trunk actually tip during ``[a, b]``?
 
-    Seen from the side it rotates (≥ ``MIN_TRUNK_DEG``); seen from the front it foreshortens
-    (≥ ``MIN_TRUNK_SHORTENING``). Unknown (no data) counts as moved.
+    Seen from the side it rotates (≥ ``min_deg``, default ``MIN_TRUNK_DEG``); seen from the front it foreshortens
+    (≥ ``min_shortening``, default ``MIN_TRUNK_SHORTENING``). Unknown (no data) counts as moved.
     """
     turn = _excursion(trunk_deg, a, b)
     seg = trunk_len_px[a : b + 1]
@@ -246,32 +275,54 @@ def _trunk_moved(trunk_deg: FloatArray | None, trunk_len_px: FloatArray, a: int,
     shortening = float(1.0 - seg.min() / seg.max()) if seg.size and seg.max() > 0 else math.nan
     if not np.isfinite(turn) and not np.isfinite(shortening):
         return True
-    turned = bool(np.isfinite(turn) and turn >= MIN_TRUNK_DEG)
-    return turned or bool(np.isfinite(shortening) and shortening >= MIN_TRUNK_SHORTENING)
+    turned = bool(np.isfinite(turn) and turn >= min_deg)
+    return turned or bool(np.isfinite(shortening) and shortening >= min_shortening)
 
 
 # ---------------------------------------------------------------------------------------------- segmentation
 
 
-def segment_reps(kin: Kinematics, *, start_position: Literal["auto", "standing", "floor"] = "auto") -> list[RepSegment]:
+def _rep_config(config: RepConfig | None) -> RepConfig:
+    from hingecoach.config import RepConfig  # the config module reads this module's constants for its defaults
+
+    return config if config is not None else RepConfig()
+
+
+def _signal(kin: Kinematics, cfg: RepConfig) -> _Signal:
+    return _choose_signal(
+        kin,
+        lockout_max_deg=cfg.lockout_max_deg,
+        lockout_max_3d_deg=cfg.lockout_max_3d_deg,
+        min_depth_deg=cfg.min_depth_deg,
+        max_bridge_s=cfg.max_bridge_s,
+    )
+
+
+def segment_reps(
+    kin: Kinematics,
+    *,
+    start_position: Literal["auto", "standing", "floor"] = "auto",
+    config: RepConfig | None = None,
+) -> list[RepSegment]:
     """Find the reps of a clip (see the module docstring for the rules). Returns them in time order.
 
     Each take (:func:`take_bounds`) is segmented on its own; a rep that a cut between takes splits is not a rep
-    (only the clip's own first and last frames make partial reps).
+    (only the clip's own first and last frames make partial reps). ``config``: the segmentation tunables
+    (:class:`hingecoach.config.RepConfig`; None = this module's constants).
     """
-    sig = _choose_signal(kin)
+    cfg = _rep_config(config)
+    sig = _signal(kin, cfg)
     n = sig.x.shape[0]
-    takes = take_bounds(kin)
+    takes = take_bounds(kin, max_bridge_s=cfg.max_bridge_s)
     hand = kin.series.get("hand_height")
     drop = hip_drop_pct(kin)
     out: list[RepSegment] = []
     for lo, hi in takes:
-        if (hi - lo) / kin.fps < MIN_TAKE_S:
+        if duration_s(kin.t_s, slice(lo, hi)) < MIN_TAKE_S - EPS_S:
             continue
         ctx = _Take(
             x=sig.x[lo:hi],
             t=np.asarray(kin.t_s, dtype=np.float64)[lo:hi],
-            fps=float(kin.fps),
             trunk=None if (tr := kin.series.get("trunk_incline_deg")) is None else np.asarray(tr)[lo:hi],
             trunk_len=_trunk_length_px(kin)[lo:hi],
             drop=drop[lo:hi],
@@ -280,7 +331,7 @@ def segment_reps(kin: Kinematics, *, start_position: Literal["auto", "standing",
             seam_start=lo > 0,
             seam_end=hi < n,
         )
-        for r in _segment_take(ctx, sig, start_position):
+        for r in _segment_take(ctx, sig, start_position, cfg):
             out.append(_shift(r, lo))
     return out
 
@@ -298,7 +349,6 @@ class _Take:
 
     x: FloatArray
     t: FloatArray
-    fps: float
     trunk: FloatArray | None
     trunk_len: FloatArray
     drop: FloatArray
@@ -326,12 +376,14 @@ def _weight_on_floor(hand: FloatArray | None, knee: FloatArray | None, a: int, b
     return not k.size or float(np.median(k)) >= SET_DOWN_KNEE_DEG
 
 
-def _segment_take(ctx: _Take, sig: _Signal, start_position: Literal["auto", "standing", "floor"]) -> list[RepSegment]:
+def _segment_take(
+    ctx: _Take, sig: _Signal, start_position: Literal["auto", "standing", "floor"], cfg: RepConfig
+) -> list[RepSegment]:
     x = ctx.x
     lockout_max = sig.lockout_max
     n = x.shape[0]
     t = ctx.t
-    lv = _levels(x, sig.min_depth)
+    lv = _levels(x, sig.min_depth, cfg.high_frac, cfg.low_frac)
     if lv is None:
         return []
     runs = _runs(_down_state(x, lv))
@@ -342,11 +394,12 @@ def _segment_take(ctx: _Take, sig: _Signal, start_position: Literal["auto", "sta
     mode = start_position
     if mode == "auto":
         mode = "floor" if runs[0][0] <= first_ok else "standing"
-    vel = _velocity(x, ctx.fps)
+    vel = _velocity(x, t)
     trunk = ctx.trunk
     trunk_len = ctx.trunk_len
-    tol = max(2.0, 0.03 * lv.span) if sig.min_depth >= MIN_DEPTH_DEG else max(0.5, 0.03 * lv.span)
-    setup_hold = round(SETUP_HOLD_S * ctx.fps)
+    # Angles (hip flexion, trunk incline) settle within 2°; the hips' drop (% of leg length) within 0.5.
+    tol = max(2.0, 0.03 * lv.span) if sig.name != "hip_drop_pct" else max(0.5, 0.03 * lv.span)
+    onset = cfg.onset_frac
     out: list[RepSegment] = []
     for r, (a, b) in enumerate(runs):
         prev_end = runs[r - 1][1] if r > 0 else 0
@@ -374,11 +427,13 @@ def _segment_take(ctx: _Take, sig: _Signal, start_position: Literal["auto", "sta
         if cut_start:
             start = first_ok
         else:
-            start = _settle(x, vel, _steepest(vel, entry, peak_i + 1, 1.0), prev_end, -1, top_before, depth, tol)
+            i = _steepest(vel, entry, peak_i + 1, 1.0)
+            start = _settle(x, vel, i, prev_end, -1, top_before, depth, tol, onset)
         if cut_end:
             end = last_ok
         else:
-            end = _settle(x, vel, _steepest(vel, peak_i, exit_ + 1, -1.0), next_start - 1, 1, top_after, depth, tol)
+            i = _steepest(vel, peak_i, exit_ + 1, -1.0)
+            end = _settle(x, vel, i, next_start - 1, 1, top_after, depth, tol, onset)
         # Bottom: the middle of the band within 8 % of the depth around the deepest value (steadier than a noisy
         # argmax); a long bottom hold is the setup at the bar (lift-off starts the rep), and so is a clip that opens
         # at the bottom in floor mode.
@@ -387,21 +442,23 @@ def _segment_take(ctx: _Take, sig: _Signal, start_position: Literal["auto", "sta
         h0, h1 = _plateau(x, peak_i, start, end, 0.15 * depth)
         floor_pull = False
         opens_at_bottom = cut_start and np.isfinite(x[first_ok]) and x[first_ok] >= peak - 0.25 * depth
-        if start_position == "standing" and h1 - h0 >= setup_hold and _weight_on_floor(ctx.hand, ctx.knee, h0, h1):
+        long_hold = lasts_at_least(float(t[h1] - t[h0]), cfg.setup_hold_s, t)
+        if start_position == "standing" and long_hold and _weight_on_floor(ctx.hand, ctx.knee, h0, h1):
             continue  # a standing drill's weight set down on the floor (or picked up from it): not a rep
-        if h1 - h0 >= setup_hold or (mode == "floor" and opens_at_bottom):
+        if long_hold or (mode == "floor" and opens_at_bottom):
             up = _steepest(vel, h1, max(min(exit_, end), h1) + 1, -1.0)
-            start = bottom = _knees_first(ctx.knee, _lift_off(x, vel, up, h0, tol), h0)
+            start = bottom = _knees_first(ctx.knee, _lift_off(x, vel, up, h0, tol, onset), h0)
             floor_pull = True
         if mode == "floor" and cut_end and x[last_ok] >= peak - 0.25 * depth:
             continue  # the set-down after the last lockout
         cut_start = cut_start and not floor_pull
         if (cut_start and ctx.seam_start) or (cut_end and ctx.seam_end):
             continue  # split by a cut between takes: neither take shows the whole rep
-        min_s = MIN_REP_S / 2 if floor_pull else MIN_REP_S  # a pull from the floor is an ascent only
-        if not cut_start and not cut_end and (end - start) / ctx.fps < min_s:
+        min_s = cfg.min_rep_s / 2 if floor_pull else cfg.min_rep_s  # a pull from the floor is an ascent only
+        if not cut_start and not cut_end and t[end] - t[start] < min_s - EPS_S:
             continue
-        if not _trunk_moved(trunk, trunk_len, start, end) and not _excursion(ctx.drop, start, end) >= HIPS_SANK_PCT:
+        moved = _trunk_moved(trunk, trunk_len, start, end, cfg.min_trunk_deg, cfg.min_trunk_shortening)
+        if not moved and not _excursion(ctx.drop, start, end) >= HIPS_SANK_PCT:
             continue  # the hip angle "moved" but neither the trunk nor the hips did: a lost knee landmark
         lockout = end if (not cut_end and np.isfinite(top_after) and top_after <= lockout_max) else None
         out.append(
@@ -423,15 +480,15 @@ def _segment_take(ctx: _Take, sig: _Signal, start_position: Literal["auto", "sta
     return out
 
 
-def _lift_off(x: FloatArray, vel: FloatArray, up: int, lo: int, tol: float) -> int:
+def _lift_off(x: FloatArray, vel: FloatArray, up: int, lo: int, tol: float, onset_frac: float = ONSET_FRAC) -> int:
     """Last still frame before the ascent that starts at ``up``: walking back, the first frame whose speed is below
-    ``ONSET_FRAC`` of the ascent's, or whose hip flexion is within ``tol`` of the deepest value before it.
+    ``onset_frac`` of the ascent's, or whose hip flexion is within ``tol`` of the deepest value before it.
     """
     vpeak = max(abs(float(vel[up])), 1e-6)
     deepest = float(np.nanmax(x[lo : up + 1]))
     j = up
     while j > lo:
-        if abs(float(vel[j])) <= ONSET_FRAC * vpeak or (np.isfinite(x[j]) and x[j] >= deepest - tol):
+        if abs(float(vel[j])) <= onset_frac * vpeak or (np.isfinite(x[j]) and x[j] >= deepest - tol):
             return j
         j -= 1
     return lo
@@ -464,18 +521,19 @@ def _knees_first(knee: FloatArray | None, lift_off: int, lo: int) -> int:
     return onset
 
 
-def phase_labels(kin: Kinematics, reps: Sequence[RepSegment]) -> NDArray[np.int8]:
+def phase_labels(kin: Kinematics, reps: Sequence[RepSegment], config: RepConfig | None = None) -> NDArray[np.int8]:
     """Per-frame phase: 0 setup (outside reps), 1 descent, 2 bottom, 3 ascent, 4 lockout (the top hold after a
     locked-out rep, until the next rep starts or the lifter leaves the top).
 
     The bottom phase is the plateau around the rep's bottom frame where hip flexion stays within 3 % of the clip's
-    range (at least 2°) of the deepest value.
+    range (at least 2°) of the deepest value. ``config``: the segmentation tunables the reps were found with.
     """
-    sig = _choose_signal(kin)
+    cfg = _rep_config(config)
+    sig = _signal(kin, cfg)
     x = sig.x
     n = x.shape[0]
     labels = np.zeros(n, dtype=np.int8)
-    lv = _levels(x, sig.min_depth)
+    lv = _levels(x, sig.min_depth, cfg.high_frac, cfg.low_frac)
     span = lv.span if lv is not None else sig.min_depth
     ordered = sorted(reps, key=lambda r: r.start)
     for i, r in enumerate(ordered):
@@ -488,7 +546,7 @@ def phase_labels(kin: Kinematics, reps: Sequence[RepSegment]) -> NDArray[np.int8
             top = x[r.lockout]
             hold = np.arange(r.lockout, stop)
             with np.errstate(invalid="ignore"):
-                leaves = np.flatnonzero(x[hold] > top + LOW_FRAC * span)
+                leaves = np.flatnonzero(x[hold] > top + cfg.low_frac * span)
             last = hold[leaves[0]] if leaves.size else stop
             labels[r.lockout : last] = LOCKOUT
     return labels

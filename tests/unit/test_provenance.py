@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-import pytest
-
 from hingecoach import __version__, filtering, rep_signal, reps
 from hingecoach.analysis import analyze_track
 from hingecoach.config import AnalysisConfig, FilterConfig, LiveConfig, RepConfig
@@ -79,9 +77,15 @@ def test_filtering_config_is_used_and_changes_the_hash() -> None:
     assert soft.reps[0].metrics != base.reps[0].metrics  # the filter really changed
 
 
-def test_rep_tunables_other_than_the_defaults_are_refused() -> None:
-    with pytest.raises(ValueError, match="min_depth_deg"):
-        analyze_track(synth.generate().track, config=AnalysisConfig(reps=RepConfig(min_depth_deg=20.0)))
+def test_rep_tunables_change_the_segmentation_and_the_hash() -> None:
+    # 50° hinges: reps with the default smallest depth (30°), none when a rep must be 60° deep.
+    track = synth.generate(synth.HingeSpec(reps=3, hip_flexion_deg=50.0)).track
+    base = analyze_track(track, drill="rdl").analysis
+    deep = analyze_track(track, drill="rdl", config=AnalysisConfig(reps=RepConfig(min_depth_deg=60.0))).analysis
+    assert len(base.reps) == 3 and len(deep.reps) == 0
+    assert deep.provenance is not None and deep.provenance.config is not None
+    assert deep.provenance.config["reps"]["min_depth_deg"] == 60.0  # type: ignore[index]
+    assert base.provenance is not None and deep.provenance.config_hash != base.provenance.config_hash
 
 
 def test_drill_table_version_follows_thresholds_not_wording() -> None:

@@ -36,8 +36,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach import judge, judge_inputs
-from hingecoach.analysis import check_config, check_drill_id, rep_model
-from hingecoach.config import AnalysisConfig, LiveConfig
+from hingecoach.analysis import check_drill_id, rep_model
+from hingecoach.config import AnalysisConfig, LiveConfig, tuned_drill
 from hingecoach.drills import DRILLS, FAULT_CODES, Drill
 from hingecoach.filtering import OneEuroFilter, clean_track
 from hingecoach.kinematics import (
@@ -61,8 +61,7 @@ from hingecoach.live.ring import FrameRing
 from hingecoach.measures import BackReference
 from hingecoach.pose.quality import part_shares
 from hingecoach.recognise import COULD_NOT_TELL, DEFAULT_DRILL, NOT_A_HINGE, SQUAT_REMEDY_DRILL, recognise
-from hingecoach.rep_signal import MIN_DEPTH_DEG
-from hingecoach.reps import LOCKOUT_MAX_3D_DEG, LOCKOUT_MAX_DEG, RepSegment, segment_reps
+from hingecoach.reps import RepSegment, segment_reps
 from hingecoach.schema import Phase, Summary
 from hingecoach.skeleton import N_LANDMARKS, Side, sided
 from hingecoach.track import PoseTrack
@@ -127,7 +126,6 @@ class LiveSession:
         self.config = config if config is not None else LiveConfig()
         self.reference = reference
         self.analysis_config = analysis_config if analysis_config is not None else AnalysisConfig()
-        check_config(self.analysis_config)
         self.drill_id = check_drill_id(drill if drill is not None else self.analysis_config.drill)
         self.image_wh = (int(image_wh[0]), int(image_wh[1]))
         self.coords = coords
@@ -381,7 +379,8 @@ class LiveSession:
         )
 
     def _lockout_max(self, cal: _Calibration) -> float:
-        return LOCKOUT_MAX_3D_DEG if cal.use_3d else LOCKOUT_MAX_DEG
+        reps = self.analysis_config.reps
+        return reps.lockout_max_3d_deg if cal.use_3d else reps.lockout_max_deg
 
     def _signal(self, xy: FloatArray, vis: FloatArray, world: FloatArray | None) -> float:
         assert self._cal is not None
@@ -419,7 +418,7 @@ class LiveSession:
         if self._levels_cache is None or self._levels_cache[0] != key:
             cfg = self.config
             depth = float(np.median(np.asarray(self._depths))) if self._depths else cfg.prior_depth_deg
-            depth = max(depth, MIN_DEPTH_DEG)
+            depth = max(depth, self.analysis_config.reps.min_depth_deg)
             top = self._cal.top
             self._levels_cache = (key, (top, top + cfg.high_frac * depth, top + cfg.low_frac * depth))
         return self._levels_cache[1]
@@ -488,11 +487,11 @@ class LiveSession:
         if p is None or self._cal is None:
             return
         cfg = self.config
-        pre = round(cfg.pre_s * self.fps)
-        w0 = max(self.ring.oldest, self._prev_rep_end, p.start - pre)
+        start_t = float(self.ring.t_s[max(p.start, self.ring.oldest) % self.ring.capacity])
+        w0 = max(self.ring.oldest, self._prev_rep_end, self._frame_at_or_after(start_t - cfg.pre_s - 1e-6))
         if p.up_at is not None:
             self._prev_rep_end = p.up_at
-        if p.peak_value - self._cal.top < MIN_DEPTH_DEG:
+        if p.peak_value - self._cal.top < self.analysis_config.reps.min_depth_deg:
             return
         track = self.ring.track(w0, stop, self.fps, self.image_wh)
         if track.n_frames < 5:
@@ -501,7 +500,7 @@ class LiveSession:
         view = classify_view(kin.track)
         drill = self._drill()
         start_position: Literal["standing", "floor"] = "floor" if drill.start_position == _FLOOR else "standing"
-        segs = segment_reps(kin, start_position=start_position)
+        segs = segment_reps(kin, start_position=start_position, config=self.analysis_config.reps)
         hi = (p.up_at if p.up_at is not None else stop - 1) - w0
         seg = _matching(segs, p.peak - w0, hi)
         if self.drill_id == "auto" and seg is not None:
@@ -511,7 +510,9 @@ class LiveSession:
             )
             drill = self._drill()
             if drill.start_position == _FLOOR and start_position != "floor":
-                seg = _matching(segment_reps(kin, start_position="floor"), p.peak - w0, hi)
+                seg = _matching(
+                    segment_reps(kin, start_position="floor", config=self.analysis_config.reps), p.peak - w0, hi
+                )
         if seg is None:
             return
         self._depths.append(p.peak_value - self._cal.top)
@@ -549,7 +550,7 @@ class LiveSession:
 
     # ------------------------------------------------------------------ sets
     def _drill(self) -> Drill:
-        return DRILLS["rdl" if self.drill_id == "auto" else self.drill_id]
+        return tuned_drill(DRILLS["rdl" if self.drill_id == "auto" else self.drill_id], self.analysis_config)
 
     def _summary_event(self, t: float) -> SetSummaryEvent:
         return SetSummaryEvent(t_s=t, set_index=self.set_index, drill=self._drill().id, summary=self.summary())

@@ -165,10 +165,14 @@ class ReportInputs:
         and the drill's ``rounded_back`` check), so the overlay shows exactly what the judge used.
         """
         from hingecoach import judge
+        from hingecoach.config import AnalysisConfig, tuned_drill
         from hingecoach.drills import DRILLS
 
         kin = result.kinematics
         drill = DRILLS.get(result.analysis.drill)
+        prov = result.analysis.provenance
+        if drill is not None and prov is not None and prov.config:
+            drill = tuned_drill(drill, AnalysisConfig.model_validate(prov.config))  # the thresholds the judge used
         back_ok = back_judged = None
         threshold = None
         head = None
