@@ -154,6 +154,7 @@ def analyze_track(
     drill: str | None = None,
     source_path: str = "",
     frame_count: int | None = None,
+    source_fps: float | None = None,
     reference: BackReference | None = None,
     config: AnalysisConfig | None = None,
     source_sha256: str | None = None,
@@ -217,14 +218,16 @@ def analyze_track(
             rep_count=len(judged), fault_counts={}, score=None, cues=[SQUAT_CUE], next_drill=SQUAT_REMEDY_DRILL
         )
     n = frame_count if frame_count is not None else track.n_frames
+    # The source's own rate: a thinned track (``max_fps``) is tracked at a lower one, but the file is what it is.
+    fps = source_fps if source_fps is not None else track.fps
     analysis = Analysis(
         source=Source(
             path=source_path,
-            fps=track.fps,
+            fps=fps,
             frame_count=n,
             width=track.image_wh[0],
             height=track.image_wh[1],
-            duration_s=round(n / track.fps, 3),
+            duration_s=round(n / fps, 3),
         ),
         drill=drill_id,
         camera_view=view.view,
@@ -300,6 +303,7 @@ def analyze_video(
         drill=drill,
         source_path=str(path),
         frame_count=info.frame_count,
+        source_fps=info.fps,
         config=cfg.model_copy(update={"max_analysis_fps": max_fps}),  # the cap actually used
         source_sha256=content_sha256(path),
         model_sha256=model_sha256_of(model_path),
