@@ -37,7 +37,7 @@ from hingecoach.reps import RepSegment, phase_labels, segment_reps
 from hingecoach.schema import DRILL_IDS, Analysis, Provenance, Rep, Source, Summary, Warning
 from hingecoach.schema import Recognition as SchemaRecognition
 from hingecoach.track import PoseTrack
-from hingecoach.view import ViewEstimate, classify_view, span_views
+from hingecoach.view import ViewEstimate, classify_view, frame_yaws, span_views
 
 ProgressFn = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called by long stages so a caller can draw a progress bar."""
@@ -177,7 +177,8 @@ def analyze_track(
     warnings = [Warning(code=c, message=m) for c, m in (*track.warnings, *check_track(track))]
 
     cleaned = clean_track(track, **cfg.filtering.model_dump())
-    view = classify_view(cleaned)
+    yaws = frame_yaws(cleaned)  # per-frame body yaw: the clip's view and each rep's come from it
+    view = classify_view(cleaned, yaws)
     kin = compute_kinematics(cleaned)
 
     start_position = "auto" if drill_id == "auto" else _rep_start(drill_id)
@@ -203,7 +204,7 @@ def analyze_track(
     if squat:
         spec = replace(spec, checks=())  # a squat is not judged as a hinge: no hinge faults, only the explanation
     baseline = judge_inputs.compute_baseline(kin, reference)
-    rep_views = span_views(cleaned, [(r.start, r.end) for r in reps], view)
+    rep_views = span_views(cleaned, [(r.start, r.end) for r in reps], view, yaws)
     judged = [judge.judge_rep(spec, kin, r, view=v, baseline=baseline) for r, v in zip(reps, rep_views, strict=True)]
     warnings.extend(Warning(code=c, message=m) for c, m in view_change_warnings(view, rep_views))
     if squat:

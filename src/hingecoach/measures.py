@@ -255,7 +255,8 @@ def _back_frames(w: RepWindow, name: str) -> NDArray[np.bool_] | NotJudged:
         floor = np.isfinite(x) & (np.abs(lean) >= DEEP_LEAN_MIN_DEG)
     if int((deep & np.isfinite(x)).sum()) < WANT_BACK_FRAMES and int(floor.sum()) > int(deep.sum()):
         order = np.flatnonzero(floor)[np.argsort(-np.abs(lean[floor]), kind="stable")]
-        deep = deep | np.isin(np.arange(deep.size), order[:WANT_BACK_FRAMES])
+        deep = deep.copy()
+        deep[order[:WANT_BACK_FRAMES]] = True
     if int(deep.sum()) < MIN_BACK_FRAMES:
         return NotJudged(f"only {int(deep.sum())} frames at the bottom of this rep: too few for a steady back line")
     trunk = w.get("trunk_px")[deep]

@@ -86,15 +86,26 @@ def _view_of(yaw: float) -> Literal["side", "front", "oblique"]:
     return "front" if yaw >= FRONT_MIN_DEG else "oblique"
 
 
-def classify_view(track: PoseTrack) -> ViewEstimate:
-    """Side / front / oblique from the clip's median body yaw (image and world cues averaged).
+FrameYaws = tuple[FloatArray, FloatArray | None]
+"""Per-frame yaw (deg) from the image widths and from the world landmarks (None without world landmarks)."""
 
-    Confidence falls as the yaw nears a class boundary (full at 10° inside), as the two cues disagree, and with
-    fewer than 15 usable frames. Too few usable frames (or no person) gives ``"unknown"``.
-    """
+
+def frame_yaws(track: PoseTrack) -> FrameYaws:
+    """Both per-frame yaw cues of a track, computed once for the clip's view and every rep's."""
     with np.errstate(invalid="ignore", divide="ignore"):  # thread-local, unlike the warning filters
         img = yaw_from_image_deg(track.xy_px)
         wd = yaw_from_world_deg(track.world_m) if track.world_m is not None else None
+    return img, wd
+
+
+def classify_view(track: PoseTrack, yaws: FrameYaws | None = None) -> ViewEstimate:
+    """Side / front / oblique from the clip's median body yaw (image and world cues averaged).
+
+    Confidence falls as the yaw nears a class boundary (full at 10° inside), as the two cues disagree, and with
+    fewer than 15 usable frames. Too few usable frames (or no person) gives ``"unknown"``. ``yaws``: the track's
+    :func:`frame_yaws` when the caller already has them.
+    """
+    img, wd = frame_yaws(track) if yaws is None else yaws
     return _estimate(img, wd)
 
 
@@ -130,7 +141,9 @@ def _estimate(img: FloatArray, wd: FloatArray | None) -> ViewEstimate:
 _AWAY: Final[dict[str, int]] = {"side": 0, "oblique": 1, "front": 2, "unknown": 3}
 
 
-def span_views(track: PoseTrack, spans: list[tuple[int, int]], clip: ViewEstimate) -> list[ViewEstimate]:
+def span_views(
+    track: PoseTrack, spans: list[tuple[int, int]], clip: ViewEstimate, yaws: FrameYaws | None = None
+) -> list[ViewEstimate]:
     """The view during each ``(start, end)`` frame span (inclusive): the clip's, unless the body turned further from
     side-on during that span (a phone propped for the first reps, the lifter turning to face it later).
 
@@ -138,9 +151,7 @@ def span_views(track: PoseTrack, spans: list[tuple[int, int]], clip: ViewEstimat
     and read their foreshortened knees as locked. A span only ever moves *away* from side-on (to refuse more),
     never towards it: a few frames seen side-on do not make a front-view clip's sagittal checks trustworthy.
     """
-    with np.errstate(invalid="ignore", divide="ignore"):
-        img = yaw_from_image_deg(track.xy_px)
-        wd = yaw_from_world_deg(track.world_m) if track.world_m is not None else None
+    img, wd = frame_yaws(track) if yaws is None else yaws
     out: list[ViewEstimate] = []
     for a, b in spans:
         est = _estimate(img[a : b + 1], None if wd is None else wd[a : b + 1])
