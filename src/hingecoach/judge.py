@@ -25,6 +25,7 @@ from hingecoach.judge_inputs import (
     all_series,
     compute_baseline,
     rep_window,
+    trunk_usable_frames,
     usable_frames,
     view_name,
 )
@@ -34,6 +35,9 @@ FloatArray = NDArray[np.float64]
 
 #: A rep is judged only when at least this share of its frames has reliable landmarks.
 MIN_RELIABLE_SHARE: Final[float] = 0.6
+#: Checks that read only the trunk and its silhouette: judged on the frames where the trunk is seen
+#: (:func:`hingecoach.judge_inputs.trunk_usable_frames`), even when the legs are hidden.
+TRUNK_ONLY_CODES: Final[frozenset[str]] = frozenset({"rounded_back"})
 #: Points a fault costs on the 0–100 rep score.
 PENALTY: Final[Mapping[str, int]] = {"minor": 15, "major": 35}
 #: Clean reps needed before moving up the ladder (one good rep is luck, three is a pattern).
@@ -198,6 +202,10 @@ def judge_rep(
     }
     share = float(reliable.mean()) if reliable.size else 0.0
     judged = bool(reliable.size) and share >= MIN_RELIABLE_SHARE
+    # The rounded-back reading needs the trunk, not the legs: plates hiding the shins do not stop it.
+    seen = trunk_usable_frames(kin, series)[int(rep.start) : int(rep.end) + 1]
+    seen_share = float(seen.mean()) if seen.size else 0.0
+    judged_trunk = bool(seen.size) and seen_share >= MIN_RELIABLE_SHARE
     lo, hi = int(rep.start), int(rep.end)
     results: list[schema.CheckResult] = []
     for check in drill.checks:
@@ -205,12 +213,14 @@ def judge_rep(
             metrics[check.quantity] = None
             results.append(_not_judged(check, *_view_reason(check, vname)))
             continue
-        if not judged:
+        trunk_only = check.code in TRUNK_ONLY_CODES
+        if not (judged_trunk if trunk_only else judged):
             metrics[check.quantity] = None
             results.append(
                 _not_judged(
                     check,
-                    f"the body's landmarks were reliable on only {share:.0%} of this rep's frames",
+                    f"the body's landmarks were reliable on only {seen_share if trunk_only else share:.0%} of this "
+                    "rep's frames",
                     "keep the whole body in frame and in good light, one person in view",
                 )
             )
@@ -249,7 +259,7 @@ def judge_rep(
     ]
     held = None
     rb = drill.check("rounded_back")
-    if judged and rb is not None and vname in rb.views:
+    if judged_trunk and rb is not None and vname in rb.views:
         held = back_held_range(w, drill)
         metrics.update({k: _round(v) for k, v in back_line_medians(w).items()})
     metrics["back_held_to_hip_flexion_deg"] = _round(held)
