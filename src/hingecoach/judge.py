@@ -24,17 +24,22 @@ from hingecoach.judge_inputs import (
     RepLike,
     all_series,
     compute_baseline,
+    hidden_parts,
+    hidden_reason,
     rep_window,
     trunk_usable_frames,
     usable_frames,
     view_name,
 )
 from hingecoach.measures import BackReference, Baseline, Measured, NotJudged, RepWindow, back_line_medians
+from hingecoach.timebase import first_within, last_within
 
 FloatArray = NDArray[np.float64]
 
 #: A rep is judged only when at least this share of its frames has reliable landmarks.
 MIN_RELIABLE_SHARE: Final[float] = 0.6
+#: How far either side of a rep's bottom (s) to look for the landmark that hid a check's reading.
+BOTTOM_LOOK_S: Final[float] = 0.25
 #: Checks that read only the trunk and its silhouette: judged on the frames where the trunk is seen
 #: (:func:`hingecoach.judge_inputs.trunk_usable_frames`), even when the legs are hidden.
 TRUNK_ONLY_CODES: Final[frozenset[str]] = frozenset({"rounded_back"})
@@ -216,24 +221,27 @@ def judge_rep(
         trunk_only = check.code in TRUNK_ONLY_CODES
         if not (judged_trunk if trunk_only else judged):
             metrics[check.quantity] = None
-            results.append(
-                _not_judged(
-                    check,
-                    f"the body's landmarks were reliable on only {seen_share if trunk_only else share:.0%} of this "
-                    "rep's frames",
-                    "keep the whole body in frame and in good light, one person in view",
-                )
+            got = seen_share if trunk_only else share
+            parts = () if trunk_only else hidden_parts(kin, lo, hi, share=1.0 - MIN_RELIABLE_SHARE)
+            reason, how = hidden_reason(
+                parts,
+                f"the body's landmarks were reliable on only {got:.0%} of this rep's frames",
+                where=f"on {1.0 - got:.0%} of this rep's frames",
             )
+            results.append(_not_judged(check, reason, how))
             continue
         m = check.fn(w)
         if m is None or isinstance(m, NotJudged):
             metrics[check.quantity] = None
-            reason = (
-                m.reason
-                if isinstance(m, NotJudged)
-                else (f"the landmarks it needs ({', '.join(check.series)}) were hidden at that point of the rep")
-            )
-            results.append(_not_judged(check, reason, m.how_to_film if isinstance(m, NotJudged) else None))
+            if isinstance(m, NotJudged):
+                reason, film = m.reason, m.how_to_film
+            else:
+                b = int(rep.bottom)
+                reason, film = hidden_reason(
+                    hidden_parts(kin, first_within(t, b, BOTTOM_LOOK_S), last_within(t, b, BOTTOM_LOOK_S)),
+                    f"the landmarks it needs ({', '.join(check.series)}) were hidden at that point of the rep",
+                )
+            results.append(_not_judged(check, reason, film))
             continue
         metrics[check.quantity + ("_vs_own_reference" if m.relative else "")] = _round(m.value)
         frame = min(max(w.offset + m.frame, lo), hi)  # a fault's time lies within its rep

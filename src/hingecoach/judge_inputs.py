@@ -10,12 +10,13 @@ depend on how they are built.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
+from hingecoach.kinematics import RELIABLE_VISIBILITY, SAGITTAL_PARTS
 from hingecoach.measures import (
     DEEP_LEAN_MIN_DEG,
     ROUND_SERIES,
@@ -25,7 +26,7 @@ from hingecoach.measures import (
     RepWindow,
 )
 from hingecoach.nanstats import nanmean
-from hingecoach.skeleton import idx
+from hingecoach.skeleton import idx, sided
 from hingecoach.timebase import first_within, last_within
 from hingecoach.track import PoseTrack
 
@@ -312,4 +313,49 @@ def rep_window(
         baseline=baseline,
         yaw_deg=yaw_deg,
         offset=a,
+    )
+
+
+#: A landmark counts as hidden over a stretch when it was below the reliable visibility on more than this share of it.
+HIDDEN_SHARE: Final[float] = 0.5
+#: How to film when the knee or ankle is hidden at the bottom (plates in front of the shins, most often).
+FILM_LEGS: Final[str] = (
+    "keep the knee and ankle in view at the bottom of the rep: with plates on the bar, raise the camera to about hip "
+    "height so the knee shows above the plates, or turn it 30–45° towards the lifter's front so the shins show "
+    "between them"
+)
+
+
+def hidden_parts(kin: KinematicsLike, lo: int, hi: int, share: float = HIDDEN_SHARE) -> tuple[str, ...]:
+    """The camera-side landmarks (shoulder, hip, knee, ankle) hidden on more than ``share`` of frames ``[lo, hi]``.
+
+    Why: a check that could not read its landmarks should name what the camera missed, so the user knows what to
+    change (an empty tuple when the track says nothing was hidden).
+    """
+    track = getattr(kin, "track", None)
+    side = getattr(kin, "side", None)
+    if not isinstance(track, PoseTrack) or side not in ("left", "right"):
+        return ()
+    vis = track.visibility[max(0, lo) : hi + 1]
+    if vis.shape[0] == 0:
+        return ()
+    out = []
+    for part in SAGITTAL_PARTS:
+        seen = vis[:, sided(side, part)] >= RELIABLE_VISIBILITY
+        if float(1.0 - seen.mean()) > share:
+            out.append(part)
+    return tuple(out)
+
+
+def hidden_reason(parts: Sequence[str], fallback: str, where: str = "at the bottom of this rep") -> tuple[str, str]:
+    """The not-judged reason and how to film, for a check whose landmarks were hidden ``where``."""
+    if not parts:
+        return fallback, "keep the whole body in frame and in good light, one person in view"
+    names = " and ".join((", ".join(parts[:-1]), parts[-1])) if len(parts) > 1 else parts[0]
+    verb = "were" if len(parts) > 1 else "was"
+    legs = any(p in ("knee", "ankle") for p in parts)
+    return (
+        f"the {names} nearer the camera {verb} hidden {where}"
+        + (f"; plates in front of the shins most often hide {'them' if len(parts) > 1 else 'it'}" if legs else ""),
+        FILM_LEGS if legs else "keep the whole body in frame, side-on, in good light",
     )

@@ -174,6 +174,26 @@ def test_rounded_back_is_read_with_the_shins_hidden_but_the_head_is_not() -> Non
     assert _states(seen, "head_out_of_line") == {"fault"}
 
 
+@pytest.mark.parametrize("hidden_from", [0.8, 0.3])
+def test_a_knee_check_names_the_hidden_landmark_and_how_to_film_it(hidden_from: float) -> None:
+    """When plates hide the ankle at the bottom (a short stretch: the check's own reading; most of the rep: the rep's
+    reliability gate), the knee check cannot read the shin: the answer names the ankle and says how to film so the
+    legs show, instead of a generic "landmarks hidden"."""
+    res = synth.generate(synth.HingeSpec(), SIDE_CAM)
+    hip = res.angles["hip_flexion_deg"]
+    deep = hip > hidden_from * np.nanmax(hip)
+    vis = res.track.visibility.copy()
+    for name in ("left_ankle", "right_ankle"):
+        vis[deep, idx(name)] = 0.05
+    kin = compute_kinematics(replace(res.track, visibility=vis))
+    reps = [judge.judge_rep(_only("locked_knees"), kin, r, view="side") for r in res.reps]
+    assert all(r.judged for r in reps) == (hidden_from > 0.5)
+    checks = [c for r in reps for c in r.checks]
+    assert checks and all(c.state == "not_judged" for c in checks)
+    assert all(re.match(r"the ankle nearer the camera was hidden", c.reason or "") for c in checks), checks[0].reason
+    assert all(c.how_to_film == judge_inputs.FILM_LEGS for c in checks)
+
+
 def test_faults_are_judged_per_rep() -> None:
     res = synth.generate(synth.HingeSpec(), SIDE_CAM)
     check = DRILLS["rdl"].check("rounded_back")
