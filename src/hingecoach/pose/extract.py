@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach.errors import VideoError
-from hingecoach.pose.mediapipe_backend import MediaPipePoseBackend, opencv_single_threaded
+from hingecoach.pose.mediapipe_backend import MediaPipePoseBackend, PendingCount, opencv_single_threaded
 from hingecoach.pose.model import require_model
 from hingecoach.pose.stream import frame_arrays
 from hingecoach.skeleton import N_LANDMARKS
@@ -126,11 +126,22 @@ def track_chunk(
     frames = iter_timed_frames(
         path, fps=fps, timing=timing, max_side=max_side, from_s=from_s, until_s=until_s, lead=warmup, max_fps=max_fps
     )
+    counting: deque[tuple[int, PendingCount]] = deque()  # (index into the lists, its people count still running)
+
+    def settle(wait: bool) -> None:
+        """Fill in the people counts that have finished (all of them when ``wait``), oldest first."""
+        while counting and (wait or counting[0][1].done()):
+            i, pending = counting.popleft()
+            people[i], other = pending.result()
+            if other is not None:
+                others[i] = other
+
     with MediaPipePoseBackend(model_path, with_masks=with_masks) as backend:
         for frame in frames:
             t_ms = max(round(frame.t_s * 1000.0), last_ms + 1)
             last_ms = t_ms
-            pose = backend.process(frame.rgb, t_ms)
+            # The count of this frame (when one is due) runs beside the tracking of the next frames.
+            pose, pending = backend.process_deferred(frame.rgb, t_ms)
             if frame.lead:
                 head.append(_fingerprint(frame.rgb))
                 head_t.append(frame.t_s)
@@ -144,12 +155,16 @@ def track_chunk(
             world.append(f.world_m)
             people.append(f.n_people)
             others.append(pose.other_person if pose.other_person is not None else _NAN_OTHER)
+            if pending is not None:
+                counting.append((len(times) - 1, pending))
+            settle(wait=False)
             if with_masks:
                 profiles.append(f.back_profile)
             done = len(times)
             if on_frames is not None and done - reported >= PROGRESS_EVERY_FRAMES:
                 on_frames(done - reported)
                 reported = done
+        settle(wait=True)
     n = len(xy)
     if on_frames is not None and n > reported:
         on_frames(n - reported)
