@@ -1,8 +1,10 @@
 """Video file in, :class:`~hingecoach.track.PoseTrack` out, as fast as this machine allows.
 
 Why chunks in processes: the pose model is almost all of the cost and one process keeps only ~1.1 cores busy. A
-long clip is cut into contiguous chunks (up to two per worker, so a worker that finishes early takes another) that
-``workers`` processes, this one included, take from one queue, each chunk tracked by a fresh VIDEO-mode landmarker.
+long clip is cut into contiguous chunks (one per worker, two once chunks stay long: a seam costs a seek, a fresh
+landmarker pair and a warm-up) that ``workers`` processes, this one included, take from one queue, each chunk tracked
+by a fresh VIDEO-mode landmarker. This process's first chunk is longer by the frames it tracks while the spawned
+workers start (:data:`HEAD_START_FRAMES`), so all finish together.
 Inside every process the decoder runs in a background thread (:func:`hingecoach.video.iter_frames`), so decoding
 overlaps inference. Measured on the 2-core machine: 1.43-1.54x the frame rate of a naive sequential loop on a
 1080p clip (``bench/benchmark.py``, ``docs/pose-backend.md``).
