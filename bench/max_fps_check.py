@@ -9,7 +9,10 @@ A hinge is slow; most phone clips are 30-60 fps. ``analyze --max-fps 30`` tracks
   analysis is the full-rate analysis by construction; checked by decoding both ways;
 * clips above the cap: the naive full-rate decode+pose loop, ``analyze`` at full rate and ``analyze`` at the cap
   are each run once (wall time, frames per second of *source* video), and the two analyses are compared: rep
-  count, every rep's start, bottom and end time (difference in source frames) and the set of faults.
+  count, every rep's start, bottom and end time (difference in source frames) and the set of faults;
+* to tell the segmentation's share of a shift from the tracker's, the full-rate track is also thinned to the cap
+  (the same landmarks, every other frame) and analysed: a shift that remains there is the rep finder's, the rest
+  comes from the model tracking a different sequence of frames (its own temporal smoothing).
 
 Not a timed test: figures depend on the machine and its load, so the load average is printed with each.
 """
@@ -22,15 +25,16 @@ import json
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from hingecoach.analysis import AnalysisResult, analyze_video
+from hingecoach.analysis import AnalysisResult, analyze_track, analyze_video
 from hingecoach.decode import iter_timed_frames
 from hingecoach.devtools.evaluate import read_manifest
 from hingecoach.pose.model import require_model
+from hingecoach.track import PoseTrack
 from hingecoach.video import probe
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +54,7 @@ def _naive_loop():  # type: ignore[no-untyped-def]
 @dataclass
 class Compared:
     path: str
+    view: str
     fps: float
     frames: int
     naive_s: float
@@ -60,6 +65,9 @@ class Compared:
     reps_full: int
     reps_capped: int
     max_shift_frames: float
+    #: The same, between full rate and the full-rate track thinned to the cap (same landmarks): the rep finder's share.
+    max_shift_same_landmarks: float
+    reps_thinned: int
     faults_full: list[str]
     faults_capped: list[str]
     load: float
@@ -86,6 +94,21 @@ def rep_shift_frames(full: AnalysisResult, capped: AnalysisResult, fps: float) -
     keys = ("start_s", "bottom_s", "end_s")
     d = [abs(getattr(x, k) - getattr(y, k)) for x, y in zip(a, b, strict=True) for k in keys]
     return float(max(d) * fps)
+
+
+def thinned(track: PoseTrack, cap: float) -> PoseTrack:
+    """Every ``step``-th frame of ``track`` (``step`` = source rate / cap, rounded up), with their own timestamps."""
+    step = max(1, int(np.ceil(track.fps / cap - 1e-6)))
+    sl = slice(None, None, step)
+
+    def pick(a: np.ndarray | None) -> np.ndarray | None:  # type: ignore[type-arg]
+        return None if a is None else a[sl]
+
+    return replace(
+        track, xy_px=track.xy_px[sl], visibility=track.visibility[sl], t_s=track.t_s[sl], fps=track.fps / step,
+        world_m=pick(track.world_m), n_people=pick(track.n_people), back_profile=pick(track.back_profile),
+        other_person=pick(track.other_person),
+    )  # fmt: skip
 
 
 def same_frames(path: Path, fps: float, cap: float) -> tuple[int, int, bool]:
@@ -131,8 +154,10 @@ def main() -> int:
         t2 = time.perf_counter()
         capped = analyze_video(path, drill=drill, max_fps=cap)
         t3 = time.perf_counter()
+        thin = analyze_track(thinned(full.raw_track, cap), drill=drill, source_path=row.path, source_fps=info.fps)
         c = Compared(
             path=row.path,
+            view=row.view,
             fps=info.fps,
             frames=info.frame_count,
             naive_s=t1 - t0,
@@ -143,6 +168,8 @@ def main() -> int:
             reps_full=full.analysis.summary.rep_count,
             reps_capped=capped.analysis.summary.rep_count,
             max_shift_frames=rep_shift_frames(full, capped, info.fps),
+            max_shift_same_landmarks=rep_shift_frames(full, thin, info.fps),
+            reps_thinned=thin.analysis.summary.rep_count,
             faults_full=faults_of(full),
             faults_capped=faults_of(capped),
             load=load,
@@ -151,7 +178,8 @@ def main() -> int:
         print(
             f"{c.path:42s} {c.fps:5.1f} fps {c.frames:4d} fr  naive {c.naive_s:5.1f}s  full {c.full_s:5.1f}s  "
             f"capped {c.capped_s:5.1f}s  ({c.naive_s / c.capped_s:4.2f}x naive)  reps {c.reps_full}/{c.reps_capped}  "
-            f"shift {c.max_shift_frames:4.1f} fr  faults {'same' if c.same_faults else 'DIFFER'} "
+            f"shift {c.max_shift_frames:4.1f} fr (same landmarks {c.max_shift_same_landmarks:4.1f})  "
+            f"faults {'same' if c.same_faults else 'DIFFER'} "
             f"{c.faults_full} / {c.faults_capped}  load {c.load:.1f}",
             flush=True,
         )
@@ -167,6 +195,16 @@ def main() -> int:
         print(f"  analyze at {cap:g} fps / naive    {naive_s / capped_s:4.2f}x   (goal >= 2.5x on 60 fps sources)")
         print(f"  same rep count               {sum(c.reps_full == c.reps_capped for c in above)} of {len(above)}")
         print(f"  largest rep-time shift       {max(shifts) if shifts else float('nan'):.1f} source frames")
+        for label, side in (("side views", True), ("other views", False)):
+            sel = [c for c in above if (c.view == "side") == side]
+            tracked = [c.max_shift_frames for c in sel if np.isfinite(c.max_shift_frames)]
+            same_lm = [c.max_shift_same_landmarks for c in sel if np.isfinite(c.max_shift_same_landmarks)]
+            print(
+                f"    {label:12s} tracked at the cap {max(tracked) if tracked else float('nan'):5.1f}"
+                f" · same landmarks thinned (the rep finder alone) {max(same_lm) if same_lm else float('nan'):5.1f}"
+            )
+        n_same = sum(c.reps_full == c.reps_thinned for c in above)
+        print(f"  same rep count, same landmarks thinned {n_same} of {len(above)}")
         print(f"  same faults                  {sum(c.same_faults for c in above)} of {len(above)}")
     if args.json is not None:
         doc = {"cap_fps": cap, "below": below, "above": [asdict(c) | {"same_faults": c.same_faults} for c in above]}

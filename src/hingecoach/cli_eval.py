@@ -116,9 +116,11 @@ def print_figures(fig: dict[str, Any]) -> None:
         m = fig["mirror"]
         out.print(
             f"mirrored copies: identical fault sets on {m['identical']} / {m['clips']} = {_pct(m['share_identical'])}"
+            f" · a fault on one copy that the other calls clean: {m['contradictions']} clips"
         )
         for d in m["differences"]:
-            out.print(f"  {d['path']}: original {d['original']} · mirrored {d['mirrored']}")
+            kind = f"clean on the other copy: {d['contradicted']}" if d["contradicted"] else "the other is borderline"
+            out.print(f"  {d['path']}: original {d['original']} · mirrored {d['mirrored']} ({kind})")
 
 
 def _angles(root: Path, with_model: bool) -> list[dict[str, Any]]:

@@ -173,7 +173,8 @@ def rounded_back() -> Check:
         threshold_reason=(
             "The article's stick test at the tailbone: the virtual dowel held between the shoulder blades and swung "
             "down onto the silhouette's back lifts off the tailbone when the back between them bulges (median over "
-            "the 15 or more frames of deepest lean, in trunk lengths). Fitted on all dev lifters (0.028; refitted "
+            "the 15 or more frames of deepest lean where the trunk is seen, plates hiding the shins or not, in trunk "
+            "lengths). Fitted on all dev lifters (0.028; refitted "
             "leave-one-lifter-out by `hingecoach eval`, folds 0.021–0.030); the band is the larger of 0.004 and "
             "two standard errors of the median from its own frames. Against the athlete's own neutral set a rise "
             "of 0.012 is the fault: a lifter's neutral sets differ by 0.002–0.010 (probe of 18 lifters), the dev "

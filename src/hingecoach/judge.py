@@ -24,16 +24,25 @@ from hingecoach.judge_inputs import (
     RepLike,
     all_series,
     compute_baseline,
+    hidden_parts,
+    hidden_reason,
     rep_window,
+    trunk_usable_frames,
     usable_frames,
     view_name,
 )
 from hingecoach.measures import BackReference, Baseline, Measured, NotJudged, RepWindow, back_line_medians
+from hingecoach.timebase import first_within, last_within
 
 FloatArray = NDArray[np.float64]
 
 #: A rep is judged only when at least this share of its frames has reliable landmarks.
 MIN_RELIABLE_SHARE: Final[float] = 0.6
+#: How far either side of a rep's bottom (s) to look for the landmark that hid a check's reading.
+BOTTOM_LOOK_S: Final[float] = 0.25
+#: Checks that read only the trunk and its silhouette: judged on the frames where the trunk is seen
+#: (:func:`hingecoach.judge_inputs.trunk_usable_frames`), even when the legs are hidden.
+TRUNK_ONLY_CODES: Final[frozenset[str]] = frozenset({"rounded_back"})
 #: Points a fault costs on the 0–100 rep score.
 PENALTY: Final[Mapping[str, int]] = {"minor": 15, "major": 35}
 #: Clean reps needed before moving up the ladder (one good rep is luck, three is a pattern).
@@ -198,6 +207,10 @@ def judge_rep(
     }
     share = float(reliable.mean()) if reliable.size else 0.0
     judged = bool(reliable.size) and share >= MIN_RELIABLE_SHARE
+    # The rounded-back reading needs the trunk, not the legs: plates hiding the shins do not stop it.
+    seen = trunk_usable_frames(kin, series)[int(rep.start) : int(rep.end) + 1]
+    seen_share = float(seen.mean()) if seen.size else 0.0
+    judged_trunk = bool(seen.size) and seen_share >= MIN_RELIABLE_SHARE
     lo, hi = int(rep.start), int(rep.end)
     results: list[schema.CheckResult] = []
     for check in drill.checks:
@@ -205,25 +218,30 @@ def judge_rep(
             metrics[check.quantity] = None
             results.append(_not_judged(check, *_view_reason(check, vname)))
             continue
-        if not judged:
+        trunk_only = check.code in TRUNK_ONLY_CODES
+        if not (judged_trunk if trunk_only else judged):
             metrics[check.quantity] = None
-            results.append(
-                _not_judged(
-                    check,
-                    f"the body's landmarks were reliable on only {share:.0%} of this rep's frames",
-                    "keep the whole body in frame and in good light, one person in view",
-                )
+            got = seen_share if trunk_only else share
+            parts = () if trunk_only else hidden_parts(kin, lo, hi, share=1.0 - MIN_RELIABLE_SHARE)
+            reason, how = hidden_reason(
+                parts,
+                f"the body's landmarks were reliable on only {got:.0%} of this rep's frames",
+                where=f"on {1.0 - got:.0%} of this rep's frames",
             )
+            results.append(_not_judged(check, reason, how))
             continue
         m = check.fn(w)
         if m is None or isinstance(m, NotJudged):
             metrics[check.quantity] = None
-            reason = (
-                m.reason
-                if isinstance(m, NotJudged)
-                else (f"the landmarks it needs ({', '.join(check.series)}) were hidden at that point of the rep")
-            )
-            results.append(_not_judged(check, reason, m.how_to_film if isinstance(m, NotJudged) else None))
+            if isinstance(m, NotJudged):
+                reason, film = m.reason, m.how_to_film
+            else:
+                b = int(rep.bottom)
+                reason, film = hidden_reason(
+                    hidden_parts(kin, first_within(t, b, BOTTOM_LOOK_S), last_within(t, b, BOTTOM_LOOK_S)),
+                    f"the landmarks it needs ({', '.join(check.series)}) were hidden at that point of the rep",
+                )
+            results.append(_not_judged(check, reason, film))
             continue
         metrics[check.quantity + ("_vs_own_reference" if m.relative else "")] = _round(m.value)
         frame = min(max(w.offset + m.frame, lo), hi)  # a fault's time lies within its rep
@@ -249,7 +267,7 @@ def judge_rep(
     ]
     held = None
     rb = drill.check("rounded_back")
-    if judged and rb is not None and vname in rb.views:
+    if judged_trunk and rb is not None and vname in rb.views:
         held = back_held_range(w, drill)
         metrics.update({k: _round(v) for k, v in back_line_medians(w).items()})
     metrics["back_held_to_hip_flexion_deg"] = _round(held)

@@ -10,15 +10,23 @@ depend on how they are built.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from hingecoach.measures import DEEP_LEAN_MIN_DEG, BackReference, Baseline, RepWindow
+from hingecoach.kinematics import RELIABLE_VISIBILITY, SAGITTAL_PARTS
+from hingecoach.measures import (
+    DEEP_LEAN_MIN_DEG,
+    ROUND_SERIES,
+    TRUNK_LEAN_SEEN,
+    BackReference,
+    Baseline,
+    RepWindow,
+)
 from hingecoach.nanstats import nanmean
-from hingecoach.skeleton import idx
+from hingecoach.skeleton import idx, sided
 from hingecoach.timebase import first_within, last_within
 from hingecoach.track import PoseTrack
 
@@ -157,6 +165,25 @@ def usable_frames(kin: KinematicsLike, series: Mapping[str, FloatArray] | None =
     return ok
 
 
+def trunk_usable_frames(kin: KinematicsLike, series: Mapping[str, FloatArray] | None = None) -> NDArray[np.bool_]:
+    """``(T,)`` frames the rounded-back reading may use: the trunk seen (its incline known) in a possible posture.
+
+    Why not :func:`usable_frames`: that one needs the camera-side knee and ankle too, and plates in front of the
+    shins at the bottom of a pull hide exactly those on exactly the frames the back is judged on (a mirrored copy
+    of one rounded pull kept 10 of its 26 deepest frames, and its verdict flipped). The head's reading keeps the
+    stricter frames: at the set-up, with the ankles hidden, a lifter looks up at the bar before the pull.
+    """
+    s = all_series(kin) if series is None else series
+    n = int(np.asarray(kin.t_s).shape[0])
+    trunk = s.get("trunk_incline_deg", np.full(n, np.nan))
+    hip = s.get("hip_flexion_deg", np.full(n, np.nan))
+    knee = s.get("knee_flexion_deg", np.full(n, np.nan))
+    with np.errstate(invalid="ignore"):
+        # A flipped skeleton (a video glitch) still shows where the legs are seen: an impossible hip or knee.
+        impossible = (knee < MIN_KNEE_DEG) | (hip < MIN_HIP_DEG) | (hip > MAX_HIP_DEG)
+        return np.asarray(np.isfinite(trunk) & (np.abs(trunk) <= MAX_TRUNK_DEG) & ~impossible)
+
+
 #: The deepest-lean frames, where the back line is judged: within this many degrees of the clip's 95th-percentile
 #: trunk lean, and at least :data:`DEEP_LEAN_MIN_DEG` (``/work/shared/notes/virtual-dowel.md``).
 DEEP_LEAN_BAND_DEG: Final[float] = 10.0
@@ -188,11 +215,12 @@ def compute_baseline(kin: KinematicsLike, reference: BackReference | None = None
     hip = s.get("hip_flexion_deg")
     trunk = s.get("trunk_incline_deg")
     lean = None if trunk is None else deep_lean_deg(trunk, usable_frames(kin, s))
+    seen = None if trunk is None else deep_lean_deg(trunk, trunk_usable_frames(kin, s))
     if hip is None or not np.isfinite(hip).any():
-        return Baseline(deep_lean_deg=lean, reference=reference)
+        return Baseline(deep_lean_deg=lean, reference=reference, deep_lean_seen_deg=seen)
     ok = np.asarray(kin.reliable, dtype=bool) & np.isfinite(hip)
     if not ok.any():
-        return Baseline(deep_lean_deg=lean, reference=reference)
+        return Baseline(deep_lean_deg=lean, reference=reference, deep_lean_seen_deg=seen)
     upright = ok & (hip <= np.nanpercentile(hip[ok], 10) + 5.0)
 
     def med(name: str) -> float | None:
@@ -202,7 +230,9 @@ def compute_baseline(kin: KinematicsLike, reference: BackReference | None = None
         v = x[upright & np.isfinite(x)]
         return float(np.median(v)) if v.size else None
 
-    return Baseline(pelvis_tilt_deg=med("pelvis_tilt_deg"), deep_lean_deg=lean, reference=reference)
+    return Baseline(
+        pelvis_tilt_deg=med("pelvis_tilt_deg"), deep_lean_deg=lean, reference=reference, deep_lean_seen_deg=seen
+    )
 
 
 def _top_hold_end(hip: FloatArray | None, end: int, stop: int) -> int:
@@ -263,7 +293,10 @@ def rep_window(
     # The top is out of view when most frames just after the rep's end are unusable (a cut, the lifter leaving).
     after = usable[b0 + 1 : max(b0 + 1, last_within(t, b0, TOP_LOST_S)) + 1]
     top_lost = after.size > 0 and float(after.mean()) < 0.5
-    window = {k: np.where(keep, v[a : b + 1], np.nan) for k, v in s.items()}
+    seen = trunk_usable_frames(kin, s)[a : b + 1]
+    window = {k: np.where(seen if k in ROUND_SERIES else keep, v[a : b + 1], np.nan) for k, v in s.items()}
+    if "trunk_incline_deg" in s:
+        window[TRUNK_LEAN_SEEN] = np.where(seen, s["trunk_incline_deg"][a : b + 1], np.nan)
     bottom = int(rep.bottom) - a
     wh = window.get("hip_flexion_deg")
     if a < a0 and wh is not None and np.isfinite(wh[: a0 - a + 1]).any():
@@ -280,4 +313,49 @@ def rep_window(
         baseline=baseline,
         yaw_deg=yaw_deg,
         offset=a,
+    )
+
+
+#: A landmark counts as hidden over a stretch when it was below the reliable visibility on more than this share of it.
+HIDDEN_SHARE: Final[float] = 0.5
+#: How to film when the knee or ankle is hidden at the bottom (plates in front of the shins, most often).
+FILM_LEGS: Final[str] = (
+    "keep the knee and ankle in view at the bottom of the rep: with plates on the bar, raise the camera to about hip "
+    "height so the knee shows above the plates, or turn it 30–45° towards the lifter's front so the shins show "
+    "between them"
+)
+
+
+def hidden_parts(kin: KinematicsLike, lo: int, hi: int, share: float = HIDDEN_SHARE) -> tuple[str, ...]:
+    """The camera-side landmarks (shoulder, hip, knee, ankle) hidden on more than ``share`` of frames ``[lo, hi]``.
+
+    Why: a check that could not read its landmarks should name what the camera missed, so the user knows what to
+    change (an empty tuple when the track says nothing was hidden).
+    """
+    track = getattr(kin, "track", None)
+    side = getattr(kin, "side", None)
+    if not isinstance(track, PoseTrack) or side not in ("left", "right"):
+        return ()
+    vis = track.visibility[max(0, lo) : hi + 1]
+    if vis.shape[0] == 0:
+        return ()
+    out = []
+    for part in SAGITTAL_PARTS:
+        seen = vis[:, sided(side, part)] >= RELIABLE_VISIBILITY
+        if float(1.0 - seen.mean()) > share:
+            out.append(part)
+    return tuple(out)
+
+
+def hidden_reason(parts: Sequence[str], fallback: str, where: str = "at the bottom of this rep") -> tuple[str, str]:
+    """The not-judged reason and how to film, for a check whose landmarks were hidden ``where``."""
+    if not parts:
+        return fallback, "keep the whole body in frame and in good light, one person in view"
+    names = " and ".join((", ".join(parts[:-1]), parts[-1])) if len(parts) > 1 else parts[0]
+    verb = "were" if len(parts) > 1 else "was"
+    legs = any(p in ("knee", "ankle") for p in parts)
+    return (
+        f"the {names} nearer the camera {verb} hidden {where}"
+        + (f"; plates in front of the shins most often hide {'them' if len(parts) > 1 else 'it'}" if legs else ""),
+        FILM_LEGS if legs else "keep the whole body in frame, side-on, in good light",
     )

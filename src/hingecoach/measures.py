@@ -57,12 +57,15 @@ class Baseline:
 
     ``pelvis_tilt_deg``: standing hip-line angle (median over the most upright frames). ``deep_lean_deg``: trunk
     incline from which a frame counts as the deepest lean, where the back line is judged (None: the trunk never
-    leaned far enough). ``reference``: the athlete's own neutral back line, when known.
+    leaned far enough). ``deep_lean_seen_deg``: the same level over every frame where the trunk is seen, legs hidden
+    or not (the rounded-back reading's frames; None = use ``deep_lean_deg``). ``reference``: the athlete's own
+    neutral back line, when known.
     """
 
     pelvis_tilt_deg: float | None = None
     deep_lean_deg: float | None = None
     reference: BackReference | None = None
+    deep_lean_seen_deg: float | None = None
 
 
 @dataclass(frozen=True)
@@ -243,15 +246,24 @@ FILM_BACK: Final[str] = (
 )
 
 
+#: The series the rounded-back reading needs: the trunk and its silhouette, not the legs
+#: (:func:`hingecoach.judge_inputs.trunk_usable_frames`).
+ROUND_SERIES: Final[frozenset[str]] = frozenset({"dowel_bow", "dowel_tail_gap"})
+#: The trunk's incline on the frames where the trunk is seen (the rounded-back reading's deepest frames).
+TRUNK_LEAN_SEEN: Final[str] = "trunk_incline_seen_deg"
+
+
 def _back_frames(w: RepWindow, name: str) -> NDArray[np.bool_] | NotJudged:
     """Frames of deepest trunk lean with a measured back line, or why there are not enough of them."""
     base = w.baseline
     if base is None or base.deep_lean_deg is None:
         return NotJudged("the trunk never leaned far enough forward (35°) to judge the back line", None)
-    lean = w.get("trunk_incline_deg")
+    seen = name in ROUND_SERIES and TRUNK_LEAN_SEEN in w.series
+    lean = w.get(TRUNK_LEAN_SEEN if seen else "trunk_incline_deg")
+    level = base.deep_lean_seen_deg if seen and base.deep_lean_seen_deg is not None else base.deep_lean_deg
     x = w.get(name)
     with np.errstate(invalid="ignore"):
-        deep = np.abs(lean) >= base.deep_lean_deg
+        deep = np.abs(lean) >= level
         floor = np.isfinite(x) & (np.abs(lean) >= DEEP_LEAN_MIN_DEG)
     if int((deep & np.isfinite(x)).sum()) < WANT_BACK_FRAMES and int(floor.sum()) > int(deep.sum()):
         order = np.flatnonzero(floor)[np.argsort(-np.abs(lean[floor]), kind="stable")]

@@ -20,6 +20,7 @@ from hingecoach.devtools.lolo import (
     fault_figures,
     fit_threshold,
     lolo_folds,
+    mirror_agreement,
     per_rep_recall,
 )
 
@@ -228,3 +229,25 @@ def test_track_cache_is_keyed_by_profile_version_and_stale_tracks_lose_their_bac
         cached_track(video, tmp_path, cached_only=True)
     stale = cached_track(video, tmp_path, cached_only=True, stale_ok=True)
     assert stale.back_profile is None and any(line.startswith(STALE_MARK) for line in stale.log)
+
+
+def _mirror_clip(path: str, found: set[str], state: str, value: float) -> ClipOutcome:
+    rep = RepRecord(0, True, (CheckAnswer("rounded_back", state, value),))
+    return ClipOutcome(_row(path, 1, {"rounded_back"}), 1, "side", "deadlift", frozenset(found), 1, reps=(rep,))
+
+
+def test_mirror_agreement_tells_a_contradiction_from_a_value_at_the_band_edge() -> None:
+    """Fault on one copy and borderline on the other is a difference (the headline counts it) but not a
+    contradiction; fault on one and clean on the other is both."""
+    clip = _mirror_clip
+    original = EvalReport(
+        [clip("a", {"rounded_back"}, "fault", 0.05), clip("b", {"rounded_back"}, "fault", 0.04),
+         clip("c", set(), "clean", 0.0)]
+    )
+    mirrored = EvalReport(
+        [clip("a", set(), "borderline", 0.03), clip("b", set(), "clean", 0.01), clip("c", set(), "clean", 0.0)]
+    )
+    m = mirror_agreement(original, mirrored)
+    assert (m["clips"], m["identical"], m["contradictions"]) == (3, 1, 1)
+    assert [(d["path"], d["contradicted"]) for d in m["differences"]] == [("a", []), ("b", ["rounded_back"])]
+    assert m["share_without_contradiction"] == pytest.approx(2 / 3)

@@ -151,6 +151,49 @@ def test_back_line_faults_fire_at_their_size_and_not_below(sign: float) -> None:
                 assert states == {expected}, (code, expected, size, states)
 
 
+def test_rounded_back_is_read_with_the_shins_hidden_but_the_head_is_not() -> None:
+    """Plates in front of the shins hide the knees and ankles on exactly the deepest frames. The rounded-back reading
+    needs only the trunk and its silhouette, so it still finds a major hump; the head's reading keeps the frames where
+    the whole body is seen (at a floor pull's set-up a lifter looks up at the bar with the ankles hidden)."""
+    res = synth.generate(synth.HingeSpec(), SIDE_CAM)
+    check = DRILLS["rdl"].check("rounded_back")
+    assert check is not None
+    track = _with_back(res, hump=(check.major_at + check.band) * (1.0 - 0.40) / (1.0 + 0.10), head=0.4)
+    hip = res.angles["hip_flexion_deg"]
+    deep = hip > 0.6 * np.nanmax(hip)
+    vis = track.visibility.copy()
+    for name in ("left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel", "right_heel"):
+        vis[deep, idx(name)] = 0.05
+    kin = compute_kinematics(replace(track, visibility=vis))
+    assert not kin.reliable[deep].any()
+    reps = [judge.judge_rep(DRILLS["rdl"], kin, r, view="side") for r in res.reps]
+    assert _states(reps, "rounded_back") == {"fault"} and _severity(reps, "rounded_back") == "major"
+    assert "fault" not in _states(reps, "head_out_of_line")
+    # The same track with the legs seen raises the head too: it is the hidden legs, not the head's size, that stop it.
+    seen = [judge.judge_rep(DRILLS["rdl"], compute_kinematics(track), r, view="side") for r in res.reps]
+    assert _states(seen, "head_out_of_line") == {"fault"}
+
+
+@pytest.mark.parametrize("hidden_from", [0.8, 0.3])
+def test_a_knee_check_names_the_hidden_landmark_and_how_to_film_it(hidden_from: float) -> None:
+    """When plates hide the ankle at the bottom (a short stretch: the check's own reading; most of the rep: the rep's
+    reliability gate), the knee check cannot read the shin: the answer names the ankle and says how to film so the
+    legs show, instead of a generic "landmarks hidden"."""
+    res = synth.generate(synth.HingeSpec(), SIDE_CAM)
+    hip = res.angles["hip_flexion_deg"]
+    deep = hip > hidden_from * np.nanmax(hip)
+    vis = res.track.visibility.copy()
+    for name in ("left_ankle", "right_ankle"):
+        vis[deep, idx(name)] = 0.05
+    kin = compute_kinematics(replace(res.track, visibility=vis))
+    reps = [judge.judge_rep(_only("locked_knees"), kin, r, view="side") for r in res.reps]
+    assert all(r.judged for r in reps) == (hidden_from > 0.5)
+    checks = [c for r in reps for c in r.checks]
+    assert checks and all(c.state == "not_judged" for c in checks)
+    assert all(re.match(r"the ankle nearer the camera was hidden", c.reason or "") for c in checks), checks[0].reason
+    assert all(c.how_to_film == judge_inputs.FILM_LEGS for c in checks)
+
+
 def test_faults_are_judged_per_rep() -> None:
     res = synth.generate(synth.HingeSpec(), SIDE_CAM)
     check = DRILLS["rdl"].check("rounded_back")

@@ -350,18 +350,42 @@ def all_figures(report: EvalReport) -> dict[str, Any]:
     }
 
 
+def _contradicted(a: ClipOutcome, b: ClipOutcome) -> list[str]:
+    """Faults one copy raises where the other answers *clean* on every rep (not borderline, not "not judged")."""
+    out = []
+    for code in sorted(a.faults_found ^ b.faults_found):
+        other = b if code in a.faults_found else a
+        answers = other.answers(code)
+        if answers and all(x.state == "clean" for x in answers):
+            out.append(code)
+    return out
+
+
 def mirror_agreement(original: EvalReport, mirrored: EvalReport) -> dict[str, Any]:
-    """Share of clips whose fault set (faults only; borderline is not a fault) is the same on the mirrored copy."""
+    """Share of clips whose fault set (faults only; borderline is not a fault) is the same on the mirrored copy.
+
+    Beside it, the contradictions: a fault on one copy that the other calls clean. A fault on one copy that is
+    "borderline: too close to call" on the other still counts as a difference in the headline share, but it is the
+    band doing its job (a value at the band's edge), not the two copies disagreeing.
+    """
     mirr = {o.row.path: o for o in mirrored.ok}
     pairs = [(o, mirr[o.row.path]) for o in original.ok if o.row.path in mirr]
     diffs = [
-        {"path": a.row.path, "original": sorted(a.faults_found), "mirrored": sorted(b.faults_found)}
+        {
+            "path": a.row.path,
+            "original": sorted(a.faults_found),
+            "mirrored": sorted(b.faults_found),
+            "contradicted": _contradicted(a, b),
+        }
         for a, b in pairs
         if a.faults_found != b.faults_found
     ]
+    contradictions = sum(1 for d in diffs if d["contradicted"])
     return {
         "clips": len(pairs),
         "identical": len(pairs) - len(diffs),
         "share_identical": (len(pairs) - len(diffs)) / len(pairs) if pairs else float("nan"),
+        "contradictions": contradictions,
+        "share_without_contradiction": (len(pairs) - contradictions) / len(pairs) if pairs else float("nan"),
         "differences": diffs,
     }
