@@ -495,7 +495,7 @@ def _run(
     on_event: EventFn | None,
     t0: float,
 ) -> BatchSummary:
-    from hingecoach.batch_pool import run_local, run_ray
+    from hingecoach.batch_pool import longest_first, run_local, run_ray
     from hingecoach.batch_report import write_index_files
 
     out.mkdir(parents=True, exist_ok=True)
@@ -512,14 +512,15 @@ def _run(
         if on_event is not None:
             on_event(BatchEvent(kind, path=path, pid=pid, record=rec))
 
+    jobs = longest_first(p.jobs)
     results: Generator[tuple[ClipResult, int], None, None]
     if ray is not None:
-        results = run_ray(p.jobs, fn=clip_fn)
+        results = run_ray(jobs, fn=clip_fn)
         backend = f"ray ({ray})"
     else:
         n_workers = min(n_workers, max(1, len(p.jobs)))
         results = run_local(
-            p.jobs, workers=n_workers, fn=clip_fn, on_start=lambda job, pid: emit("started", job.path, pid)
+            jobs, workers=n_workers, fn=clip_fn, on_start=lambda job, pid: emit("started", job.path, pid)
         )
         backend = "local"
     try:

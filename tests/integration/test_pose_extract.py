@@ -12,7 +12,7 @@ from tests.fixtures.videos import (
 )
 
 from hingecoach.errors import ModelMissingError, MultiplePeopleError, NoPersonError, OutOfFrameError, VideoError
-from hingecoach.pose.extract import auto_workers, chunk_bounds, extract_track, n_chunks
+from hingecoach.pose.extract import auto_workers, chunk_bounds, extract_track, n_chunks, plan_chunks
 from hingecoach.pose.quality import check_track, part_shares
 from hingecoach.skeleton import N_LANDMARKS, idx, sided
 from hingecoach.track import PoseTrack
@@ -124,9 +124,23 @@ def test_chunk_bounds_cover_every_frame_once() -> None:
 
 def test_long_clips_get_more_chunks_than_workers() -> None:
     assert n_chunks(86, 2) == 2  # short: one chunk per worker
-    assert n_chunks(574, 2) == 4  # two each, so an early finisher can take more
-    assert n_chunks(250, 2) == 2  # no chunk under MIN_FRAMES_PER_CHUNK frames
+    assert n_chunks(574, 2) == 2  # a seam costs ~2 CPU-s: no extra chunk under MIN_FRAMES_PER_CHUNK frames
+    assert n_chunks(1800, 2) == 2  # never three for two workers: one would idle through the last chunk
+    assert n_chunks(2400, 2) == 4  # two each, so an early finisher can take more
     assert n_chunks(10_000, 3) == 6
+
+
+def test_the_calling_process_gets_a_head_start_chunk() -> None:
+    # It starts tracking at once while the spawned worker is still importing and loading the model.
+    assert plan_chunks(574, 2) == [(0, 311), (311, 574)]
+    assert plan_chunks(86, 2) == [(0, 53), (53, 86)]  # capped: the first stays under 1.5x the other
+    assert plan_chunks(574, 1) == [(0, 574)]
+    for n, k in [(574, 2), (2400, 2), (10_000, 3), (9, 2)]:
+        bounds = plan_chunks(n, k)
+        assert bounds[0][0] == 0 and bounds[-1][1] == n and len(bounds) == n_chunks(n, k)
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
+        rest = [b - a for a, b in bounds[1:]]
+        assert max(rest) - min(rest) <= 1 and bounds[0][1] - bounds[0][0] >= max(rest)
 
 
 def test_short_clips_use_one_worker() -> None:
@@ -233,7 +247,7 @@ def test_real_clip_people_count_and_back_profile(kb_single: PoseTrack) -> None:
 def test_chunked_extraction_matches_single_process(kb_single: PoseTrack, kb_chunked: PoseTrack) -> None:
     assert kb_chunked.n_frames == kb_single.n_frames
     np.testing.assert_array_equal(kb_chunked.t_s, kb_single.t_s)
-    first = chunk_bounds(86, 2)[0][1]
+    first = plan_chunks(86, 2)[0][1]
     # The first chunk is the same computation in another process: identical.
     np.testing.assert_allclose(kb_chunked.xy_px[:first], kb_single.xy_px[:first], atol=1e-6)
     # After the seam the second tracker was warmed up on 8 earlier frames: within a couple of pixels.

@@ -26,7 +26,7 @@ from hingecoach.batch import (
     write_result,
 )
 from hingecoach.batch_inputs import hash_clips
-from hingecoach.batch_pool import run_local
+from hingecoach.batch_pool import longest_first, run_local
 from hingecoach.batch_report import csv_text, index_html, jsonl_text, totals, write_index_files
 from hingecoach.config import AnalysisConfig
 from hingecoach.provenance import config_hash, content_sha256
@@ -288,3 +288,11 @@ def test_hashes_are_reused_while_size_and_mtime_are_unchanged(tmp_path: Path) ->
     os.utime(clip, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
     fresh, _ = hash_clips([clip], cache)
     assert fresh[clip] == content_sha256(clip) != "cached"
+
+
+def test_largest_clips_are_handed_out_first(tmp_path: Path) -> None:
+    sizes = {"a.mp4": 10, "b.mp4": 3000, "c.mp4": 200, "d.mp4": 3000, "gone.mp4": 0}
+    jobs = [_job(_touch(tmp_path / n, b"x" * s)) for n, s in sizes.items()]
+    (tmp_path / "gone.mp4").unlink()  # unreadable: last, its worker reports it
+    order = [Path(j.path).name for j in longest_first(jobs)]
+    assert order == ["b.mp4", "d.mp4", "c.mp4", "a.mp4", "gone.mp4"]  # ties keep their order

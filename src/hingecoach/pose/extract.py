@@ -1,8 +1,10 @@
 """Video file in, :class:`~hingecoach.track.PoseTrack` out, as fast as this machine allows.
 
 Why chunks in processes: the pose model is almost all of the cost and one process keeps only ~1.1 cores busy. A
-long clip is cut into contiguous chunks (up to two per worker, so a worker that finishes early takes another) that
-``workers`` processes, this one included, take from one queue, each chunk tracked by a fresh VIDEO-mode landmarker.
+long clip is cut into contiguous chunks (one per worker, two once chunks stay long: a seam costs a seek, a fresh
+landmarker pair and a warm-up) that ``workers`` processes, this one included, take from one queue, each chunk tracked
+by a fresh VIDEO-mode landmarker. This process's first chunk is longer by the frames it tracks while the spawned
+workers start (:data:`HEAD_START_FRAMES`), so all finish together.
 Inside every process the decoder runs in a background thread (:func:`hingecoach.video.iter_frames`), so decoding
 overlaps inference. Measured on the 2-core machine: 1.43-1.54x the frame rate of a naive sequential loop on a
 1080p clip (``bench/benchmark.py``, ``docs/pose-backend.md``).
@@ -35,7 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach.errors import VideoError
-from hingecoach.pose.mediapipe_backend import MediaPipePoseBackend, opencv_single_threaded
+from hingecoach.pose.mediapipe_backend import MediaPipePoseBackend, PendingCount, opencv_single_threaded
 from hingecoach.pose.model import require_model
 from hingecoach.pose.stream import frame_arrays
 from hingecoach.skeleton import N_LANDMARKS
@@ -45,8 +47,15 @@ from hingecoach.video import MIN_DECODED_FRACTION, TimingMode, VideoInfo, iter_t
 ProgressFn = Callable[[int, int], None]
 
 MIN_FRAMES_PER_WORKER: Final[int] = 150
-MIN_FRAMES_PER_CHUNK: Final[int] = 100
+#: A seam costs a seek (decoding from the keyframe before it), a fresh landmarker pair and WARMUP_FRAMES tracked twice:
+#: ~1.5-2.5 CPU-s on the 2-core machine, so a chunk is kept long enough (~30 s of one core) for that to be small.
+MIN_FRAMES_PER_CHUNK: Final[int] = 600
 CHUNKS_PER_WORKER: Final[int] = 2
+#: Frames the calling process tracks while a spawned worker is still starting (spawn, imports, model load: ~2.5 s at
+#: ~20 frames/s on the 2-core machine). The calling process's first chunk is longer by this, so both finish together
+#: instead of the caller idling at the end. Start-up and tracking both scale with the CPU's speed, so a count of
+#: frames carries over between machines better than seconds would.
+HEAD_START_FRAMES: Final[int] = 48
 MAX_AUTO_WORKERS: Final[int] = 8
 WARMUP_FRAMES: Final[int] = 8
 PROGRESS_EVERY_FRAMES: Final[int] = 10
@@ -126,11 +135,22 @@ def track_chunk(
     frames = iter_timed_frames(
         path, fps=fps, timing=timing, max_side=max_side, from_s=from_s, until_s=until_s, lead=warmup, max_fps=max_fps
     )
+    counting: deque[tuple[int, PendingCount]] = deque()  # (index into the lists, its people count still running)
+
+    def settle(wait: bool) -> None:
+        """Fill in the people counts that have finished (all of them when ``wait``), oldest first."""
+        while counting and (wait or counting[0][1].done()):
+            i, pending = counting.popleft()
+            people[i], other = pending.result()
+            if other is not None:
+                others[i] = other
+
     with MediaPipePoseBackend(model_path, with_masks=with_masks) as backend:
         for frame in frames:
             t_ms = max(round(frame.t_s * 1000.0), last_ms + 1)
             last_ms = t_ms
-            pose = backend.process(frame.rgb, t_ms)
+            # The count of this frame (when one is due) runs beside the tracking of the next frames.
+            pose, pending = backend.process_deferred(frame.rgb, t_ms)
             if frame.lead:
                 head.append(_fingerprint(frame.rgb))
                 head_t.append(frame.t_s)
@@ -144,12 +164,16 @@ def track_chunk(
             world.append(f.world_m)
             people.append(f.n_people)
             others.append(pose.other_person if pose.other_person is not None else _NAN_OTHER)
+            if pending is not None:
+                counting.append((len(times) - 1, pending))
+            settle(wait=False)
             if with_masks:
                 profiles.append(f.back_profile)
             done = len(times)
             if on_frames is not None and done - reported >= PROGRESS_EVERY_FRAMES:
                 on_frames(done - reported)
                 reported = done
+        settle(wait=True)
     n = len(xy)
     if on_frames is not None and n > reported:
         on_frames(n - reported)
@@ -206,10 +230,25 @@ def _worker_main(jobs: Any, out: Any) -> None:
             return
 
 
-def chunk_bounds(n_frames: int, workers: int) -> list[tuple[int, int]]:
-    """``workers`` contiguous ``[start, stop)`` ranges covering ``n_frames`` with sizes differing by at most one."""
-    edges = np.linspace(0, n_frames, workers + 1).round().astype(int)
+def chunk_bounds(n_frames: int, workers: int, head_start: int = 0) -> list[tuple[int, int]]:
+    """``workers`` contiguous ``[start, stop)`` ranges covering ``n_frames``; the first is ``head_start`` frames
+    longer (capped so it stays under 1.5x the others), the rest differ in size by at most one.
+    """
+    head = max(0, min(int(head_start), n_frames // (2 * max(workers, 1))))
+    if workers <= 1 or head == 0:
+        edges = np.linspace(0, n_frames, workers + 1).round().astype(int)
+    else:
+        first = round((n_frames - head) / workers) + head
+        edges = np.concatenate([[0], np.linspace(first, n_frames, workers).round().astype(int)])
     return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
+
+
+def plan_chunks(n_frames: int, workers: int) -> list[tuple[int, int]]:
+    """The chunks :func:`extract_track` cuts for ``workers`` processes: :func:`n_chunks` of them, the caller's (the
+    first) longer by :data:`HEAD_START_FRAMES` for the spawned workers' start-up. Fixed by the frame count and the
+    worker count alone, so the same call always tracks the same frames in the same chunks (reproducible tracks).
+    """
+    return chunk_bounds(n_frames, n_chunks(n_frames, workers), head_start=HEAD_START_FRAMES if workers > 1 else 0)
 
 
 def auto_workers(n_frames: int) -> int:
@@ -222,12 +261,14 @@ def auto_workers(n_frames: int) -> int:
 
 
 def n_chunks(n_frames: int, workers: int) -> int:
-    """How many chunks to cut for ``workers`` processes (up to ``CHUNKS_PER_WORKER`` each, ≥ ``MIN_FRAMES_PER_CHUNK``).
+    """How many chunks to cut for ``workers`` processes: one or ``CHUNKS_PER_WORKER`` each (a whole number per
+    worker, so the last round of chunks keeps every worker busy), each ≥ ``MIN_FRAMES_PER_CHUNK`` when there are more.
 
     More chunks than workers balance the load: a worker that finishes early takes the next chunk, and chunks differ
-    in cost (frames with nobody in them are cheap). The price is one warm-up per extra seam.
+    in cost (frames with nobody in them are cheap). The price is one seam per extra chunk (see MIN_FRAMES_PER_CHUNK).
     """
-    return max(workers, min(workers * CHUNKS_PER_WORKER, n_frames // MIN_FRAMES_PER_CHUNK))
+    per_worker = max(1, min(CHUNKS_PER_WORKER, n_frames // max(1, workers * MIN_FRAMES_PER_CHUNK)))
+    return workers * per_worker
 
 
 def _run_parallel(
@@ -403,7 +444,7 @@ def extract_track(
 
         chunks = [track_chunk(from_s=0.0, until_s=None, warmup=0, on_frames=on_frames, **common)]
     else:
-        bounds = chunk_bounds(info.frame_count, n_chunks(info.frame_count, n_workers))
+        bounds = plan_chunks(info.frame_count, n_workers)
         chunks = _run_parallel(info, common, bounds, n_workers, progress, total)
         _check_seams(p.name, chunks)
     n = sum(c.n for c in chunks)
@@ -460,4 +501,4 @@ def _pad_cols(a: NDArray[np.float64], k: int) -> NDArray[np.float64]:
     return out
 
 
-__all__ = ["ChunkResult", "auto_workers", "chunk_bounds", "extract_track", "n_chunks", "track_chunk"]
+__all__ = ["ChunkResult", "auto_workers", "chunk_bounds", "extract_track", "n_chunks", "plan_chunks", "track_chunk"]

@@ -11,6 +11,11 @@ Design choices (measured; see ``docs/pose-backend.md``):
   wider or taller than square it also runs on overlapping square tiles (:mod:`hingecoach.pose.people`), where
   people are not shrunk to nothing, and the other person's position and size are kept so the analysis can say
   which of two people it judged.
+* The count runs in a helper thread (the native calls release the GIL). :meth:`MediaPipePoseBackend.process`
+  waits for it; :meth:`MediaPipePoseBackend.process_deferred` (the file path) does not: the count of a 16:9
+  frame is four detections (~4x a tracked frame), and waiting for it stalled the tracker for ~14 % of a 1080p
+  clip's time while the second core idled. An IMAGE-mode count depends on nothing but its frame, so a deferred
+  count is the same number, only later.
 * World landmarks (metres, hip-centred) and BlazePose visibility are kept; the segmentation mask is returned only
   when asked for (the back-line check needs it) and is copied, because MediaPipe reuses its buffer.
 """
@@ -21,7 +26,9 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
@@ -125,6 +132,36 @@ _cv_users = 0
 _cv_saved: int | None = None
 
 
+@dataclass(frozen=True)
+class PendingCount:
+    """A people count still running for one frame, and what is needed to finish that frame's answer."""
+
+    future: Future[list[NDArray[np.float64]]]
+    tracked_px: NDArray[np.float64] | None  # (33, 2) the tracked pose in the frame's pixels; None: nobody tracked
+    frame_wh: tuple[int, int]
+
+    def done(self) -> bool:
+        return self.future.done()
+
+    def result(self) -> tuple[int, NDArray[np.float64] | None]:
+        """``(n_people, other_person)`` as :meth:`MediaPipePoseBackend.process` reports them (waits if needed)."""
+        people = self.future.result()
+        n_people = len(people)
+        if self.tracked_px is None:
+            return n_people, None
+        other = None
+        if n_people >= 2:
+            w, h = self.frame_wh
+            scale = np.array([w, h, h, h], dtype=np.float64)
+            other = other_person(people, summarise(self.tracked_px)) / scale
+        # The tracker found someone, so at least one person is in view even where the counter saw nobody.
+        return max(n_people, 1), other
+
+    def apply(self, pose: FramePose) -> FramePose:
+        n_people, other = self.result()
+        return replace(pose, n_people=n_people, other_person=other)
+
+
 # Native start-up chatter ends after the first inferences of each landmarker.
 _QUIET_FIRST_CALLS: Final[int] = 3
 
@@ -158,7 +195,9 @@ class MediaPipePoseBackend:
         }
         self._tracker: Any = None
         self._counter: Any = None
+        self._count_pool: ThreadPoolExecutor | None = None
         self._calls = 0
+        self._count_calls = 0
         try:
             with native_stderr_silenced():
                 self._create(vision, BaseOptions, path, common)
@@ -169,67 +208,90 @@ class MediaPipePoseBackend:
             ) from exc
 
     def _create(self, vision: Any, BaseOptions: Any, path: Path, common: dict[str, Any]) -> None:
-        """The VIDEO-mode tracker (one person) and, if counting, an IMAGE-mode two-person counter."""
-        self._tracker = vision.PoseLandmarker.create_from_options(
-            vision.PoseLandmarkerOptions(
-                base_options=BaseOptions(model_asset_path=str(path)),
-                running_mode=vision.RunningMode.VIDEO,
-                num_poses=1,
-                output_segmentation_masks=self.with_masks,
-                **common,
-            )
-        )
-        if self.count_every_ms is not None:
-            self._counter = vision.PoseLandmarker.create_from_options(
-                vision.PoseLandmarkerOptions(
-                    base_options=BaseOptions(model_asset_path=str(path)),
-                    running_mode=vision.RunningMode.IMAGE,
-                    num_poses=2,
-                    output_segmentation_masks=False,
-                    **common,
+        """The VIDEO-mode tracker (one person) and, if counting, an IMAGE-mode two-person counter.
+
+        The counter is built in the helper thread that will run it while this thread builds the tracker: the two
+        start-ups (~0.2 s each) overlap, which is ~4 % of a 3-second clip's time.
+        """
+
+        def landmarker(mode: Any, num_poses: int, masks: bool) -> Any:
+            with native_stderr_silenced():
+                return vision.PoseLandmarker.create_from_options(
+                    vision.PoseLandmarkerOptions(
+                        base_options=BaseOptions(model_asset_path=str(path)),
+                        running_mode=mode,
+                        num_poses=num_poses,
+                        output_segmentation_masks=masks,
+                        **common,
+                    )
                 )
-            )
+
+        counter: Future[Any] | None = None
+        if self.count_every_ms is not None:
+            self._count_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hingecoach-count")
+            counter = self._count_pool.submit(landmarker, vision.RunningMode.IMAGE, 2, False)
+        try:
+            self._tracker = landmarker(vision.RunningMode.VIDEO, 1, self.with_masks)
+        finally:
+            if counter is not None:
+                self._counter = counter.result()  # waited for even when the tracker failed: closed with it
 
     def process(self, frame_rgb: NDArray[np.uint8], t_ms: int) -> FramePose:
         """Landmarks of the tracked person in one RGB frame; ``t_ms`` must strictly increase between calls."""
+        pose, pending = self.process_deferred(frame_rgb, t_ms)
+        return pose if pending is None else pending.apply(pose)
+
+    def process_deferred(self, frame_rgb: NDArray[np.uint8], t_ms: int) -> tuple[FramePose, PendingCount | None]:
+        """Like :meth:`process`, without waiting for a people count due on this frame.
+
+        Returns the frame's pose (``n_people`` -1, ``other_person`` None when a count is pending) and the pending
+        count: ``pending.apply(pose)`` gives exactly what :meth:`process` would have returned. The count runs in a
+        helper thread while the caller tracks the next frames; at most one count is in flight (a new one waits for
+        the previous, in order).
+        """
         if self._calls < _QUIET_FIRST_CALLS:
             self._calls += 1
             with native_stderr_silenced():
                 return self._process(frame_rgb, t_ms)
         return self._process(frame_rgb, t_ms)
 
-    def _process(self, frame_rgb: NDArray[np.uint8], t_ms: int) -> FramePose:
+    def _count(self, frame_rgb: NDArray[np.uint8]) -> list[NDArray[np.float64]]:
+        """People in one frame (runs in the helper thread; its first calls log natively, like the tracker's)."""
+        if self._count_calls < _QUIET_FIRST_CALLS:
+            self._count_calls += 1
+            with native_stderr_silenced():
+                return count_people(frame_rgb, detector(self._counter))
+        return count_people(frame_rgb, detector(self._counter))
+
+    def _process(self, frame_rgb: NDArray[np.uint8], t_ms: int) -> tuple[FramePose, PendingCount | None]:
         import mediapipe as mp
 
+        pending: Future[list[NDArray[np.float64]]] | None = None
+        if self._counter is not None and (self._next_count_ms is None or t_ms >= self._next_count_ms):
+            assert self._count_pool is not None  # made with the counter
+            pending = self._count_pool.submit(self._count, frame_rgb)
+            self._next_count_ms = int(t_ms) + int(self.count_every_ms or 0)
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame_rgb))
         result = self._tracker.detect_for_video(image, int(t_ms))
-        n_people = -1
-        people: list[NDArray[np.float64]] | None = None
-        if self._counter is not None and (self._next_count_ms is None or t_ms >= self._next_count_ms):
-            people = count_people(frame_rgb, detector(self._counter))
-            n_people = len(people)
-            self._next_count_ms = int(t_ms) + int(self.count_every_ms or 0)
+        h, w = frame_rgb.shape[:2]
         if not result.pose_landmarks:
-            return FramePose(xy_norm=_NAN_XY.copy(), visibility=_ZERO_VIS.copy(), world_m=None, n_people=n_people)
+            pose = FramePose(xy_norm=_NAN_XY.copy(), visibility=_ZERO_VIS.copy(), world_m=None, n_people=-1)
+            return pose, None if pending is None else PendingCount(pending, None, (w, h))
         xyz, vis = _landmark_arrays(result.pose_landmarks[0])
-        other = None
-        if people is not None and len(people) >= 2:
-            h, w = frame_rgb.shape[:2]
-            scale = np.array([w, h, h, h], dtype=np.float64)
-            other = other_person(people, summarise(xyz[:, :2] * np.array([w, h], dtype=np.float64))) / scale
         world = _landmark_arrays(result.pose_world_landmarks[0])[0] if result.pose_world_landmarks else None
         mask = None
         if self.with_masks and result.segmentation_masks:
             mask = np.array(result.segmentation_masks[0].numpy_view(), dtype=np.float32).reshape(frame_rgb.shape[:2])
-        # The tracker found someone, so at least one person is in view even where the counter was not run.
-        if n_people == 0:
-            n_people = 1
-        return FramePose(
-            xy_norm=xyz[:, :2], visibility=vis, world_m=world, n_people=n_people, mask=mask, other_person=other
-        )
+        pose = FramePose(xy_norm=xyz[:, :2], visibility=vis, world_m=world, n_people=-1, mask=mask)
+        if pending is None:
+            return pose, None
+        return pose, PendingCount(pending, xyz[:, :2] * np.array([w, h], dtype=np.float64), (w, h))
 
     def close(self) -> None:
-        """Release the native landmarkers (idempotent)."""
+        """Release the native landmarkers (idempotent), after any count still running."""
+        pool, self._count_pool = getattr(self, "_count_pool", None), None
+        if pool is not None:
+            pool.shutdown(wait=True)
         for attr in ("_tracker", "_counter"):
             handle = getattr(self, attr, None)
             if handle is not None:
@@ -246,4 +308,10 @@ class MediaPipePoseBackend:
         self.close()
 
 
-__all__ = ["DEFAULT_COUNT_EVERY_MS", "MediaPipePoseBackend", "native_stderr_silenced", "opencv_single_threaded"]
+__all__ = [
+    "DEFAULT_COUNT_EVERY_MS",
+    "MediaPipePoseBackend",
+    "PendingCount",
+    "native_stderr_silenced",
+    "opencv_single_threaded",
+]
