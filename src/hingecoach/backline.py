@@ -60,6 +60,8 @@ _REACH_FRONT: Final[float] = 0.3
 _REACH_FRONT_HEAD: Final[float] = 0.6
 #: Smallest usable trunk, in mask pixels: below this the mask edge is too coarse to say anything.
 MIN_CHORD_PX: Final[float] = 8.0
+#: The profile station at the shoulder line (u = 1), where a rounded upper back falls away from the stick.
+SHOULDER_STATION: Final[int] = int(np.flatnonzero(np.isclose(DORSAL_U, 1.0))[0])
 
 
 def _midpoint(xy_px: FloatArray, part: str, side: Side | None) -> FloatArray:
@@ -258,6 +260,9 @@ class Dowel:
     bow: FloatArray
     tail_gap: FloatArray
     head_gap: FloatArray
+    #: How far the back at the shoulder line (u = 1) falls below the stick: a rounded upper back curls the shoulders
+    #: down and forward off the line the tailbone and the mid-back set (0 or a little above on a flat back).
+    shoulder_drop: FloatArray
     tail_u: FloatArray
     upper_u: FloatArray
     head_u: FloatArray
@@ -280,7 +285,7 @@ def dowel(profile: FloatArray, head_u: FloatArray | None = None) -> Dowel:
     n = p.shape[0]
     nan = np.full(n, np.nan)
     if p.shape[1] != DORSAL_U.shape[0]:
-        return Dowel(nan, nan, nan, nan, nan, nan, nan, nan)
+        return Dowel(nan, nan, nan, nan, nan, nan, nan, nan, nan)
     ti, si = _region(*TAIL_REGION), _region(*UPPER_REGION)
     vt, vs = p[:, ti], p[:, si]
     ut, us = DORSAL_U[ti], DORSAL_U[si]
@@ -336,10 +341,13 @@ def dowel(profile: FloatArray, head_u: FloatArray | None = None) -> Dowel:
         has = np.isfinite(back_of_head) & np.isfinite(hu) & (hu > UPPER_REGION[1])
         head_gap = np.where(ok & has, line_at_hip + k * hu - back_of_head, np.nan)
     bad = ~ok
+    shoulder = p[:, SHOULDER_STATION]
+    shoulder_drop = line_at_hip + k * DORSAL_U[SHOULDER_STATION] - shoulder
     return Dowel(
         bow=bow,
         tail_gap=np.where(bad, np.nan, tail_gap),
         head_gap=head_gap,
+        shoulder_drop=np.where(bad | ~np.isfinite(shoulder), np.nan, shoulder_drop),
         tail_u=np.where(bad, np.nan, tail_u),
         upper_u=np.where(bad, np.nan, upper_u),
         head_u=hu,

@@ -496,14 +496,15 @@ def reference_from_analysis(analysis: schema.Analysis) -> BackReference | None:
         vals = [float(v) for r in analysis.reps if (v := r.metrics.get(key)) is not None]
         return float(np.median(vals)) if vals else None
 
-    bow, tail = median_of("dowel_bow"), median_of("dowel_tail_gap")
-    if bow is None and tail is None:
+    bow, tail, drop = median_of("dowel_bow"), median_of("dowel_tail_gap"), median_of("dowel_shoulder_drop")
+    if bow is None and tail is None and drop is None:
         return None
     return BackReference(
         dowel_bow=bow,
         dowel_head_gap=median_of("dowel_head_gap_signed"),
         source=analysis.source.path,
         dowel_tail_gap=tail,
+        dowel_shoulder_drop=drop,
     )
 
 

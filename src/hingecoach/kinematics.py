@@ -19,6 +19,7 @@ dowel_bow                  ratio   virtual dowel (hingecoach.backline.dowel) on 
                                    between tailbone and upper-back contacts rises above the stick ÷ trunk length
 dowel_head_gap             ratio   back of the head below (+, dropped) or past (−, craned) the stick ÷ trunk length
 dowel_tail_gap             ratio   stick held on the upper back: how far it lifts off the tailbone ÷ trunk length
+dowel_shoulder_drop        ratio   how far the back at the shoulder line falls below the stick ÷ trunk length
 trunk_px                   px      hip→shoulder length at the pose model's working resolution (long side ≤ 960 px)
 hands_to_neck              ratio   nearer wrist's distance from the neck (shoulder–ear midpoint) ÷ trunk length
 hip_flexion_far_deg        deg     hip_flexion_deg measured on the other (far) side — the free leg of a
@@ -92,6 +93,7 @@ SERIES_NAMES: Final[tuple[str, ...]] = (
     "dowel_bow",
     "dowel_head_gap",
     "dowel_tail_gap",
+    "dowel_shoulder_drop",
     "trunk_px",
     "hands_to_neck",
     "hip_flexion_far_deg",
@@ -336,7 +338,14 @@ def dowel_series(track: PoseTrack) -> dict[str, FloatArray]:
         dist = np.linalg.norm(wrists - neck[:, None, :], axis=-1) / trunk[:, None]
     out["hands_to_neck"] = np.asarray(np.fmin(dist[:, 0], dist[:, 1]), dtype=np.float64)
     d = dowel(track.back_profile if track.back_profile is not None else np.zeros((n, 0)), axis_position(xy, "ear"))
-    out.update({"dowel_bow": d.bow, "dowel_head_gap": d.head_gap, "dowel_tail_gap": d.tail_gap})
+    out.update(
+        {
+            "dowel_bow": d.bow,
+            "dowel_head_gap": d.head_gap,
+            "dowel_tail_gap": d.tail_gap,
+            "dowel_shoulder_drop": d.shoulder_drop,
+        }
+    )
     return out
 
 

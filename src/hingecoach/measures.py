@@ -49,6 +49,7 @@ class BackReference:
     dowel_head_gap: float | None = None
     source: str = ""
     dowel_tail_gap: float | None = None
+    dowel_shoulder_drop: float | None = None
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,7 @@ FILM_BACK: Final[str] = (
 
 #: The series the rounded-back reading needs: the trunk and its silhouette, not the legs
 #: (:func:`hingecoach.judge_inputs.trunk_usable_frames`).
-ROUND_SERIES: Final[frozenset[str]] = frozenset({"dowel_bow", "dowel_tail_gap"})
+ROUND_SERIES: Final[frozenset[str]] = frozenset({"dowel_bow", "dowel_tail_gap", "dowel_shoulder_drop"})
 #: The trunk's incline on the frames where the trunk is seen (the rounded-back reading's deepest frames).
 TRUNK_LEAN_SEEN: Final[str] = "trunk_incline_seen_deg"
 
@@ -324,8 +325,9 @@ def back_line_medians(w: RepWindow) -> dict[str, float | None]:
     − craned), for the rep's metrics and for an athlete's neutral reference; None where not measurable.
     """
     out: dict[str, float | None] = {}
-    for name, key in (("dowel_bow", "dowel_bow"), ("dowel_head_gap", "dowel_head_gap_signed"),
-                      ("dowel_tail_gap", "dowel_tail_gap")):  # fmt: skip
+    names = {"dowel_bow": "dowel_bow", "dowel_head_gap": "dowel_head_gap_signed", "dowel_tail_gap": "dowel_tail_gap",
+             "dowel_shoulder_drop": "dowel_shoulder_drop"}  # fmt: skip
+    for name, key in names.items():
         sel = _back_frames(w, name)
         out[key] = None if isinstance(sel, NotJudged) else float(np.median(w.get(name)[sel]))
     return out
@@ -352,6 +354,31 @@ def measure_tail_gap(w: RepWindow) -> Measured | NotJudged:
     """
     ref = w.baseline.reference.dowel_tail_gap if w.baseline and w.baseline.reference else None
     return _back_measure(w, "dowel_tail_gap", ref, absolute=False)
+
+
+def measure_shoulder_drop(w: RepWindow) -> Measured | NotJudged:
+    """The article's stick on a rounded upper back: laid on the tailbone and the mid-back, how far the back at the
+    shoulder line falls away below it (the "candy cane" curls the shoulders down and forward), median over the frames
+    of deepest lean (trunk lengths; :func:`hingecoach.backline.dowel`). With the athlete's own neutral reference: the
+    drop beyond it.
+
+    Why this and not the tailbone gap: the lifters the tool had never seen round their upper back with the lower back
+    flat, which leaves the tailbone on the stick (tail gap 0.000–0.013 on five such clips) while their shoulders fall
+    0.10–0.21 below it; the dev lifter's whole-back rounding drops them 0.08–0.10 too. Hands or a bar at the neck
+    change the outline at the shoulders, so those frames are not judged.
+    """
+    sel = _back_frames(w, "dowel_shoulder_drop")
+    if isinstance(sel, NotJudged):
+        return sel
+    hands = w.get("hands_to_neck")[sel]
+    if np.isfinite(hands).any() and float(np.nanmedian(hands)) < HANDS_AT_NECK:
+        return NotJudged(
+            "the hands (or a bar or stick held behind the neck) cover the outline of the upper back",
+            "for the back's line, film a set with the hands away from the neck — arms crossed on the chest, or the "
+            "stick held along the spine with one hand at the low back",
+        )
+    ref = w.baseline.reference.dowel_shoulder_drop if w.baseline and w.baseline.reference else None
+    return _back_measure(w, "dowel_shoulder_drop", ref, absolute=False)
 
 
 def measure_head_gap(w: RepWindow) -> Measured | NotJudged:

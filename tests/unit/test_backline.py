@@ -193,3 +193,16 @@ def test_dowel_maps_back_onto_the_image_where_the_back_is() -> None:
     ys, xs = np.nonzero(edge)
     for x, y in pts:
         assert np.min(np.hypot(xs - x, ys - y)) < 2.5
+
+
+@pytest.mark.parametrize("curl", [0.0, 0.05, 0.1, 0.2])
+def test_shoulder_drop_reads_an_upper_back_curling_off_the_stick(curl: float) -> None:
+    """A back flat up to u = 0.7 that then curls over (a rounded upper back, lower back flat): the stick rests on the
+    tailbone and the mid-back, the tailbone stays on it, and the shoulders fall below it by exactly the curl."""
+    from hingecoach.backline import DORSAL_U, dowel
+
+    u = DORSAL_U
+    prof = np.where(u > 1.55, np.nan, 0.18 - curl * np.clip((u - 0.70) / 0.30, 0.0, None))[None, :]
+    d = dowel(prof)
+    assert d.shoulder_drop[0] == pytest.approx(curl, abs=1e-9)
+    assert d.tail_gap[0] == pytest.approx(0.0, abs=1e-9)

@@ -219,8 +219,8 @@ def test_missing_series_means_not_judged() -> None:
     ("check", "value", "expected"),
     [
         (dr.rounded_back(), dr.ROUNDED_BACK_THRESHOLD - 0.001, None),
-        (dr.rounded_back(), dr.ROUNDED_BACK_THRESHOLD + 0.01, "minor"),
-        (dr.rounded_back(), dr.ROUNDED_BACK_THRESHOLD + 0.04, "major"),
+        (dr.rounded_back(), dr.ROUNDED_BACK_THRESHOLD + 0.02, "minor"),
+        (dr.rounded_back(), dr.ROUNDED_BACK_THRESHOLD + 0.07, "major"),
         (dr.locked_knees(), 12.0, None),
         (dr.locked_knees(), 8.0, "minor"),
         (dr.locked_knees(), 2.0, "major"),

@@ -102,11 +102,12 @@ def test_fault_fires_above_its_threshold_and_not_below(
 
 
 def _with_back(res: synth.SynthResult, hump: float = 0.0, head: float = 0.0) -> PoseTrack:
-    """The clean synthetic track with a dorsal profile carrying a mid-back hump and a head shift of known size
-    (trunk lengths) on the frames of the named reps' descent and bottom — what the silhouette would show."""
+    """The clean synthetic track with a dorsal profile whose upper back curls over (from u = 0.7 the back falls away
+    below the stick, by ``hump`` at the shoulder line) and a head shift of known size (trunk lengths), on the frames
+    of the reps' descent and bottom — what the silhouette of a rounded back would show."""
     u = DORSAL_U
     base = np.full(u.shape, 0.18)
-    bumped = base + hump * np.clip(1 - np.abs(u - 0.40) / 0.12, 0, 1)  # a ridge peaking at u = 0.40
+    bumped = base - hump * np.clip((u - 0.70) / 0.30, 0.0, None)  # the stick rests flat on u <= 0.7
     bumped = bumped - head * np.clip((u - 1.05) / 0.15, 0.0, 1.0)
     bumped[u > 1.55] = np.nan
     n = res.track.n_frames
@@ -139,9 +140,8 @@ def test_back_line_faults_fire_at_their_size_and_not_below(sign: float) -> None:
         thr, band, major = check.threshold, check.band, check.major_at
         sizes = {"clean": thr - 2 * band, "borderline": thr, "minor": (thr + band + major) / 2, "major": major + band}
         for expected, size in sizes.items():
-            # The stick held between the shoulder blades (u = 1.0) and swung onto a ridge of height h at u = 0.40
-            # stays off the tailbone (u = -0.10) by h · 1.1 / 0.6: inject the ridge that gives the wanted gap.
-            injected = size * (1.0 - 0.40) / (1.0 + 0.10) if code == "rounded_back" else size
+            # The stick rests flat on the tailbone and the mid-back (u <= 0.7): the shoulders' drop is the curl.
+            injected = size
             reps = _back_reps(code, **{key: sign * injected})
             states = _states(reps, code)
             if expected in ("minor", "major"):
@@ -158,7 +158,7 @@ def test_rounded_back_is_read_with_the_shins_hidden_but_the_head_is_not() -> Non
     res = synth.generate(synth.HingeSpec(), SIDE_CAM)
     check = DRILLS["rdl"].check("rounded_back")
     assert check is not None
-    track = _with_back(res, hump=(check.major_at + check.band) * (1.0 - 0.40) / (1.0 + 0.10), head=0.4)
+    track = _with_back(res, hump=check.major_at + check.band, head=0.4)
     hip = res.angles["hip_flexion_deg"]
     deep = hip > 0.6 * np.nanmax(hip)
     vis = track.visibility.copy()
@@ -219,21 +219,21 @@ def test_faults_are_judged_per_rep() -> None:
 
 def test_own_neutral_reference_replaces_the_population_threshold() -> None:
     """A lifter whose neutral back already reads a bow near the population threshold (a loose shirt) is clean against
-    their own reference, and the same lifter rounding by 0.03 more is a fault against it."""
+    their own reference, and the same lifter rounding by the reference threshold and its band more is a fault."""
     check = DRILLS["rdl"].check("rounded_back")
     assert check is not None and check.reference_threshold is not None
     res = synth.generate(synth.HingeSpec(), SIDE_CAM)
-    shirt = check.threshold + 2 * check.band  # the gap at the tailbone; the ridge giving it is 0.6 / 1.1 of it
-    lever = (1.0 - 0.40) / (1.0 + 0.10)
-    loose = compute_kinematics(_with_back(res, shirt * lever))
+    shirt = check.threshold + 2 * check.band  # the shoulders' drop below the stick of this lifter's neutral back
+    loose = compute_kinematics(_with_back(res, shirt))
     pop = [judge.judge_rep(_only("rounded_back"), loose, r, view="side") for r in res.reps]
     assert _states(pop, "rounded_back") == {"fault"}
-    ref = BackReference(dowel_tail_gap=shirt)
+    ref = BackReference(dowel_shoulder_drop=shirt)
     base = judge_inputs.compute_baseline(loose, ref)
     own = [judge.judge_rep(_only("rounded_back"), loose, r, view="side", baseline=base) for r in res.reps]
     assert _states(own, "rounded_back") == {"clean"}
-    assert all(c.quantity == "dowel_tail_gap_vs_own_reference" for r in own for c in r.checks)
-    rounder = compute_kinematics(_with_back(res, (shirt + 0.03) * lever))
+    assert all(c.quantity == "dowel_shoulder_drop_vs_own_reference" for r in own for c in r.checks)
+    more = check.reference_threshold + 2 * (check.reference_band or 0.0)
+    rounder = compute_kinematics(_with_back(res, shirt + more))
     base = judge_inputs.compute_baseline(rounder, ref)
     worse = [judge.judge_rep(_only("rounded_back"), rounder, r, view="side", baseline=base) for r in res.reps]
     assert _states(worse, "rounded_back") == {"fault"}
@@ -242,7 +242,7 @@ def test_own_neutral_reference_replaces_the_population_threshold() -> None:
 def test_back_line_judged_without_any_rep() -> None:
     """Frames of deepest lean that no segmented rep contains are still judged (plates can hide every rep)."""
     res = synth.generate(synth.HingeSpec(reps=1), SIDE_CAM)
-    kin = compute_kinematics(_with_back(res, 0.1))
+    kin = compute_kinematics(_with_back(res, 0.2))
     base = judge_inputs.compute_baseline(kin)
     out = judge.judge_outside_reps(DRILLS["rdl"], kin, [], baseline=base, view="side")
     assert {c.code: c.state for c in out}["rounded_back"] == "fault"
@@ -287,7 +287,7 @@ def test_back_line_held_range_ends_where_the_line_breaks() -> None:
     res = synth.generate(synth.HingeSpec(), SIDE_CAM)
     clean = [judge.judge_rep(DRILLS["rdl"], compute_kinematics(_with_back(res)), r, view="side") for r in res.reps]
     assert clean[0].back_held_deg == pytest.approx(80.0, abs=1.0)
-    humped = compute_kinematics(_with_back(res, 0.1))
+    humped = compute_kinematics(_with_back(res, 0.2))
     held = judge.judge_rep(DRILLS["rdl"], humped, res.reps[0], view="side").back_held_deg
     assert held is not None and 0.5 * 80 < held < 0.7 * 80
 def test_a_front_view_does_not_guess_the_back_and_says_why() -> None:
@@ -356,7 +356,7 @@ def test_ladder_progress_regress_and_stay() -> None:
 
 def test_back_line_frames_mark_breaks_only_where_the_view_can_see() -> None:
     res = synth.generate(synth.HingeSpec(), SIDE_CAM)
-    kin = compute_kinematics(_with_back(res, 0.1))
+    kin = compute_kinematics(_with_back(res, 0.2))
     ok, known = judge.back_line_frames(kin, DRILLS["rdl"], "side")
     assert ok.shape == known.shape == kin.t_s.shape
     assert known.all() and not ok[res.reps[0].bottom] and ok[0]

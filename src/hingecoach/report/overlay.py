@@ -189,8 +189,9 @@ def dowel_geometry(
     track: PoseTrack, *, bow_max: float, head_max: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
     """Per frame, in the track's pixels: the stick's ends ``(T, 2, 2)``, the contact points ``(T, 3, 2)`` (tailbone,
-    upper back, head) and whether the back touches the stick at each ``(T, 3)`` — the same dowel the checks measure
-    (:func:`hingecoach.backline.dowel`), thresholded like them. NaN where the dorsal profile says nothing.
+    the back at the shoulder line, head) and whether the back touches the stick at each ``(T, 3)`` — the same dowel
+    the checks measure (:func:`hingecoach.backline.dowel`), thresholded like them (``bow_max``: the rounded-back
+    threshold on the shoulders' drop). NaN where the dorsal profile says nothing.
     """
     n = track.n_frames
     ends = np.full((n, 2, 2), np.nan)
@@ -202,17 +203,18 @@ def dowel_geometry(
     d = dowel(track.back_profile, axis_position(track.xy_px, "ear"))
     for i in np.flatnonzero(np.isfinite(d.line_slope)):
         head_u = d.head_u[i] if np.isfinite(d.head_u[i]) else 1.3
-        us = np.array([d.tail_u[i] - 0.15, head_u + 0.1, d.tail_u[i], 0.5 * (d.tail_u[i] + d.upper_u[i]), head_u])
+        us = np.array([d.tail_u[i] - 0.15, head_u + 0.1, d.tail_u[i], 1.0, head_u])
         vs = d.line_at_hip[i] + d.line_slope[i] * us
         if np.isfinite(d.head_gap[i]):
             vs[4] -= d.head_gap[i]  # the back of the head itself, off the stick by its gap
-        vs[3] += max(float(d.bow[i]), 0.0) if np.isfinite(d.bow[i]) else 0.0  # the top of the hump
+        drop = float(d.shoulder_drop[i]) if np.isfinite(d.shoulder_drop[i]) else 0.0
+        vs[3] -= max(drop, 0.0)  # the back at the shoulder line, fallen away below the stick
         img = to_image(track.xy_px[i], us, vs)
         ends[i] = img[:2]
         points[i] = img[2:]
         touch[i] = (
             not (np.isfinite(d.tail_gap[i]) and d.tail_gap[i] > bow_max),
-            not (np.isfinite(d.bow[i]) and d.bow[i] > bow_max),
+            not (np.isfinite(d.shoulder_drop[i]) and d.shoulder_drop[i] > bow_max),
             not (np.isfinite(d.head_gap[i]) and abs(d.head_gap[i]) > head_max),
         )
     return ends, points, touch
