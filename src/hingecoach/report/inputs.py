@@ -34,6 +34,13 @@ CUE_WINDOW_S: Final[float] = 1.0
 """A fault's cue is shown on the overlay from ``at_s - 1 s`` to ``at_s + 1 s``: long enough to read one sentence."""
 
 
+#: Plot labels of the back-line quantities a report may draw.
+BACK_LABELS: Final[dict[str, str]] = {
+    "dowel_shoulder_drop": "Shoulders below the dowel (÷ trunk length)",
+    "dowel_tail_gap": "Dowel gap at the tailbone (÷ trunk length)",
+    "dowel_bow": "Back above the dowel (÷ trunk length)",
+}
+
 @dataclass(frozen=True)
 class DrillText:
     """The human text of one drill: its name, how to do it, and the seed article's words it traces to."""
@@ -129,14 +136,15 @@ class ReportInputs:
         phases: NDArray[np.integer[Any]] | None = None,
         back_ok: NDArray[np.bool_] | None = None,
         back_judged: NDArray[np.bool_] | None = None,
-        back_series: str = "dowel_tail_gap",
+        back_series: str = "dowel_shoulder_drop",
         back_threshold: float | None = None,
         track: PoseTrack | None = None,
         drill: DrillText | None = None,
     ) -> ReportInputs:
         """Build from the kinematics stage's output (``t_s``, ``series``; ``side`` and ``track`` when present).
 
-        ``back_series`` names the deviation plotted for the back line (by default the dowel's gap at the tailbone).
+        ``back_series`` names the deviation plotted for the back line (by default the rounded-back check's quantity:
+        how far the back at the shoulder line falls below the dowel).
         """
         series = {k: np.asarray(v, dtype=np.float64) for k, v in kin.series.items()}
         side = getattr(kin, "side", None)
@@ -151,7 +159,7 @@ class ReportInputs:
             back_judged=back_judged,
             back_deviation=deviation if deviation is not None and np.isfinite(deviation).any() else None,
             back_threshold=back_threshold,
-            back_label="Dowel gap at the tailbone (÷ trunk length)" if back_series == "dowel_tail_gap" else back_series,
+            back_label=BACK_LABELS.get(back_series, back_series),
             side=side if side in ("left", "right") else None,
             drill=drill,
             track=track,
@@ -176,10 +184,12 @@ class ReportInputs:
         back_ok = back_judged = None
         threshold = None
         head = None
+        series = "dowel_shoulder_drop"
         if drill is not None:
             back_ok, back_judged = judge.back_line_frames(kin, drill, result.view)
             check = drill.check("rounded_back")
             threshold = check.threshold if check is not None else None
+            series = check.quantity if check is not None else series
             head_check = drill.check("head_out_of_line")
             head = head_check.threshold if head_check is not None else None
         built = cls.from_kinematics(
@@ -188,6 +198,7 @@ class ReportInputs:
             phases=result.phases,
             back_ok=back_ok,
             back_judged=back_judged,
+            back_series=series,
             back_threshold=threshold,
         )
         return replace(
