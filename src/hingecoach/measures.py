@@ -356,6 +356,25 @@ def measure_tail_gap(w: RepWindow) -> Measured | NotJudged:
     return _back_measure(w, "dowel_tail_gap", ref, absolute=False)
 
 
+def _back_measure_hands_away(
+    w: RepWindow, name: str, ref: float | None, covered: str, line: str, *, absolute: bool = False
+) -> Measured | NotJudged:
+    """:func:`_back_measure` of ``name``, or not judged when the hands (a bar, a stick behind the neck) sit at the
+    neck on its frames: they change the silhouette exactly where the shoulders and the head are read.
+    """
+    sel = _back_frames(w, name)
+    if isinstance(sel, NotJudged):
+        return sel
+    hands = w.get("hands_to_neck")[sel]
+    if np.isfinite(hands).any() and float(np.nanmedian(hands)) < HANDS_AT_NECK:
+        return NotJudged(
+            f"the hands (or a bar or stick held behind the neck) cover {covered}",
+            f"for the {line}, film a set with the hands away from the neck — arms crossed on the chest, or the "
+            "stick held along the spine with one hand at the low back",
+        )
+    return _back_measure(w, name, ref, absolute=absolute)
+
+
 def measure_shoulder_drop(w: RepWindow) -> Measured | NotJudged:
     """The article's stick on a rounded upper back: laid on the tailbone and the mid-back, how far the back at the
     shoulder line falls away below it (the "candy cane" curls the shoulders down and forward), median over the frames
@@ -367,36 +386,16 @@ def measure_shoulder_drop(w: RepWindow) -> Measured | NotJudged:
     0.10–0.21 below it; the dev lifter's whole-back rounding drops them 0.08–0.10 too. Hands or a bar at the neck
     change the outline at the shoulders, so those frames are not judged.
     """
-    sel = _back_frames(w, "dowel_shoulder_drop")
-    if isinstance(sel, NotJudged):
-        return sel
-    hands = w.get("hands_to_neck")[sel]
-    if np.isfinite(hands).any() and float(np.nanmedian(hands)) < HANDS_AT_NECK:
-        return NotJudged(
-            "the hands (or a bar or stick held behind the neck) cover the outline of the upper back",
-            "for the back's line, film a set with the hands away from the neck — arms crossed on the chest, or the "
-            "stick held along the spine with one hand at the low back",
-        )
     ref = w.baseline.reference.dowel_shoulder_drop if w.baseline and w.baseline.reference else None
-    return _back_measure(w, "dowel_shoulder_drop", ref, absolute=False)
+    return _back_measure_hands_away(w, "dowel_shoulder_drop", ref, "the outline of the upper back", "back's line")
 
 
 def measure_head_gap(w: RepWindow) -> Measured | NotJudged:
     """How far the back of the head leaves the dowel's line, either way (dropped below it or craned past it), median
     over the frames of deepest lean (trunk lengths). With the athlete's own reference: the change from it.
     """
-    sel = _back_frames(w, "dowel_head_gap")
-    if isinstance(sel, NotJudged):
-        return sel
-    hands = w.get("hands_to_neck")[sel]
-    if np.isfinite(hands).any() and float(np.nanmedian(hands)) < HANDS_AT_NECK:
-        return NotJudged(
-            "the hands (or a bar or stick held behind the neck) cover the back of the head",
-            "for the head's line, film a set with the hands away from the neck — arms crossed on the chest, or the "
-            "stick held along the spine with one hand at the low back",
-        )
     ref = w.baseline.reference.dowel_head_gap if w.baseline and w.baseline.reference else None
-    return _back_measure(w, "dowel_head_gap", ref, absolute=True)
+    return _back_measure_hands_away(w, "dowel_head_gap", ref, "the back of the head", "head's line", absolute=True)
 
 
 def measure_knee_hip_ratio(w: RepWindow) -> Measured | None:

@@ -11,20 +11,11 @@ import pytest
 from hingecoach.pose.mediapipe_backend import MediaPipePoseBackend
 from hingecoach.video import iter_timed_frames, probe
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-KB_DEADLIFT = DATA / "to-be-frank" / "videos" / "kb-deadlift.mp4"
-
-
-def _need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared data folder ../shared/data is absent ({path.name})")
-    return path
-
 
 @pytest.mark.real_data
 @pytest.mark.model
-def test_a_deferred_people_count_is_the_count_process_waits_for() -> None:
-    path = _need(KB_DEADLIFT)
+def test_a_deferred_people_count_is_the_count_process_waits_for(shared_data: Path) -> None:
+    path = shared_data / "to-be-frank" / "videos" / "kb-deadlift.mp4"
     info = probe(path)
     frames = [f.rgb for f in iter_timed_frames(path, fps=info.fps, timing=info.timing, max_side=480)][:40:8]
     # The lifter twice side by side: 960x480, wide enough to be counted on tiles too (four detections a count).
