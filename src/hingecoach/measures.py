@@ -383,11 +383,12 @@ def measure_shoulder_drop(w: RepWindow) -> Measured | NotJudged:
 
     Why this and not the tailbone gap: the lifters the tool had never seen round their upper back with the lower back
     flat, which leaves the tailbone on the stick (tail gap 0.000–0.013 on five such clips) while their shoulders fall
-    0.10–0.21 below it; the dev lifter's whole-back rounding drops them 0.08–0.10 too. Hands or a bar at the neck
-    change the outline at the shoulders, so those frames are not judged.
+    0.10–0.21 below it; the dev lifter's whole-back rounding drops them 0.08–0.10 too. Unlike the head's line it is
+    judged with a hand at the neck: the dowel hinge holds the stick there, and its back line is the drill's point.
     """
     ref = w.baseline.reference.dowel_shoulder_drop if w.baseline and w.baseline.reference else None
-    return _back_measure_hands_away(w, "dowel_shoulder_drop", ref, "the outline of the upper back", "back's line")
+    sel = _back_frames(w, "dowel_shoulder_drop")
+    return sel if isinstance(sel, NotJudged) else _back_measure(w, "dowel_shoulder_drop", ref, absolute=False)
 
 
 def measure_head_gap(w: RepWindow) -> Measured | NotJudged:

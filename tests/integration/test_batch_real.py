@@ -180,13 +180,19 @@ def _cli(*args: str, **kw: object) -> subprocess.Popen[str]:
     )  # type: ignore[call-overload]
 
 
-def test_cli_manifest_ctrl_c_leaves_whole_results_and_a_rerun_resumes(archive: Path, tmp_path: Path) -> None:
+def test_cli_manifest_ctrl_c_leaves_whole_results_and_a_rerun_resumes(
+    archive: Path, tmp_path: Path, shared_data: Path
+) -> None:
+    # The batch works largest file first: the longest clip (heellift) gives the first result, and Ctrl-C then lands
+    # while the two others still have seconds of work left, however loaded the machine.
+    first = shared_data / "mediapipe-posereader" / "videos" / "heellift.mp4"
     manifest = tmp_path / "manifest.csv"
     manifest.write_text(
         "path,drill,athlete\n"
         f"{archive / 'rdl.mp4'},rdl,Ana\n"
         f"{archive / 'sub' / 'good.mp4'},,Bo\n"
         f"{archive / 'bad.mp4'},,Bo\n"
+        f"{first},deadlift,Cy\n"
     )
     out = tmp_path / "out"
     proc = _cli("batch", str(manifest), "--out", str(out), "--workers", "1", start_new_session=True)
@@ -209,7 +215,7 @@ def test_cli_manifest_ctrl_c_leaves_whole_results_and_a_rerun_resumes(archive: P
     stdout, stderr = proc.communicate(timeout=600)
     assert proc.returncode == 1, stderr  # finished, one clip failed
     assert "bad.mp4" in stdout and "not a video" in stdout
-    assert "history store: 2 session(s) saved" in stdout
+    assert "history store: 3 session(s) saved" in stdout
     from hingecoach.store import Store
 
     with Store(str(db)) as store:  # the two good clips, filed under their manifest athletes

@@ -181,10 +181,11 @@ def test_neutral_session_becomes_the_athletes_back_reference(db_url: str, clips:
         doc = store.neutral_reference("Ana", camera_view="side")
     assert doc is not None
     ref = reference_from_analysis(doc)
-    assert ref is not None and ref.dowel_tail_gap is not None and abs(ref.dowel_tail_gap) < 0.01
+    assert ref is not None and ref.dowel_shoulder_drop is not None and abs(ref.dowel_shoulder_drop) < 0.01
+    assert ref.dowel_tail_gap is not None and abs(ref.dowel_tail_gap) < 0.01
     res = analyze_track(PoseTrack.load(clips["clean"].path), drill="rdl", reference=ref)
     qty = {c.quantity for r in res.analysis.reps for c in r.checks if c.code == "rounded_back"}
-    assert qty == {"dowel_tail_gap_vs_own_reference"}
+    assert qty == {"dowel_shoulder_drop_vs_own_reference"}
     rounded = clips["rounded"].analysis
     assert any(f.code in ("rounded_back", "head_out_of_line") for r in rounded.reps for f in r.faults)
     assert reference_from_analysis(rounded) is None  # never a reference from a faulty set
