@@ -195,7 +195,12 @@ def test_cli_manifest_ctrl_c_leaves_whole_results_and_a_rerun_resumes(
         f"{first},deadlift,Cy\n"
     )
     out = tmp_path / "out"
-    proc = _cli("batch", str(manifest), "--out", str(out), "--workers", "1", start_new_session=True)
+    # As in a terminal: Ctrl-C is not ignored. (A child inherits an ignored SIGINT, and Python then leaves it ignored;
+    # something earlier in a full test session — a Ray or multiprocessing start-up — can leave pytest ignoring it.)
+    proc = _cli(
+        "batch", str(manifest), "--out", str(out), "--workers", "1", start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
     deadline = time.monotonic() + 240
     while not [p for p in out.glob("*.json") if len(p.stem) == 64] and time.monotonic() < deadline:
         if proc.poll() is not None:
