@@ -156,13 +156,18 @@ def usable_frames(kin: KinematicsLike, series: Mapping[str, FloatArray] | None =
     """
     s = all_series(kin) if series is None else series
     n = int(np.asarray(kin.t_s).shape[0])
-    ok = np.asarray(kin.reliable, dtype=bool).copy()
-    hip = s.get("hip_flexion_deg", np.zeros(n))
-    knee = s.get("knee_flexion_deg", np.zeros(n))
     trunk = s.get("trunk_incline_deg", np.zeros(n))
     with np.errstate(invalid="ignore"):
-        ok &= ~((knee < MIN_KNEE_DEG) | (hip < MIN_HIP_DEG) | (hip > MAX_HIP_DEG) | (np.abs(trunk) > MAX_TRUNK_DEG))
-    return ok
+        bent_too_far = np.abs(trunk) > MAX_TRUNK_DEG
+    return np.asarray(kin.reliable, dtype=bool) & ~_impossible_legs(s, n) & ~bent_too_far
+
+
+def _impossible_legs(s: Mapping[str, FloatArray], n: int) -> NDArray[np.bool_]:
+    """Frames whose hip or knee angle no body can take (a flipped skeleton); NaN angles are not impossible."""
+    hip = s.get("hip_flexion_deg", np.zeros(n))
+    knee = s.get("knee_flexion_deg", np.zeros(n))
+    with np.errstate(invalid="ignore"):
+        return np.asarray((knee < MIN_KNEE_DEG) | (hip < MIN_HIP_DEG) | (hip > MAX_HIP_DEG))
 
 
 def trunk_usable_frames(kin: KinematicsLike, series: Mapping[str, FloatArray] | None = None) -> NDArray[np.bool_]:
@@ -176,12 +181,10 @@ def trunk_usable_frames(kin: KinematicsLike, series: Mapping[str, FloatArray] | 
     s = all_series(kin) if series is None else series
     n = int(np.asarray(kin.t_s).shape[0])
     trunk = s.get("trunk_incline_deg", np.full(n, np.nan))
-    hip = s.get("hip_flexion_deg", np.full(n, np.nan))
-    knee = s.get("knee_flexion_deg", np.full(n, np.nan))
     with np.errstate(invalid="ignore"):
-        # A flipped skeleton (a video glitch) still shows where the legs are seen: an impossible hip or knee.
-        impossible = (knee < MIN_KNEE_DEG) | (hip < MIN_HIP_DEG) | (hip > MAX_HIP_DEG)
-        return np.asarray(np.isfinite(trunk) & (np.abs(trunk) <= MAX_TRUNK_DEG) & ~impossible)
+        seen = np.isfinite(trunk) & (np.abs(trunk) <= MAX_TRUNK_DEG)
+    # A flipped skeleton (a video glitch) still shows where the legs are seen: an impossible hip or knee.
+    return np.asarray(seen & ~_impossible_legs(s, n))
 
 
 #: The deepest-lean frames, where the back line is judged: within this many degrees of the clip's 95th-percentile
