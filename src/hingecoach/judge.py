@@ -20,6 +20,8 @@ from numpy.typing import NDArray
 from hingecoach import schema
 from hingecoach.drills import DRILLS, FAULT_CODES, LADDER, Check, Drill
 from hingecoach.judge_inputs import (
+    FILM_TOP_LEGS,
+    TOP_OFF_FOOT,
     KinematicsLike,
     RepLike,
     all_series,
@@ -248,8 +250,12 @@ def judge_rep(
         res = answer(check, m, at_s=float(t[min(frame, t.shape[0] - 1)]))
         if res.state == "fault" and check.needs_top_in_view and w.top_lost:
             # A lockout not seen is not a lockout missed: more frames could only have shown it.
-            res = _not_judged(
-                check, "the top of the rep is out of view", "keep the camera running until you stand tall"
+            res = (
+                _not_judged(check, TOP_OFF_FOOT, FILM_TOP_LEGS)
+                if w.top_off_foot
+                else _not_judged(
+                    check, "the top of the rep is out of view", "keep the camera running until you stand tall"
+                )
             )
         results.append(res)
     faults = [

@@ -15,11 +15,13 @@ from typing import Final, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.ndimage import percentile_filter
 
 from hingecoach.kinematics import RELIABLE_VISIBILITY, SAGITTAL_PARTS
 from hingecoach.measures import (
     DEEP_LEAN_MIN_DEG,
     ROUND_SERIES,
+    TRUNK_LEAN_BODY,
     TRUNK_LEAN_SEEN,
     BackReference,
     Baseline,
@@ -45,6 +47,28 @@ MIN_KNEE_DEG: Final[float] = -30.0
 MIN_HIP_DEG: Final[float] = -60.0
 MAX_HIP_DEG: Final[float] = 170.0
 MAX_TRUNK_DEG: Final[float] = 135.0
+#: The camera-side ankle this far (shin lengths) from where it stands planted means the leg's landmarks have been
+#: drawn off the foot (a plate over the shin, the leg's outline lost against the bar): the feet do not move in a hinge.
+MAX_ANKLE_DRIFT: Final[float] = 0.5
+#: Series read on the whole-body frames without the planted-feet rule (:func:`usable_frames`).
+HEAD_SERIES: Final[frozenset[str]] = frozenset({"dowel_head_gap"})
+#: A foot up counts as a single-leg stance only with the trunk tipped forward past this (deg from vertical).
+SINGLE_LEG_TRUNK_DEG: Final[float] = 30.0
+#: Where the foot stands: this percentile of the confident ankle's image height over this long around each frame.
+PLANTED_PERCENTILE: Final[float] = 90.0
+PLANTED_WINDOW_S: Final[float] = 1.5
+#: At least this many confidently seen frames fix where the foot stands.
+MIN_PLANTED_FRAMES: Final[int] = 10
+
+#: Why a lockout was not judged when the legs' landmarks left the feet at the top, and how to film it.
+TOP_OFF_FOOT: Final[str] = (
+    "at the top of this rep the legs' landmarks left the feet (the ankle was drawn up the leg, as when a plate covers "
+    "the hips and knees at lockout), so how tall you stood could not be read"
+)
+FILM_TOP_LEGS: Final[str] = (
+    "keep the hips and knees clear of the plates at lockout: turn the camera 30–45° towards the lifter's front, or "
+    "raise it to about chest height"
+)
 
 
 # ---------------------------------------------------------------------------------------------- inputs
@@ -132,12 +156,48 @@ def _derived(xy: FloatArray) -> dict[str, FloatArray]:
         }
 
 
+def ankle_drift(track: PoseTrack, side: str) -> FloatArray:
+    """``(T,)`` how far the ``side`` ankle sits above where that foot stands, in shin lengths (NaN unseen).
+
+    Why: in every drill of the table the feet stay where they were put (the single-leg RDL's free foot aside, which
+    :func:`usable_frames` leaves alone). When plates cover the shins BlazePose keeps a confident ankle but draws it
+    up the leg: one pink-shirt deadlift read its ankle 190 px above the floor at lockout, the knee level with the
+    hip, and so 60° of hip flexion while the lifter stood tall. A drawn-up ankle always sits *above* the foot, on
+    some clips on half the frames, so the foot's level is the lowest the confident ankle gets in the picture
+    (:data:`PLANTED_PERCENTILE`), taken over :data:`PLANTED_WINDOW_S` around each frame: a lifter who walks to a new
+    spot between sets stands somewhere else. The shin length is the median knee-to-ankle distance.
+    """
+    n = track.xy_px.shape[0]
+    if side not in ("left", "right") or n == 0:
+        return np.full(n, np.nan)
+    a = track.xy_px[:, idx(f"{side}_ankle")]
+    knee = track.xy_px[:, idx(f"{side}_knee")]
+    ok = (track.visibility[:, idx(f"{side}_ankle")] >= RELIABLE_VISIBILITY) & np.isfinite(a).all(axis=1)
+    shin = np.linalg.norm(knee - a, axis=1)
+    ok_shin = ok & np.isfinite(shin)
+    if int(ok_shin.sum()) < MIN_PLANTED_FRAMES:
+        return np.full(n, np.nan)
+    length = float(np.median(shin[ok_shin]))
+    if length <= 0.0:
+        return np.full(n, np.nan)
+    t = np.asarray(track.t_s, dtype=np.float64)
+    fps = (n - 1) / float(t[-1] - t[0]) if n > 1 and t[-1] > t[0] else 30.0
+    size = max(3, round(PLANTED_WINDOW_S * fps) | 1)
+    unseen = -1e12  # sorts below every real image height, so it never sets the foot's level
+    y = np.where(ok, a[:, 1], unseen)
+    floor_y = percentile_filter(y, PLANTED_PERCENTILE, size=size, mode="nearest")
+    floor_y = np.where(floor_y > unseen / 2, floor_y, np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.where(ok, (floor_y - a[:, 1]) / length, np.nan), dtype=np.float64)
+
+
 def all_series(kin: KinematicsLike) -> dict[str, FloatArray]:
     series = {k: np.asarray(v, dtype=np.float64) for k, v in kin.series.items()}
     track = getattr(kin, "track", None)
     if isinstance(track, PoseTrack):
         for k, v in derived_series(track).items():
             series.setdefault(k, v)
+        series.setdefault("ankle_drift", ankle_drift(track, str(getattr(kin, "side", ""))))
     near, far, lift = series.get("hip_flexion_deg"), series.get("hip_flexion_far_deg"), series.get("ankle_lift")
     if near is not None and far is not None and lift is not None:
         # On one leg the near side may be the free leg, whose hip stays straight: the hinge is the stance hip's.
@@ -147,19 +207,30 @@ def all_series(kin: KinematicsLike) -> dict[str, FloatArray]:
     return series
 
 
-def usable_frames(kin: KinematicsLike, series: Mapping[str, FloatArray] | None = None) -> NDArray[np.bool_]:
+def usable_frames(
+    kin: KinematicsLike, series: Mapping[str, FloatArray] | None = None, *, planted: bool = True
+) -> NDArray[np.bool_]:
     """``(T,)`` frames the checks may read: reliable landmarks and a physically possible posture.
 
     Why the second condition: a detector that flips the skeleton (a video cut, a plate mistaken for a body) can
     report confident landmarks in an impossible pose — knees bent backwards, the trunk folded behind the thighs.
-    Those frames are landmark failures, not the lifter's faults.
+    Those frames are landmark failures, not the lifter's faults. So are frames whose camera-side ankle has left the
+    place where the foot stands (:func:`ankle_drift`), unless one foot is up behind a forward-tipped trunk (a
+    single-leg stance). ``planted=False`` leaves that last rule out: for readings that use the whole-body frames only
+    to know the lifter is past the set-up (the head's line, the deepest-lean level), not for the legs' angles.
     """
     s = all_series(kin) if series is None else series
     n = int(np.asarray(kin.t_s).shape[0])
     trunk = s.get("trunk_incline_deg", np.zeros(n))
+    drift = s.get("ankle_drift", np.full(n, np.nan))
+    lift = s.get("ankle_lift", np.zeros(n))
     with np.errstate(invalid="ignore"):
         bent_too_far = np.abs(trunk) > MAX_TRUNK_DEG
-    return np.asarray(kin.reliable, dtype=bool) & ~_impossible_legs(s, n) & ~bent_too_far
+        # One foot up behind a trunk tipped forward is the single-leg RDL's T, not a lost ankle; an ankle raised
+        # under an upright trunk is the lost one (a lifter does not stand tall on one leg with the other knee up).
+        one_leg = (lift > SINGLE_LEG_LIFT) & (trunk > SINGLE_LEG_TRUNK_DEG)
+        off_foot = (drift > MAX_ANKLE_DRIFT) & ~one_leg & planted
+    return np.asarray(kin.reliable, dtype=bool) & ~_impossible_legs(s, n) & ~bent_too_far & ~off_foot
 
 
 def _impossible_legs(s: Mapping[str, FloatArray], n: int) -> NDArray[np.bool_]:
@@ -176,13 +247,20 @@ def trunk_usable_frames(kin: KinematicsLike, series: Mapping[str, FloatArray] | 
     Why not :func:`usable_frames`: that one needs the camera-side knee and ankle too, and plates in front of the
     shins at the bottom of a pull hide exactly those on exactly the frames the back is judged on (a mirrored copy
     of one rounded pull kept 10 of its 26 deepest frames, and its verdict flipped). The head's reading keeps the
-    stricter frames: at the set-up, with the ankles hidden, a lifter looks up at the bar before the pull.
+    stricter frames: at the set-up, with the ankles hidden, a lifter looks up at the bar before the pull. "Seen"
+    means the camera-side shoulder and hip confidently seen, as :attr:`Kinematics.reliable` asks of the whole side.
     """
     s = all_series(kin) if series is None else series
     n = int(np.asarray(kin.t_s).shape[0])
     trunk = s.get("trunk_incline_deg", np.full(n, np.nan))
     with np.errstate(invalid="ignore"):
         seen = np.isfinite(trunk) & (np.abs(trunk) <= MAX_TRUNK_DEG)
+    track, side = getattr(kin, "track", None), getattr(kin, "side", None)
+    if isinstance(track, PoseTrack) and side in ("left", "right"):
+        vis = track.visibility
+        seen &= (vis[:, sided(side, "shoulder")] >= RELIABLE_VISIBILITY) & (
+            vis[:, sided(side, "hip")] >= RELIABLE_VISIBILITY
+        )
     # A flipped skeleton (a video glitch) still shows where the legs are seen: an impossible hip or knee.
     return np.asarray(seen & ~_impossible_legs(s, n))
 
@@ -217,7 +295,7 @@ def compute_baseline(kin: KinematicsLike, reference: BackReference | None = None
     s = all_series(kin)
     hip = s.get("hip_flexion_deg")
     trunk = s.get("trunk_incline_deg")
-    lean = None if trunk is None else deep_lean_deg(trunk, usable_frames(kin, s))
+    lean = None if trunk is None else deep_lean_deg(trunk, usable_frames(kin, s, planted=False))
     seen = None if trunk is None else deep_lean_deg(trunk, trunk_usable_frames(kin, s))
     if hip is None or not np.isfinite(hip).any():
         return Baseline(deep_lean_deg=lean, reference=reference, deep_lean_seen_deg=seen)
@@ -296,10 +374,18 @@ def rep_window(
     # The top is out of view when most frames just after the rep's end are unusable (a cut, the lifter leaving).
     after = usable[b0 + 1 : max(b0 + 1, last_within(t, b0, TOP_LOST_S)) + 1]
     top_lost = after.size > 0 and float(after.mean()) < 0.5
+    on_foot = usable_frames(kin, s, planted=False)[b0 + 1 : b0 + 1 + after.size]
+    top_off_foot = top_lost and float(on_foot.mean()) >= 0.5
     seen = trunk_usable_frames(kin, s)[a : b + 1]
-    window = {k: np.where(seen if k in ROUND_SERIES else keep, v[a : b + 1], np.nan) for k, v in s.items()}
+    body = usable_frames(kin, s, planted=False)[a : b + 1]
+
+    def frames(name: str) -> NDArray[np.bool_]:
+        return seen if name in ROUND_SERIES else body if name in HEAD_SERIES else keep
+
+    window = {k: np.where(frames(k), v[a : b + 1], np.nan) for k, v in s.items()}
     if "trunk_incline_deg" in s:
         window[TRUNK_LEAN_SEEN] = np.where(seen, s["trunk_incline_deg"][a : b + 1], np.nan)
+        window[TRUNK_LEAN_BODY] = np.where(body, s["trunk_incline_deg"][a : b + 1], np.nan)
     bottom = int(rep.bottom) - a
     wh = window.get("hip_flexion_deg")
     if a < a0 and wh is not None and np.isfinite(wh[: a0 - a + 1]).any():
@@ -313,6 +399,7 @@ def rep_window(
         cut_start=bool(getattr(rep, "cut_start", False)) or a <= 0,
         cut_end=bool(getattr(rep, "cut_end", False)) or b0 >= n - 1,
         top_lost=top_lost,
+        top_off_foot=top_off_foot,
         baseline=baseline,
         yaw_deg=yaw_deg,
         offset=a,

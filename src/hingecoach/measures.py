@@ -76,7 +76,8 @@ class RepWindow:
     ``cut_start``/``cut_end`` say the rep touches the clip's first/last frame (its top may not be in view), so checks
     of the top of the rep refuse to judge it rather than blame the lifter for the camera. ``yaw_deg`` is the body's
     yaw from side-on (from the view estimate) for checks that correct an oblique camera's foreshortening;
-    ``top_lost`` says the frames right after the rep's end were mostly unusable (a cut, the lifter leaving the frame).
+    ``top_lost`` says the frames right after the rep's end were mostly unusable (a cut, the lifter leaving the frame;
+    ``top_off_foot`` when it was the legs' landmarks drawn off the feet, as a plate at hip height at lockout does).
     ``t_s``: each frame's timestamp (s); every duration a measure uses ("held for 0.1 s", "within 0.2 s of the
     bottom") is read on it, so uneven frames keep their true time. Without it (a window built by hand) the frames are
     taken as evenly spaced at ``fps``.
@@ -91,6 +92,8 @@ class RepWindow:
     baseline: Baseline | None = None
     yaw_deg: float | None = None
     top_lost: bool = False
+    #: The top was lost because the leg's landmarks left the foot there (a plate over the legs), not a cut.
+    top_off_foot: bool = False
     #: Clip frame index of the window's first frame (the window may start before the rep, at a floor pull's set-up).
     offset: int = 0
     t_s: FloatArray | None = None
@@ -241,6 +244,11 @@ HANDS_AT_NECK: Final[float] = 0.5
 #: Smallest trunk (pixels at the model's working resolution) whose silhouette edge can show a back line: below it
 #: 0.02 trunk lengths is about a pixel.
 MIN_TRUNK_PX: Final[float] = 80.0
+#: How to film so the whole body, feet included, shows through a rep (the head's line is read on such frames).
+FILM_LEGS_SHORT: Final[str] = (
+    "keep the whole body in the picture, feet included: step the camera back, or turn it 30–45° towards the lifter's "
+    "front so the plates do not hide the legs"
+)
 FILM_BACK: Final[str] = (
     "film from the side (camera at hip height, square to the lifter), whole body in frame, close enough that the "
     "trunk fills at least a fifth of the picture, in a fitted top, hair tied back, hood down"
@@ -252,16 +260,27 @@ FILM_BACK: Final[str] = (
 ROUND_SERIES: Final[frozenset[str]] = frozenset({"dowel_bow", "dowel_tail_gap", "dowel_shoulder_drop"})
 #: The trunk's incline on the frames where the trunk is seen (the rounded-back reading's deepest frames).
 TRUNK_LEAN_SEEN: Final[str] = "trunk_incline_seen_deg"
+#: The trunk's incline on the whole-body frames before the planted-feet rule (the head's deepest frames; see
+#: :func:`hingecoach.judge_inputs.usable_frames`).
+TRUNK_LEAN_BODY: Final[str] = "trunk_incline_body_deg"
 
 
 def _back_frames(w: RepWindow, name: str) -> NDArray[np.bool_] | NotJudged:
     """Frames of deepest trunk lean with a measured back line, or why there are not enough of them."""
     base = w.baseline
-    if base is None or base.deep_lean_deg is None:
-        return NotJudged("the trunk never leaned far enough forward (35°) to judge the back line", None)
     seen = name in ROUND_SERIES and TRUNK_LEAN_SEEN in w.series
-    lean = w.get(TRUNK_LEAN_SEEN if seen else "trunk_incline_deg")
-    level = base.deep_lean_seen_deg if seen and base.deep_lean_seen_deg is not None else base.deep_lean_deg
+    body = not seen and TRUNK_LEAN_BODY in w.series
+    lean = w.get(TRUNK_LEAN_SEEN if seen else TRUNK_LEAN_BODY if body else "trunk_incline_deg")
+    level = None if base is None else base.deep_lean_seen_deg if seen else base.deep_lean_deg
+    if base is None or level is None:
+        if base is not None and base.deep_lean_seen_deg is not None:
+            # The trunk did lean, but never on a frame with the whole body seen (plates over the legs throughout).
+            return NotJudged(
+                "the legs were hidden on every frame of deep lean, and the head's line is read only where the whole "
+                "body is seen (at a floor pull's set-up a lifter looks up at the bar)",
+                FILM_LEGS_SHORT,
+            )
+        return NotJudged("the trunk never leaned far enough forward (35°) to judge the back line", None)
     x = w.get(name)
     with np.errstate(invalid="ignore"):
         deep = np.abs(lean) >= level

@@ -10,7 +10,8 @@ Each drill is told apart by the one thing the article says makes it that drill, 
   hips (and the hands are not down at the shins holding a bar from the floor) it is a squat, reported as
   :data:`NOT_A_HINGE` and never judged as a hinge.
 * **deadlift** — "deadlift it up from the floor": most reps start from, or return to, the floor with the knees bent
-  (a single pick-up before RDLs does not make the set a deadlift).
+  (a single pick-up before RDLs does not make the set a deadlift). A take that opens with the lifter already set up
+  at the bar counts as a start from the floor; the bar set down after the last lockout is not a rep to count.
 * **dowel hinge** — "hold it against your back": one hand behind the neck, the other at the low back.
 * **good morning** — the load "on top", hands at the shoulders.
 * **RDL** — "from the top", knees slightly bent, the hands travelling down the legs to about mid-shin.
@@ -76,6 +77,8 @@ SOFT_KNEE_MAX_DEG: Final[float] = 35.0
 HANDS_AT_SHOULDERS: Final[float] = 1.8
 #: One ankle this high above the other (leg lengths) means a single-leg stance.
 SINGLE_LEG_LIFT: Final[float] = 0.35
+#: A take's first (last) frame within this many degrees of a rep's deepest hip angle opens (ends) at the bottom.
+BOTTOM_BAND_DEG: Final[float] = 15.0
 
 
 class RepLike(Protocol):
@@ -164,6 +167,28 @@ def _hands_on_back(track: PoseTrack, reps: Sequence[RepLike], side: Side) -> tup
     return float(np.median(near_sh[ok])), float(np.median(other_hp[ok]))
 
 
+def _opens_at_bottom(hip: FloatArray | None, rep: RepLike) -> bool:
+    """The take opens with the lifter already at the bottom of this rep (set up at the bar before the camera ran):
+    the rep is cut at its start, and its first frame is within :data:`BOTTOM_BAND_DEG` of its deepest hip angle.
+    """
+    if hip is None or not bool(getattr(rep, "cut_start", False)):
+        return False
+    h = hip[int(rep.start) : int(rep.end) + 1]
+    first = h[np.isfinite(h)]
+    return bool(first.size) and float(first[0]) >= float(np.nanmax(h)) - BOTTOM_BAND_DEG
+
+
+def _set_down(hip: FloatArray | None, rep: RepLike) -> bool:
+    """The take ends with the lifter going down and staying there (the bar set down after the last lockout): cut at
+    its end, the last frame within :data:`BOTTOM_BAND_DEG` of the deepest hip angle. Not a rep to recognise from.
+    """
+    if hip is None or not bool(getattr(rep, "cut_end", False)):
+        return False
+    h = hip[int(rep.start) : int(rep.end) + 1]
+    last = h[np.isfinite(h)]
+    return bool(last.size) and float(last[-1]) >= float(np.nanmax(h)) - BOTTOM_BAND_DEG
+
+
 def _features(series: Mapping[str, FloatArray], reps: Sequence[RepLike], view: str) -> dict[str, float]:
     sagittal = view == "side"
     hip_name = "hip_flexion_deg" if sagittal else "hip_flexion_3d_deg"
@@ -179,7 +204,8 @@ def _features(series: Mapping[str, FloatArray], reps: Sequence[RepLike], view: s
     knee = stat(knee_name, "bottom")
     hand = stat("hand_height", "bottom")
     # Does each rep start from the floor (a set-up at the bar)? The first rep's pick-up alone does not count.
-    floor_reps = sum(int(r.start) == int(r.bottom) for r in reps)
+    counted = [r for r in reps if not _set_down(series.get(hip_name), r)]
+    floor_reps = sum(int(r.start) == int(r.bottom) or _opens_at_bottom(series.get(hip_name), r) for r in counted)
     hand_series = series.get("hand_height")
     lows = []
     for r in reps:
@@ -198,7 +224,7 @@ def _features(series: Mapping[str, FloatArray], reps: Sequence[RepLike], view: s
         "hand_bottom": hand,
         "ankle_lift": stat("ankle_lift", "bottom"),
         "leg_line_deg": stat("leg_line_deg", "bottom"),
-        "floor_share": floor_reps / len(reps) if reps else float("nan"),
+        "floor_share": floor_reps / len(counted) if counted else float("nan"),
         "hand_lowest": float(np.median(lows)) if lows else float("nan"),
     }
 

@@ -303,9 +303,12 @@ def test_a_front_view_does_not_guess_the_back_and_says_why() -> None:
 
 
 def test_unreliable_reps_are_not_judged() -> None:
+    """Landmarks seen with low confidence throughout (a dark room, a blurred phone): not even the trunk-only back line
+    is read — its frames need the shoulder and hip confidently seen, as the rep's gate needs the whole side."""
     res = synth.generate(synth.HingeSpec(reps=2, trunk_round_deg=70.0), SIDE_CAM, back_profile_k=21)
-    kin = compute_kinematics(res.track)
-    kin = replace(kin, reliable=np.zeros_like(kin.reliable))
+    track = replace(res.track, visibility=np.full_like(res.track.visibility, 0.3))
+    kin = compute_kinematics(track)
+    assert not kin.reliable.any()
     out = judge.judge_rep(DRILLS["rdl"], kin, res.reps[0], view="side")
     assert not out.judged and out.faults == [] and out.score == 0
     assert judge.summarise(DRILLS["rdl"], [out]).score is None
@@ -441,3 +444,60 @@ def test_st17086ts_near_straight_knees_vs_correct_pulls(st17086ts_takes: list[_T
     assert len(bad) == 5 and min(bad.values()) >= 0.8, bad
     assert share[("正しい", "鈴木")] == 0.0
     assert share[("正しい", "佐藤")] < share[("膝悪い", "佐藤")]
+
+
+def _legs_drawn_up(track: PoseTrack, frames: np.ndarray) -> PoseTrack:
+    """``track`` with both legs drawn up on ``frames`` as BlazePose draws them behind a plate at lockout: the thigh
+    level with the hip (pointing the way the lifter faces) and the ankle a shin below the knee — a confident skeleton
+    sitting on a chair while the lifter stands tall."""
+    xy = track.xy_px.copy()
+    for side in ("left", "right"):
+        hip, knee, ankle = idx(f"{side}_hip"), idx(f"{side}_knee"), idx(f"{side}_ankle")
+        thigh = np.linalg.norm(xy[frames, knee] - xy[frames, hip], axis=1)
+        shin = np.linalg.norm(xy[frames, ankle] - xy[frames, knee], axis=1)
+        xy[frames, knee] = xy[frames, hip] + np.stack([thigh, np.zeros_like(thigh)], axis=1)  # facing right: +x
+        xy[frames, ankle] = xy[frames, knee] + np.stack([np.zeros_like(shin), shin], axis=1)
+        for part in ("heel", "foot_index"):
+            xy[frames, idx(f"{side}_{part}")] = xy[frames, ankle]
+    return replace(track, xy_px=xy)
+
+
+def test_ankle_drift_reads_a_drawn_up_ankle_in_shin_lengths_and_follows_a_new_spot() -> None:
+    """The feet stay where they were put: a planted ankle reads 0, one drawn up by a shin reads 1. A lifter who walks
+    to a new spot between sets stands somewhere else, which is not a lost ankle."""
+    res = synth.generate(synth.HingeSpec(), SIDE_CAM)
+    track = res.track
+    n = track.n_frames
+    a, k = idx("right_ankle"), idx("right_knee")
+    shin = float(np.median(np.linalg.norm(track.xy_px[:, k] - track.xy_px[:, a], axis=1)))
+    assert np.nanmax(np.abs(judge_inputs.ankle_drift(track, "right"))) < 0.05
+    raised = track.xy_px.copy()
+    mid = slice(n // 2, n // 2 + 5)  # a short stretch: the foot's level comes from the frames around it
+    raised[mid, a, 1] -= shin
+    drift = judge_inputs.ankle_drift(replace(track, xy_px=raised), "right")
+    assert drift[mid] == pytest.approx(1.0, abs=0.05)
+    moved = track.xy_px.copy()
+    moved[n // 2 :, :, 1] += 2 * shin  # the whole body lower in the picture from half-way: a new spot
+    drift = judge_inputs.ankle_drift(replace(track, xy_px=moved), "right")
+    t = track.t_s
+    away = np.abs(t - t[n // 2]) > judge_inputs.PLANTED_WINDOW_S
+    assert np.nanmax(np.abs(drift[away])) < 0.05
+
+
+def test_a_lockout_whose_legs_left_the_feet_is_not_judged_and_says_why() -> None:
+    """A plate at hip height at lockout: BlazePose keeps a confident skeleton but sits it on a chair (thigh level,
+    ankle drawn a thigh's length up off the floor), so the hips read 90° bent while the lifter stands tall. That is
+    the landmarks' failure, not an unfinished rep: the lockout is not judged, and the answer says why and how to
+    film."""
+    res = synth.generate(synth.HingeSpec(), SIDE_CAM)
+    drill = _only("incomplete_lockout")
+    clean = [judge.judge_rep(drill, compute_kinematics(res.track), r, view="side") for r in res.reps]
+    assert _states(clean, "incomplete_lockout") == {"clean"}
+    hip = res.angles["hip_flexion_deg"]
+    standing = np.flatnonzero(hip < 0.15 * np.nanmax(hip))
+    kin = compute_kinematics(_legs_drawn_up(res.track, standing))
+    assert np.nanmin(np.asarray(kin.series["hip_flexion_deg"])[standing]) > 45.0  # what the drawn-up legs read
+    reps = [judge.judge_rep(drill, kin, r, view="side") for r in res.reps]
+    checks = [c for r in reps for c in r.checks if c.code == "incomplete_lockout"]
+    assert checks and all(c.state == "not_judged" for c in checks), [(c.state, c.value) for c in checks]
+    assert all(c.reason == judge_inputs.TOP_OFF_FOOT and c.how_to_film == judge_inputs.FILM_TOP_LEGS for c in checks)

@@ -3,6 +3,8 @@ tell" rather than a guess. Synthetic lifters with known drills, and the full pip
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -11,7 +13,8 @@ from hingecoach.devtools import synth
 from hingecoach.drills import DRILLS
 from hingecoach.kinematics import compute_kinematics
 from hingecoach.recognise import COULD_NOT_TELL, DEFAULT_DRILL, MIN_CONFIDENCE, NOT_A_HINGE, recognise
-from hingecoach.reps import segment_reps
+from hingecoach.reps import RepSegment, segment_reps
+from hingecoach.skeleton import idx
 from hingecoach.track import PoseTrack
 
 SIDE_CAM = synth.CameraSpec(facing="right")
@@ -119,3 +122,54 @@ def test_a_mirrored_clip_is_recognised_the_same(spec: dict[str, object]) -> None
     assert a.recognition is not None and b.recognition is not None
     assert a.recognition.result == b.recognition.result
     assert a.recognition.confidence == pytest.approx(b.recognition.confidence, abs=0.05)
+
+
+def _frames(track: PoseTrack, keep: slice) -> PoseTrack:
+    """``track`` cut to the frames ``keep``, its time still starting at 0 (a take that opens mid-movement)."""
+    t = track.t_s[keep]
+    return replace(
+        track,
+        xy_px=track.xy_px[keep],
+        visibility=track.visibility[keep],
+        t_s=t - t[0],
+        world_m=None if track.world_m is None else track.world_m[keep],
+        n_people=None if track.n_people is None else track.n_people[keep],
+        back_profile=None if track.back_profile is None else track.back_profile[keep],
+    )
+
+
+def test_a_take_that_opens_set_up_at_the_bar_and_ends_with_the_set_down_is_a_deadlift() -> None:
+    """A close camera behind the plates: the take opens with the lifter already set up at the bar, the ankles and the
+    hands are never seen (so neither the knee bend nor the hands' height is known), one pull, and the take ends as
+    the bar is set down. 'Deadlift it up from the floor': starting at the bottom is the pull's defining feature, and
+    the set-down is not a rep that started from the top."""
+    res = synth.generate(synth.HingeSpec(reps=3, **DEADLIFT), SIDE_CAM, NOISE)  # type: ignore[arg-type]
+    hip = res.angles["hip_flexion_deg"]
+    top = float(np.nanmax(hip))
+
+    def settling(rep: int) -> int:  # on the way down to the floor before ``rep``, 10° short of the bottom
+        b = int(res.reps[rep].bottom)
+        return b - int(np.argmax(hip[:b][::-1] < top - 10.0)) + 1
+
+    take = _frames(res.track, slice(settling(1), settling(2)))
+    vis = take.visibility.copy()
+    for part in ("ankle", "heel", "foot_index", "wrist", "pinky", "index", "thumb"):
+        for side in ("left", "right"):
+            vis[:, idx(f"{side}_{part}")] = 0.05
+    kin = compute_kinematics(replace(take, visibility=vis))
+    h = np.asarray(kin.series["hip_flexion_deg"])
+    n = h.shape[0]
+    bottom = int(np.nanargmax(h[: n // 2]))
+    stood = bottom + int(np.argmax(h[bottom:] < 20.0))
+    t = kin.t_s
+
+    def seg(a: int, b: int, e: int, **cut: bool) -> RepSegment:
+        return RepSegment(a, b, e, None, True, float(t[a]), float(t[b]), float(t[e]), **cut)
+
+    # As the rep finder cuts such a take when the hips settle lower after it opens: the rep opens (cut) above its
+    # bottom, and the take ends going down into the set-down.
+    pull = seg(0, bottom, stood, cut_start=True)
+    set_down = seg(stood + 5, n - 1, n - 1, cut_end=True)
+    rec = recognise(kin, [pull, set_down], "side")
+    assert rec.result == "deadlift", rec
+    assert rec.features["floor_share"] == 1.0
