@@ -43,8 +43,8 @@ TRUNK_LOCKOUT_MAX_DEG: Final[float] = 20.0
 #: ``HIP_DROP_LOCKOUT_PCT`` of standing height (walking bobs the hips by ~2–3 %).
 MIN_HIP_DROP_PCT: Final[float] = 8.0
 HIP_DROP_LOCKOUT_PCT: Final[float] = 4.0
-#: Cuts: the hips and shoulders both move more than this many trunk lengths within ``CUT_WINDOW_S``, or the trunk's
-#: image length changes by more than ``CUT_SCALE`` (share) in that time.
+#: Cuts: the hips and shoulders both move more than this many trunk lengths within ``CUT_WINDOW_S``, or the body's
+#: image size (the longer of the trunk and the shoulders' width) changes by more than ``CUT_SCALE`` (share) then.
 CUT_JUMP: Final[float] = 0.6
 CUT_WINDOW_S: Final[float] = 0.1
 CUT_SCALE: Final[float] = 0.3
@@ -189,7 +189,8 @@ def take_bounds(kin: Kinematics, *, max_bridge_s: float = MAX_BRIDGE_S) -> list[
 
     A cut is a frame where the hips *and* the shoulders move more than ``CUT_JUMP`` trunk lengths within
     ``CUT_WINDOW_S`` (no lift moves the body that fast: a deadlift's hips rise at ≤ 1.5 m/s, about 0.3 trunk lengths
-    in 0.1 s) or the trunk's length in the image changes by more than ``CUT_SCALE`` (the camera moved or zoomed);
+    in 0.1 s) or the body's size in the image (the longer of the trunk and the shoulders' width: a hinge towards a
+    front camera shortens the trunk, never both) changes by more than ``CUT_SCALE`` (the camera moved or zoomed);
     a loss of the person longer than ``max_bridge_s`` (default ``MAX_BRIDGE_S``) also ends a take. Why: a rep needs
     one continuous view of the lifter; joining the end of one take to the start of the next invents a descent or an
     ascent that never happened.
@@ -220,7 +221,11 @@ def take_bounds(kin: Kinematics, *, max_bridge_s: float = MAX_BRIDGE_S) -> list[
     close = (t[i1] - t[i0]) <= max_bridge_s + half + EPS_S
     d_hip = np.linalg.norm(hip[i1] - hip[i0], axis=-1) / scale
     d_sh = np.linalg.norm(sh[i1] - sh[i0], axis=-1) / scale
-    ratio = trunk[i1] / trunk[i0]
+    # The body's size in the picture: a zoom or a moved camera scales every length, but a lifter hinging towards a
+    # front camera shortens only the trunk (cos of the lean: 60° → 75° halves it) while the shoulders keep their width.
+    width = np.linalg.norm(xy[:, INDEX["left_shoulder"]] - xy[:, INDEX["right_shoulder"]], axis=-1)
+    size = np.fmax(trunk, width)
+    ratio = size[i1] / size[i0]
     jump = close & (((d_hip > CUT_JUMP) & (d_sh > CUT_JUMP)) | (np.abs(np.log(ratio)) > np.log(1.0 + CUT_SCALE)))
     last_s = -math.inf
     for j in np.flatnonzero(jump):

@@ -173,3 +173,17 @@ def test_a_single_leg_reach_to_the_floor_is_a_rep_not_a_set_down() -> None:
     r = generate(spec, CameraSpec(), NOISE)
     assert np.nanmin(compute_kinematics(r.track).series["hand_height"]) < 0.3  # the hand reaches the floor
     assert len(_reps(r.track, "standing")) == 2
+
+
+def test_a_fast_deep_hinge_towards_a_front_camera_is_one_take() -> None:
+    """Hinging towards a front camera shortens the trunk in the picture by the cosine of the lean (60° → 80° is a
+    third): read as a zoom, the rep fell into pieces and none was found. The shoulders keep their width, so the
+    body's size does not jump; a real zoom still cuts."""
+    spec = HingeSpec(reps=2, arms="bar", hip_flexion_deg=130, knee_flexion_deg=30, descent_s=0.8, ascent_s=0.7)
+    front = CameraSpec(facing="right", yaw_deg=90.0)
+    res = generate(spec, front, NOISE)
+    kin = compute_kinematics(res.track)
+    assert take_bounds(kin) == [(0, res.track.n_frames)]
+    assert len(_reps(res.track)) == 2
+    zoomed = generate(spec, CameraSpec(facing="right", yaw_deg=90.0, fill=0.4), NoiseSpec(noise_px=1.5, seed=9))
+    assert len(take_bounds(compute_kinematics(_join(res.track, zoomed.track)))) == 2
