@@ -29,7 +29,7 @@ from hingecoach.measures import (
 )
 from hingecoach.nanstats import nanmean
 from hingecoach.skeleton import idx, sided
-from hingecoach.timebase import first_within, last_within
+from hingecoach.timebase import first_within, half_frame_s, last_within
 from hingecoach.track import PoseTrack
 
 FloatArray = NDArray[np.float64]
@@ -373,9 +373,13 @@ def rep_window(
     keep = usable[a : b + 1]
     # The top is out of view when most frames just after the rep's end are unusable (a cut, the lifter leaving).
     after = usable[b0 + 1 : max(b0 + 1, last_within(t, b0, TOP_LOST_S)) + 1]
-    top_lost = after.size > 0 and float(after.mean()) < 0.5
+    top_hidden = after.size > 0 and float(after.mean()) < 0.5
     on_foot = usable_frames(kin, s, planted=False)[b0 + 1 : b0 + 1 + after.size]
-    top_off_foot = top_lost and float(on_foot.mean()) >= 0.5
+    top_off_foot = top_hidden and float(on_foot.mean()) >= 0.5
+    # ... or the clip stops before the top could be held: hips still bent on the last frames may be a lifter still
+    # rising, and only more frames could tell a finished lockout from an unfinished one.
+    ends_at_top = float(t[n - 1] - t[b0]) < TOP_LOST_S - half_frame_s(t)
+    top_lost = top_hidden or ends_at_top
     seen = trunk_usable_frames(kin, s)[a : b + 1]
     body = usable_frames(kin, s, planted=False)[a : b + 1]
 
