@@ -310,7 +310,7 @@ def judge_outside_reps(
     for r in reps:  # the frames each rep's own checks read (its set-up and top hold included)
         w = rep_window(kin, r, baseline=baseline, series=series)
         covered[w.offset : w.offset + w.n] = True
-    usable = usable_frames(kin, series)
+    usable = usable_frames(kin, series, planted=False)  # back-line readings only: no leg angle is read here
     trunk = np.abs(series.get("trunk_incline_deg", np.full(n, np.nan)))
     with np.errstate(invalid="ignore"):
         deep = usable & ~covered & (trunk >= baseline.deep_lean_deg)
