@@ -68,6 +68,12 @@ def print_figures(fig: dict[str, Any]) -> None:
         f"every lifter; mean over {len(dr['per_lifter'])} lifters {_pct(dr['mean_over_lifters'])}) · lifters: "
         f"{fig['lifters']} · errors: {len(fig['errors'])}"
     )
+    if "wrong_drill" in dr:
+        out.print(
+            f"  of the {dr['clips'] - round(dr['accuracy'] * dr['clips'])} misses: 'could not tell' on "
+            f"{dr['could_not_tell']} ({dr['could_not_tell_no_rep']} of them with no rep found), a wrong drill on "
+            f"{dr['wrong_drill']}"
+        )
     th = Table(title="Fitted thresholds (table value, fit on all lifters, range over LOLO folds)", header_style="bold")
     for col in ("check variant", "table", "all lifters", "LOLO min", "LOLO max", "folds refit", "table kept"):
         th.add_column(col)

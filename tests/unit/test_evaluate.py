@@ -251,3 +251,19 @@ def test_mirror_agreement_tells_a_contradiction_from_a_value_at_the_band_edge() 
     assert (m["clips"], m["identical"], m["contradictions"]) == (3, 1, 1)
     assert [(d["path"], d["contradicted"]) for d in m["differences"]] == [("a", []), ("b", ["rounded_back"])]
     assert m["share_without_contradiction"] == pytest.approx(2 / 3)
+
+
+def test_drill_recognition_tells_an_honest_could_not_tell_from_a_wrong_drill() -> None:
+    """A miss is either "could not tell" (the safe default judged, which the issue asks for over a guess) or a wrong
+    drill named; the figures keep them apart, and say which abstentions had no rep to recognise from."""
+    from hingecoach.devtools.lolo import drill_recognition
+
+    outs = [
+        ClipOutcome(_row("a", 1, set()), 1, "side", "deadlift", frozenset(), 0, recognised="deadlift"),
+        ClipOutcome(_row("b", 1, set()), 1, "side", "rdl", frozenset(), 0, recognised="rdl"),  # wrong drill
+        ClipOutcome(_row("c", 1, set()), 0, "side", "hinge_dowel", frozenset(), 0, recognised="could_not_tell"),
+        ClipOutcome(_row("d", 1, set()), 2, "side", "hinge_dowel", frozenset(), 0, recognised="could_not_tell"),
+    ]
+    dr = drill_recognition(outs)
+    assert dr["accuracy"] == pytest.approx(0.25)
+    assert (dr["could_not_tell"], dr["could_not_tell_no_rep"], dr["wrong_drill"]) == (2, 1, 1)

@@ -296,6 +296,9 @@ class ClipOutcome:
     #: Back-line answers on deepest-lean frames outside every segmented rep (``Analysis.clip_checks``).
     outside: tuple[CheckAnswer, ...] = ()
     stale_track: bool = False
+    #: What ``--drill auto`` answered before falling back to a drill to judge: a drill, ``not_a_hinge`` or
+    #: ``could_not_tell`` (empty when the clip was not recognised).
+    recognised: str = ""
 
     def spec(self, code: str) -> CheckSpec | None:
         return next((c for c in self.checks if c.code == code), None)
@@ -346,7 +349,7 @@ def rep_answers(rep: Rep, drill: Drill, view: str) -> tuple[CheckAnswer, ...]:
     return tuple(out)
 
 
-def outcome_of(row: ManifestRow, res: AnalysisResult, drill_auto: str) -> ClipOutcome:
+def outcome_of(row: ManifestRow, res: AnalysisResult, drill_auto: str, recognised: str = "") -> ClipOutcome:
     """The stored form of one analysed clip."""
     a: Analysis = res.analysis
     drill = DRILLS[a.drill]
@@ -369,6 +372,7 @@ def outcome_of(row: ManifestRow, res: AnalysisResult, drill_auto: str) -> ClipOu
         reps=reps,
         outside=outside,
         stale_track=any(line.startswith(STALE_MARK) for line in res.raw_track.log),
+        recognised=recognised,
     )
 
 
@@ -376,7 +380,8 @@ def analyse_clip(row: ManifestRow, track: PoseTrack) -> ClipOutcome:
     """Analyse one clip with its labelled drill (``auto`` when unlabelled) and, for recognition, with ``auto``."""
     auto = analyze_track(track, drill="auto", source_path=row.path)
     res = auto if row.drill == "auto" else analyze_track(track, drill=row.drill, source_path=row.path)
-    return outcome_of(row, res, auto.analysis.drill)
+    rec = auto.analysis.recognition
+    return outcome_of(row, res, auto.analysis.drill, rec.result if rec is not None else "")
 
 
 def evaluate(

@@ -30,6 +30,7 @@ from hingecoach.devtools.evaluate import (
     per_fault_table,
     view_match,
 )
+from hingecoach.recognise import COULD_NOT_TELL
 
 Sample = tuple[float, bool]
 """(clip-level value, labelled as showing the fault)."""
@@ -282,10 +283,17 @@ def drill_recognition(outcomes: Sequence[ClipOutcome]) -> dict[str, Any]:
         "mean_over_lifters": sum(v[0] / v[1] for v in per.values()) / len(per) if per else float("nan"),
         "per_lifter": lifters,
         "wrong": [
-            {"path": o.row.path, "label": o.row.drill, "auto": o.drill_auto}
+            {"path": o.row.path, "label": o.row.drill, "auto": o.drill_auto, "recognised": o.recognised}
             for o in rows
             if o.drill_auto != o.row.drill
         ],
+        # Of the misses, how many were an honest "could not tell" (and how many of those on clips with no complete
+        # rep to recognise from), and how many named a wrong drill.
+        "could_not_tell": sum(o.recognised == COULD_NOT_TELL and o.drill_auto != o.row.drill for o in rows),
+        "could_not_tell_no_rep": sum(
+            o.recognised == COULD_NOT_TELL and o.drill_auto != o.row.drill and o.reps_found == 0 for o in rows
+        ),
+        "wrong_drill": sum(o.recognised != COULD_NOT_TELL and o.drill_auto != o.row.drill for o in rows),
     }
 
 
