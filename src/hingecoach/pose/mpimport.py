@@ -1,88 +1,112 @@
-"""Import MediaPipe without paying for ``matplotlib.pyplot``, which it imports and hingecoach never uses.
+"""Import MediaPipe without its drawing helpers, which import ``matplotlib.pyplot`` and which hingecoach never uses.
 
 ``import mediapipe`` (or any ``mediapipe.*``) runs ``mediapipe/tasks/python/vision/__init__.py``, which imports
-``drawing_utils``, whose first lines do ``import matplotlib.pyplot as plt`` for two plotting helpers. Loading pyplot
-(its backend machinery, colormaps, ``matplotlib.figure``, ``axes``, ``text``, ...) is ~0.4-0.6 s of every process
-that tracks a pose — each spawned chunk worker and batch worker — for a module nothing here calls: our reports
-import ``matplotlib.figure`` and friends directly, never pyplot.
+``drawing_utils`` and ``drawing_styles``; ``drawing_utils`` begins with ``import matplotlib.pyplot as plt`` for
+its plotting helpers. Loading matplotlib and pyplot (backends, colormaps, fonts, ``figure``, ``axes``, ``text``,
+pyparsing, PIL) is ~0.6-0.9 s of every process that tracks a pose — each spawned chunk worker and batch worker —
+about half of MediaPipe's import, for two modules nothing here calls (our reports draw with ``matplotlib.figure``
+directly, in the processes that render them).
 
-:func:`import_mediapipe` is the one door every hingecoach use of MediaPipe goes through. Before the first import it
-puts a placeholder module under ``sys.modules["matplotlib.pyplot"]`` that imports the real pyplot on the first
-access to any public attribute and forwards to it (a PEP 562 module ``__getattr__``), so code that does use pyplot
-later — MediaPipe's plotting helpers, a notebook, ``matplotlib.use`` — still gets the real objects, only later.
-It costs nothing when pyplot is already imported (then nothing is installed), and ``import matplotlib`` itself
-(~0.15 s) is still paid, by MediaPipe's ``import matplotlib.pyplot as plt``.
+:func:`import_mediapipe` is the one door every hingecoach use of MediaPipe goes through. While it imports MediaPipe
+for the first time, a finder on ``sys.meta_path`` answers for exactly those two modules with a placeholder
+(:class:`DeferredModule`) that carries the real module's spec and executes the real module on the first read of a
+public attribute, then forwards to it; the finder is removed as soon as the import returns. So
+``vision.drawing_utils.draw_landmarks`` and ``vision.drawing_styles`` still work, only later, and matplotlib itself
+is left untouched: a process that uses pyplot gets the real one, imported when it asks. When MediaPipe is already
+imported, nothing is done.
 
-``importlib.util.LazyLoader`` cannot do this: the import system reads the module's ``__spec__`` when it is imported
-again, and a lazy module loads itself on that first attribute access. The placeholder carries the real module's
-spec (and ``__file__``) in its own namespace and never loads on a dunder name, so introspection (``inspect``,
-``warnings``, the import system) does not trigger the load either; ``from matplotlib.pyplot import *`` does.
+``importlib.util.LazyLoader`` cannot do this: the import system reads a module's ``__spec__`` when it is imported
+again, and a lazy module loads itself on that first attribute access. The placeholder keeps ``__spec__``,
+``__file__`` and the other module attributes in its own namespace and never loads on a dunder name, so
+introspection (``inspect``, ``warnings``, re-imports) does not trigger the load; ``from ... import *`` does.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import sys
 import threading
+from collections.abc import Sequence
 from types import ModuleType
 from typing import Any, Final
 
-PYPLOT: Final[str] = "matplotlib.pyplot"
+#: MediaPipe modules imported by ``mediapipe.tasks.python.vision`` that only draw (and import pyplot to do so).
+DEFERRED: Final[frozenset[str]] = frozenset(
+    {"mediapipe.tasks.python.vision.drawing_utils", "mediapipe.tasks.python.vision.drawing_styles"}
+)
 _lock = threading.RLock()
 
 
-class PyplotPlaceholder(ModuleType):
-    """Stands for ``matplotlib.pyplot`` until something reads one of its attributes (then forwards to the real one)."""
+class DeferredModule(ModuleType):
+    """A deferred MediaPipe module: the first read of a public attribute executes the real one and forwards to it."""
 
-
-def _real_pyplot(placeholder: ModuleType) -> ModuleType:
-    """The real ``matplotlib.pyplot``, imported on first need (the placeholder steps out of ``sys.modules`` first)."""
-    with _lock:
-        if sys.modules.get(PYPLOT) is placeholder:
-            del sys.modules[PYPLOT]
-            try:
-                return importlib.import_module(PYPLOT)  # also rebinds ``matplotlib.pyplot`` to the real module
-            except BaseException:
-                sys.modules[PYPLOT] = placeholder  # a failed import leaves things as they were
-                raise
-    return importlib.import_module(PYPLOT)
-
-
-def _placeholder() -> ModuleType:
-    import matplotlib  # the package itself: MediaPipe's ``import matplotlib.pyplot as plt`` imports it anyway
-
-    spec = importlib.util.find_spec(PYPLOT)
-    module = PyplotPlaceholder(PYPLOT, "Placeholder for matplotlib.pyplot: imports the real one on first use.")
-
-    def forward(name: str) -> Any:  # PEP 562 ``__getattr__``: only called for names not in the placeholder's dict
+    def __getattr__(self, name: str) -> Any:  # only called for names not in the placeholder's own namespace
         if name.startswith("__") and name.endswith("__") and name != "__all__":
-            raise AttributeError(f"module {PYPLOT!r} has no attribute {name!r}")
-        real = _real_pyplot(module)
-        if name == "__all__" and not hasattr(real, "__all__"):  # what ``import *`` takes from a module without one
-            return [n for n in vars(real) if not n.startswith("_")]
-        return getattr(real, name)
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        return getattr(_load(self), name)
 
-    def listing() -> list[str]:
-        return dir(_real_pyplot(module))
-
-    module.__spec__ = spec
-    module.__file__ = None if spec is None else spec.origin
-    module.__loader__ = None if spec is None else spec.loader
-    vars(module).update(__getattr__=forward, __dir__=listing)
-    sys.modules[PYPLOT] = module
-    vars(matplotlib)["pyplot"] = module  # ``import matplotlib.pyplot; matplotlib.pyplot.plot`` works before the load
-    return module
+    def __dir__(self) -> list[str]:
+        return dir(_load(self))
 
 
-def defer_pyplot() -> None:
-    """Put the pyplot placeholder in place unless ``matplotlib.pyplot`` (real or placeholder) is already imported."""
+def _load(placeholder: DeferredModule) -> ModuleType:
+    """Execute the real module (once) in place of ``placeholder`` in ``sys.modules`` and on its package."""
+    name = placeholder.__name__
     with _lock:
-        if PYPLOT not in sys.modules:
-            _placeholder()
+        current = sys.modules.get(name)
+        if current is not placeholder and current is not None:
+            return current
+        real_spec = placeholder.__spec__.loader_state if placeholder.__spec__ is not None else None
+        if not isinstance(real_spec, importlib.machinery.ModuleSpec) or real_spec.loader is None:
+            raise ImportError(f"{name}: the deferred module lost its real spec", name=name)
+        real = importlib.util.module_from_spec(real_spec)
+        sys.modules[name] = real
+        try:
+            real_spec.loader.exec_module(real)
+        except BaseException:
+            sys.modules[name] = placeholder  # a failed load leaves things as they were
+            raise
+        package, _, child = name.rpartition(".")
+        setattr(sys.modules[package], child, real)
+        return real
+
+
+class _DeferringFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds the :data:`DEFERRED` modules where the normal path finder would, and loads a placeholder for them."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in DEFERRED:
+            return None
+        real = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if real is None or real.loader is None:
+            return None
+        spec = importlib.machinery.ModuleSpec(fullname, self, origin=real.origin, loader_state=real)
+        spec.has_location = real.has_location  # so the placeholder gets the real ``__file__``
+        return spec
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        return DeferredModule(spec.name)
+
+    def exec_module(self, module: ModuleType) -> None:
+        """Nothing yet: the real module runs on first use (:class:`DeferredModule`)."""
 
 
 def import_mediapipe() -> ModuleType:
-    """``import mediapipe`` with :func:`defer_pyplot` first; every hingecoach module that uses MediaPipe calls this."""
-    defer_pyplot()
-    return importlib.import_module("mediapipe")
+    """``import mediapipe`` with its drawing modules deferred; every hingecoach module that uses MediaPipe calls this.
+
+    A no-op beyond the import when MediaPipe is already imported (by us or by anyone else).
+    """
+    with _lock:
+        if "mediapipe" in sys.modules:
+            return sys.modules["mediapipe"]
+        finder = _DeferringFinder()
+        sys.meta_path.insert(0, finder)
+        try:
+            return importlib.import_module("mediapipe")
+        finally:
+            sys.meta_path.remove(finder)
