@@ -125,3 +125,29 @@ def test_the_track_is_bit_identical_with_and_without_deferring(shared_data: Path
         for name in a.files:
             x, y = a[name], b[name]
             assert x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes(), name  # bit for bit
+
+
+@pytest.mark.real_data
+@pytest.mark.model
+@pytest.mark.slow
+def test_analyze_to_json_imports_no_matplotlib(shared_data: Path, tmp_path: Path) -> None:
+    # The whole CLI path of `hingecoach analyze clip --json out`: neither MediaPipe nor the report stack pulls it in.
+    clip = shared_data / "to-be-frank" / "videos" / "kb-deadlift.mp4"
+    if not clip.is_file():
+        pytest.skip(f"{clip} is absent")
+    out = _python(
+        """
+        import sys
+        from hingecoach.entry import main
+        sys.argv = ["hingecoach", "analyze", sys.argv[1], "--workers", "1", "--json", sys.argv[2]]
+        try:
+            main()
+        except SystemExit as exc:
+            assert not exc.code, exc.code
+        print(sorted(m for m in sys.modules if m.split(".")[0] == "matplotlib"))
+        """,
+        str(clip),
+        str(tmp_path / "a.json"),
+    )
+    assert out.strip().splitlines()[-1] == "[]"
+    assert json.loads((tmp_path / "a.json").read_text())["schema"].startswith("hingecoach/analysis@")
