@@ -203,13 +203,17 @@ def analyze_track(
     squat = recognition is not None and recognition.result == NOT_A_HINGE
     if squat:
         spec = replace(spec, checks=())  # a squat is not judged as a hinge: no hinge faults, only the explanation
-    baseline = judge_inputs.compute_baseline(kin, reference)
+    frames = judge_inputs.clip_frames(kin)  # the judge's series and usable frames, once for the whole clip
+    baseline = judge_inputs.compute_baseline(kin, reference, frames=frames)
     rep_views = span_views(cleaned, [(r.start, r.end) for r in reps], view, yaws)
-    judged = [judge.judge_rep(spec, kin, r, view=v, baseline=baseline) for r, v in zip(reps, rep_views, strict=True)]
+    judged = [
+        judge.judge_rep(spec, kin, r, view=v, baseline=baseline, frames=frames)
+        for r, v in zip(reps, rep_views, strict=True)
+    ]
     warnings.extend(Warning(code=c, message=m) for c, m in view_change_warnings(view, rep_views))
     if squat:
         judged = [replace(j, judged=False, score=0) for j in judged]
-    outside = judge.judge_outside_reps(spec, kin, reps, baseline=baseline, view=view)
+    outside = judge.judge_outside_reps(spec, kin, reps, baseline=baseline, view=view, frames=frames)
     judged, clip_checks = judge.attach_outside(spec, judged, reps, outside, kin.t_s)
     warnings.extend(Warning(code=c, message=m) for c, m in judge.not_judged_warnings(spec, judged, warnings))
     rep_models = [rep_model(i + 1, r, j, kin.t_s) for i, (r, j) in enumerate(zip(reps, judged, strict=True))]

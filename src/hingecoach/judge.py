@@ -22,15 +22,15 @@ from hingecoach.drills import DRILLS, FAULT_CODES, LADDER, Check, Drill
 from hingecoach.judge_inputs import (
     FILM_TOP_LEGS,
     TOP_OFF_FOOT,
+    ClipFrames,
     KinematicsLike,
     RepLike,
     all_series,
+    clip_frames,
     compute_baseline,
     hidden_parts,
     hidden_reason,
     rep_window,
-    trunk_usable_frames,
-    usable_frames,
     view_name,
 )
 from hingecoach.measures import BackReference, Baseline, Measured, NotJudged, RepWindow, back_line_medians
@@ -185,17 +185,19 @@ def judge_rep(
     *,
     baseline: Baseline | None = None,
     view: object = "side",
+    frames: ClipFrames | None = None,
 ) -> JudgedRep:
     """Run the drill's checks on one rep; every check answers fault, clean, borderline or not judged (with why).
 
     ``view``: the camera view (a ``ViewEstimate`` or its name). Checks that view cannot see are not judged, with the
     view as the reason and how to film instead — never guessed. ``baseline`` None = computed from ``kin`` (pass one
-    to share it across reps, and to carry the athlete's own back reference).
+    to share it across reps, and to carry the athlete's own back reference); ``frames`` likewise (the clip's
+    :class:`~hingecoach.judge_inputs.ClipFrames`, built once per clip by the caller).
     """
-    series = all_series(kin)
-    base = baseline if baseline is not None else compute_baseline(kin)
+    f = clip_frames(kin) if frames is None else frames
+    base = baseline if baseline is not None else compute_baseline(kin, frames=f)
     yaw = getattr(view, "yaw_deg", None)
-    w = rep_window(kin, rep, baseline=base, series=series, yaw_deg=float(yaw) if isinstance(yaw, int | float) else None)
+    w = rep_window(kin, rep, baseline=base, frames=f, yaw_deg=float(yaw) if isinstance(yaw, int | float) else None)
     t = np.asarray(kin.t_s, dtype=np.float64)
     reliable = np.asarray(kin.reliable, dtype=bool)[int(rep.start) : int(rep.end) + 1]
     vname = view_name(view)
@@ -210,7 +212,7 @@ def judge_rep(
     share = float(reliable.mean()) if reliable.size else 0.0
     judged = bool(reliable.size) and share >= MIN_RELIABLE_SHARE
     # The rounded-back reading needs the trunk, not the legs: plates hiding the shins do not stop it.
-    seen = trunk_usable_frames(kin, series)[int(rep.start) : int(rep.end) + 1]
+    seen = f.trunk[int(rep.start) : int(rep.end) + 1]
     seen_share = float(seen.mean()) if seen.size else 0.0
     judged_trunk = bool(seen.size) and seen_share >= MIN_RELIABLE_SHARE
     lo, hi = int(rep.start), int(rep.end)
@@ -295,6 +297,7 @@ def judge_outside_reps(
     *,
     baseline: Baseline,
     view: object = "side",
+    frames: ClipFrames | None = None,
 ) -> list[schema.CheckResult]:
     """The back-line checks on the deepest-lean frames that no segmented rep contains.
 
@@ -302,15 +305,16 @@ def judge_outside_reps(
     reads 80° of hip flexion), yet its bottom frames show a gross rounding; those frames are judged here, as one
     stretch, and reported with the clip (``Analysis.clip_checks``).
     """
-    series = all_series(kin)
     n = int(np.asarray(kin.t_s).shape[0])
     if baseline.deep_lean_deg is None or n == 0 or view_name(view) != "side":
         return []
+    f = clip_frames(kin) if frames is None else frames
+    series = f.series
     covered = np.zeros(n, dtype=bool)
     for r in reps:  # the frames each rep's own checks read (its set-up and top hold included)
-        w = rep_window(kin, r, baseline=baseline, series=series)
+        w = rep_window(kin, r, baseline=baseline, frames=f)
         covered[w.offset : w.offset + w.n] = True
-    usable = usable_frames(kin, series)
+    usable = f.body  # back-line readings only: no leg angle is read here
     trunk = np.abs(series.get("trunk_incline_deg", np.full(n, np.nan)))
     with np.errstate(invalid="ignore"):
         deep = usable & ~covered & (trunk >= baseline.deep_lean_deg)

@@ -11,6 +11,7 @@ depend on how they are built.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Final, Protocol
 
 import numpy as np
@@ -29,7 +30,7 @@ from hingecoach.measures import (
 )
 from hingecoach.nanstats import nanmean
 from hingecoach.skeleton import idx, sided
-from hingecoach.timebase import first_within, last_within
+from hingecoach.timebase import first_within, half_frame_s, last_within
 from hingecoach.track import PoseTrack
 
 FloatArray = NDArray[np.float64]
@@ -265,6 +266,33 @@ def trunk_usable_frames(kin: KinematicsLike, series: Mapping[str, FloatArray] | 
     return np.asarray(seen & ~_impossible_legs(s, n))
 
 
+@dataclass(frozen=True)
+class ClipFrames:
+    """What every check of a clip reads, computed once per clip: the judge's series and which frames each kind of
+    reading may use (``(T,)`` masks).
+
+    ``legs``: :func:`usable_frames` — reliable landmarks, a possible posture, the feet planted (leg angles);
+    ``body``: the same without the planted-feet rule (the head's line, the deepest-lean level);
+    ``trunk``: :func:`trunk_usable_frames` (the rounded back).
+    """
+
+    series: Mapping[str, FloatArray]
+    legs: NDArray[np.bool_]
+    body: NDArray[np.bool_]
+    trunk: NDArray[np.bool_]
+
+
+def clip_frames(kin: KinematicsLike) -> ClipFrames:
+    """The clip's :class:`ClipFrames`: build it once and pass it to the baseline, each rep's window and the judge."""
+    s = all_series(kin)
+    return ClipFrames(
+        series=s,
+        legs=usable_frames(kin, s),
+        body=usable_frames(kin, s, planted=False),
+        trunk=trunk_usable_frames(kin, s),
+    )
+
+
 #: The deepest-lean frames, where the back line is judged: within this many degrees of the clip's 95th-percentile
 #: trunk lean, and at least :data:`DEEP_LEAN_MIN_DEG` (``/work/shared/notes/virtual-dowel.md``).
 DEEP_LEAN_BAND_DEG: Final[float] = 10.0
@@ -286,17 +314,21 @@ def deep_lean_deg(trunk_incline_deg: FloatArray, usable: NDArray[np.bool_]) -> f
     return max(DEEP_LEAN_MIN_DEG, p95 - DEEP_LEAN_BAND_DEG)
 
 
-def compute_baseline(kin: KinematicsLike, reference: BackReference | None = None) -> Baseline:
+def compute_baseline(
+    kin: KinematicsLike, reference: BackReference | None = None, *, frames: ClipFrames | None = None
+) -> Baseline:
     """The lifter's clip-level values, computed once: standing hip line, deepest-lean level, own back reference.
 
     Why standing medians: the hip line's angle in the image differs between people and cameras (a tilted phone, a
     leg-length difference); the hip-level check compares the lifter with themselves, which cancels both.
+    ``frames``: the clip's :class:`ClipFrames` when the caller has them (built here otherwise).
     """
-    s = all_series(kin)
+    f = clip_frames(kin) if frames is None else frames
+    s = f.series
     hip = s.get("hip_flexion_deg")
     trunk = s.get("trunk_incline_deg")
-    lean = None if trunk is None else deep_lean_deg(trunk, usable_frames(kin, s, planted=False))
-    seen = None if trunk is None else deep_lean_deg(trunk, trunk_usable_frames(kin, s))
+    lean = None if trunk is None else deep_lean_deg(trunk, f.body)
+    seen = None if trunk is None else deep_lean_deg(trunk, f.trunk)
     if hip is None or not np.isfinite(hip).any():
         return Baseline(deep_lean_deg=lean, reference=reference, deep_lean_seen_deg=seen)
     ok = np.asarray(kin.reliable, dtype=bool) & np.isfinite(hip)
@@ -354,35 +386,40 @@ def rep_window(
     rep: RepLike,
     *,
     baseline: Baseline | None = None,
-    series: Mapping[str, FloatArray] | None = None,
+    frames: ClipFrames | None = None,
     yaw_deg: float | None = None,
 ) -> RepWindow:
     """Slice every series to the rep ``[start, end]`` (inclusive) and re-base its bottom/lockout indices.
 
     The window reaches :data:`TOP_HOLD_S` past the rep's end (its top hold) and, for a floor pull, as long before its
-    lift-off (the set-up); both measured on the frames' timestamps, which the window carries for its checks.
+    lift-off (the set-up); both measured on the frames' timestamps, which the window carries for its checks. Each
+    series is masked by the frames its kind of reading may use (:class:`ClipFrames`; built here when not given).
     """
-    s = all_series(kin) if series is None else series
+    f = clip_frames(kin) if frames is None else frames
+    s = f.series
     t = np.asarray(kin.t_s, dtype=np.float64)
     n = int(t.shape[0])
     a0, b0 = int(rep.start), int(rep.end)
     hip = s.get("hip_flexion_deg")
     b = _top_hold_end(hip, b0, last_within(t, b0, TOP_HOLD_S))
     a = _setup_start(hip, a0, first_within(t, a0, TOP_HOLD_S)) if int(rep.bottom) == a0 else a0
-    usable = usable_frames(kin, s)
-    keep = usable[a : b + 1]
+    keep = f.legs[a : b + 1]
     # The top is out of view when most frames just after the rep's end are unusable (a cut, the lifter leaving).
-    after = usable[b0 + 1 : max(b0 + 1, last_within(t, b0, TOP_LOST_S)) + 1]
-    top_lost = after.size > 0 and float(after.mean()) < 0.5
-    on_foot = usable_frames(kin, s, planted=False)[b0 + 1 : b0 + 1 + after.size]
-    top_off_foot = top_lost and float(on_foot.mean()) >= 0.5
-    seen = trunk_usable_frames(kin, s)[a : b + 1]
-    body = usable_frames(kin, s, planted=False)[a : b + 1]
+    after = f.legs[b0 + 1 : max(b0 + 1, last_within(t, b0, TOP_LOST_S)) + 1]
+    top_hidden = after.size > 0 and float(after.mean()) < 0.5
+    on_foot = f.body[b0 + 1 : b0 + 1 + after.size]
+    top_off_foot = top_hidden and float(on_foot.mean()) >= 0.5
+    # ... or the clip stops before the top could be held: hips still bent on the last frames may be a lifter still
+    # rising, and only more frames could tell a finished lockout from an unfinished one.
+    ends_at_top = float(t[n - 1] - t[b0]) < TOP_LOST_S - half_frame_s(t)
+    top_lost = top_hidden or ends_at_top
+    seen = f.trunk[a : b + 1]
+    body = f.body[a : b + 1]
 
-    def frames(name: str) -> NDArray[np.bool_]:
+    def mask(name: str) -> NDArray[np.bool_]:
         return seen if name in ROUND_SERIES else body if name in HEAD_SERIES else keep
 
-    window = {k: np.where(frames(k), v[a : b + 1], np.nan) for k, v in s.items()}
+    window = {k: np.where(mask(k), v[a : b + 1], np.nan) for k, v in s.items()}
     if "trunk_incline_deg" in s:
         window[TRUNK_LEAN_SEEN] = np.where(seen, s["trunk_incline_deg"][a : b + 1], np.nan)
         window[TRUNK_LEAN_BODY] = np.where(body, s["trunk_incline_deg"][a : b + 1], np.nan)

@@ -12,6 +12,8 @@ Each drill is told apart by the one thing the article says makes it that drill, 
 * **deadlift** — "deadlift it up from the floor": most reps start from, or return to, the floor with the knees bent
   (a single pick-up before RDLs does not make the set a deadlift). A take that opens with the lifter already set up
   at the bar counts as a start from the floor; the bar set down after the last lockout is not a rep to count.
+* **band pull-through** — "the resistance is coming from behind": at the bottom the hands are pulled back between
+  the legs, behind the ankles (side view; every bar or bell of the other pulls hangs in front of the shins).
 * **dowel hinge** — "hold it against your back": one hand behind the neck, the other at the low back.
 * **good morning** — the load "on top", hands at the shoulders.
 * **RDL** — "from the top", knees slightly bent, the hands travelling down the legs to about mid-shin.
@@ -32,6 +34,7 @@ from typing import Final, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from hingecoach.nanstats import nanmean
 from hingecoach.skeleton import Side, idx, sided
 from hingecoach.track import PoseTrack
 
@@ -77,6 +80,10 @@ SOFT_KNEE_MAX_DEG: Final[float] = 35.0
 HANDS_AT_SHOULDERS: Final[float] = 1.8
 #: One ankle this high above the other (leg lengths) means a single-leg stance.
 SINGLE_LEG_LIFT: Final[float] = 0.35
+#: Hands at the bottom this far in front of the ankle (trunk lengths) or less are behind the legs' line: a band or
+#: cable pulling from behind, between the legs (dev pull-throughs −0.10 and −0.07; every standing pull with a bar or
+#: bell in front of the shins +0.08 or more).
+HANDS_BEHIND_ANKLE: Final[float] = 0.0
 #: A take's first (last) frame within this many degrees of a rep's deepest hip angle opens (ends) at the bottom.
 BOTTOM_BAND_DEG: Final[float] = 15.0
 
@@ -189,6 +196,22 @@ def _set_down(hip: FloatArray | None, rep: RepLike) -> bool:
     return bool(last.size) and float(last[-1]) >= float(np.nanmax(h)) - BOTTOM_BAND_DEG
 
 
+def _hands_behind_ankles(
+    track: PoseTrack, series: Mapping[str, FloatArray], reps: Sequence[RepLike], side: Side, facing: str
+) -> float:
+    """How far the hands sit in front of the camera-side ankle over the bottom phase, along the way the lifter faces
+    (trunk lengths; negative = behind it, between the legs). Median over reps of each bottom phase's median (as
+    :func:`_rep_stat`); NaN when not seen.
+    """
+    xy = track.xy_px
+    wrist = nanmean(xy[:, [idx("left_wrist"), idx("right_wrist")], 0], axis=1)
+    trunk = np.linalg.norm(xy[:, sided(side, "shoulder")] - xy[:, sided(side, "hip")], axis=-1)
+    ahead = 1.0 if facing == "right" else -1.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v = (wrist - xy[:, sided(side, "ankle"), 0]) * ahead / trunk
+    return _rep_stat({**series, "_hands_ahead": v}, reps, "_hands_ahead", "bottom", "hip_flexion_deg")
+
+
 def _features(series: Mapping[str, FloatArray], reps: Sequence[RepLike], view: str) -> dict[str, float]:
     sagittal = view == "side"
     hip_name = "hip_flexion_deg" if sagittal else "hip_flexion_3d_deg"
@@ -256,6 +279,16 @@ def recognise(kin: KinematicsLike, reps: Sequence[RepLike], view: object) -> Rec
         conf = min(_margin(f["ankle_lift"], SINGLE_LEG_LIFT, 0.5), _margin(f["leg_line_deg"], 45.0, 40.0))
         return answer("single_leg_rdl", conf, "one foot leaves the floor and the free leg stays in line")
     knee = f["knee_bottom_deg"]
+    track = getattr(kin, "track", None)
+    side: Side = "right" if getattr(kin, "side", "left") == "right" else "left"
+    behind = float("nan")
+    if vname == "side" and isinstance(track, PoseTrack):
+        behind = _hands_behind_ankles(track, series, reps, side, str(getattr(kin, "facing", "right")))
+    f = {**f, "hands_ahead_of_ankle": behind}
+    soft_or_unseen = not (np.isfinite(knee) and knee >= DEADLIFT_KNEE_DEG)
+    if np.isfinite(behind) and behind < HANDS_BEHIND_ANKLE and soft_or_unseen:
+        conf = _margin(behind, HANDS_BEHIND_ANKLE, 0.15)
+        return answer("band_pull_through", conf, "the hands pull back between the legs, behind the ankles")
     bent = np.isfinite(knee) and knee >= DEADLIFT_KNEE_DEG
     hands_ok = hands_down or not np.isfinite(hand)  # plates hide the knees, so the hands' height is unknown
     to_floor = np.isfinite(f["hand_lowest"]) and f["hand_lowest"] < HANDS_AT_FLOOR
@@ -277,8 +310,6 @@ def recognise(kin: KinematicsLike, reps: Sequence[RepLike], view: object) -> Rec
         conf = _margin(ratio, SQUAT_RATIO, 0.3)
         return answer(NOT_A_HINGE, max(conf, 0.6), "the knees bend as much as the hips: a squat, not a hinge")
     if np.isfinite(hand) and hand >= HANDS_AT_SHOULDERS:
-        track = getattr(kin, "track", None)
-        side: Side = "right" if getattr(kin, "side", "left") == "right" else "left"
         if isinstance(track, PoseTrack):
             to_sh, other_hp = _hands_on_back(track, reps, side)
             if to_sh < 0.5 and other_hp < 0.4:

@@ -457,8 +457,11 @@ def _segment_take(
         min_s = cfg.min_rep_s / 2 if floor_pull else cfg.min_rep_s  # a pull from the floor is an ascent only
         if not cut_start and not cut_end and t[end] - t[start] < min_s - EPS_S:
             continue
-        moved = _trunk_moved(trunk, trunk_len, start, end, cfg.min_trunk_deg, cfg.min_trunk_shortening)
-        if not moved and not _excursion(ctx.drop, start, end) >= HIPS_SANK_PCT:
+        # A floor pull's excursion starts at the set-up (its start moved to lift-off): a pull whose top leaves the
+        # picture (the head out of a close frame) may tip the trunk less than the minimum after lift-off alone.
+        since = min(start, h0) if floor_pull else start
+        moved = _trunk_moved(trunk, trunk_len, since, end, cfg.min_trunk_deg, cfg.min_trunk_shortening)
+        if not moved and not _excursion(ctx.drop, since, end) >= HIPS_SANK_PCT:
             continue  # the hip angle "moved" but neither the trunk nor the hips did: a lost knee landmark
         lockout = end if (not cut_end and np.isfinite(top_after) and top_after <= lockout_max) else None
         out.append(

@@ -14,9 +14,10 @@ import pytest
 
 from hingecoach.analysis import analyze_track
 from hingecoach.devtools.evaluate import cached_track
+from hingecoach.judge_inputs import TOP_OFF_FOOT
 from hingecoach.kinematics import compute_kinematics
 from hingecoach.recognise import NOT_A_HINGE
-from hingecoach.reps import segment_reps, signal_name
+from hingecoach.reps import segment_reps, signal_name, take_bounds
 from hingecoach.skeleton import INDEX
 from hingecoach.track import PoseTrack
 
@@ -88,7 +89,11 @@ def test_a_real_squat_is_not_a_hinge(track: Callable[[str], PoseTrack]) -> None:
 
 @pytest.mark.parametrize(("rel", "drill"), [("gym-app-ai/videos/rdl.mp4", "rdl"),  # read as a deadlift before
                                             ("kbtrainer/bomDia.mp4", "good_morning"),  # read as a deadlift before
-                                            ("to-be-frank/videos/kb-deadlift.mp4", "deadlift")])  # fmt: skip
+                                            ("to-be-frank/videos/kb-deadlift.mp4", "deadlift"),
+                                            # could not tell before: the take opens set up at the bar, legs hidden
+                                            ("mattiolato/Dataset_small/Bad/000005.mp4", "deadlift"),
+                                            # an RDL before: the hands pull back between the legs
+                                            ("kinkatsu/cable_pull_through.mp4", "band_pull_through")])  # fmt: skip
 def test_real_drills_are_recognised(track: Callable[[str], PoseTrack], rel: str, drill: str) -> None:
     a = analyze_track(track(rel), drill="auto").analysis
     assert a.recognition is not None and a.recognition.result == drill, a.recognition
@@ -102,3 +107,26 @@ def test_hips_rising_first_is_measured_from_where_the_knees_began(track: Callabl
     (rep,) = a.reps
     value = rep.metrics["trunk_tip_during_knee_extension_deg"]
     assert value is not None and value > 10.0
+
+
+def test_a_real_front_view_rdl_is_one_take_with_its_rep(track: Callable[[str], PoseTrack]) -> None:
+    """bad017: a front camera; hinging towards it shortens the trunk in the picture, which was read as a zoom and
+    cut the one RDL into eleven takes with no rep."""
+    kin = compute_kinematics(track("bichraix/bad/bad017.mp4"))
+    assert len(take_bounds(kin)) == 1
+    assert len(segment_reps(kin, start_position="standing")) == 1
+
+
+def test_a_real_pull_whose_top_leaves_the_picture_is_still_a_rep(track: Callable[[str], PoseTrack]) -> None:
+    """mattiolato Bad 000004: a close camera, plates over the shins, the head out of the frame at lockout. After
+    lift-off alone the trunk tips 17° before the landmarks go; from the set-up, 24°: it is a pull, not a lost knee."""
+    a = analyze_track(track("mattiolato/Dataset_small/Bad/000004.mp4"), drill="deadlift").analysis
+    assert a.summary.rep_count == 1
+
+
+def test_a_real_lockout_behind_the_plate_is_not_called_unfinished(track: Callable[[str], PoseTrack]) -> None:
+    """The pink-shirt deadlift stands tall at lockout, but behind the plate BlazePose draws the ankle 190 px up the
+    leg and the knee level with the hip (60° of hip flexion): the lockout is not judged, and the answer says why."""
+    a = analyze_track(track("mattiolato/Dataset_small/Bad/000003.mp4"), drill="deadlift").analysis
+    answers = [c for r in a.reps for c in r.checks if c.code == "incomplete_lockout"]
+    assert answers and all(c.state == "not_judged" and c.reason == TOP_OFF_FOOT for c in answers), answers

@@ -501,3 +501,29 @@ def test_a_lockout_whose_legs_left_the_feet_is_not_judged_and_says_why() -> None
     checks = [c for r in reps for c in r.checks if c.code == "incomplete_lockout"]
     assert checks and all(c.state == "not_judged" for c in checks), [(c.state, c.value) for c in checks]
     assert all(c.reason == judge_inputs.TOP_OFF_FOOT and c.how_to_film == judge_inputs.FILM_TOP_LEGS for c in checks)
+
+
+def test_an_unfinished_lockout_needs_the_top_held_on_camera() -> None:
+    """Hips still bent at the rep's end are an unfinished rep only if the clip goes on long enough to show the lifter
+    stopped there: a clip that stops on that frame may have cut a lifter still rising (a tutorial clip that ends
+    with the bar at the knees). Not judged then, with how to film; the same rep filmed a second longer is a fault."""
+    res = synth.generate(synth.HingeSpec(reps=1, lockout_deficit_deg=40.0), SIDE_CAM)
+    drill = _only("incomplete_lockout")
+    rep = res.reps[0]
+    full = judge.judge_rep(drill, compute_kinematics(res.track), rep, view="side")
+    assert _states([full], "incomplete_lockout") == {"fault"}
+    end = int(rep.end) + 2
+    t = res.track
+    cut = replace(
+        t,
+        xy_px=t.xy_px[:end],
+        visibility=t.visibility[:end],
+        t_s=t.t_s[:end],
+        world_m=None if t.world_m is None else t.world_m[:end],
+        n_people=None if t.n_people is None else t.n_people[:end],
+        back_profile=None if t.back_profile is None else t.back_profile[:end],
+    )
+    short = judge.judge_rep(drill, compute_kinematics(cut), rep, view="side")
+    (answer,) = [c for c in short.checks if c.code == "incomplete_lockout"]
+    assert answer.state == "not_judged" and answer.reason == "the top of the rep is out of view", answer
+    assert answer.how_to_film == "keep the camera running until you stand tall"

@@ -20,6 +20,8 @@ from hingecoach.track import PoseTrack
 SIDE_CAM = synth.CameraSpec(facing="right")
 DEADLIFT = {"start": "floor", "hip_flexion_deg": 110.0, "knee_flexion_deg": 70.0, "shin_ratio": 0.2}
 HIP_THRUST = {"horizontal": True, "hip_flexion_deg": 70.0, "knee_flexion_deg": 80.0}
+# A band from behind pulls the hands back between the legs; the trunk goes past horizontal on soft knees.
+PULL_THROUGH = {"arms": "through", "hip_flexion_deg": 115.0, "knee_flexion_deg": 20.0}
 NOISE = synth.NoiseSpec(noise_px=1.5, seed=31)
 
 
@@ -28,6 +30,7 @@ NOISE = synth.NoiseSpec(noise_px=1.5, seed=31)
     [
         ({"arms": "bar"}, "rdl"),
         ({"arms": "shoulders"}, "good_morning"),
+        (PULL_THROUGH, "band_pull_through"),
         (DEADLIFT, "deadlift"),
         ({**DEADLIFT, "reps": 4}, "deadlift"),
         (HIP_THRUST, "hip_thrust"),
@@ -113,7 +116,8 @@ def _mirror(tr: PoseTrack) -> PoseTrack:
 
 
 @pytest.mark.parametrize(
-    "spec", [{"arms": "bar"}, {"arms": "shoulders"}, DEADLIFT, {"squat": True, "hip_flexion_deg": 100.0}]
+    "spec",
+    [{"arms": "bar"}, {"arms": "shoulders"}, DEADLIFT, PULL_THROUGH, {"squat": True, "hip_flexion_deg": 100.0}],
 )
 def test_a_mirrored_clip_is_recognised_the_same(spec: dict[str, object]) -> None:
     res = synth.generate(synth.HingeSpec(**spec), SIDE_CAM, NOISE)  # type: ignore[arg-type]
@@ -173,3 +177,14 @@ def test_a_take_that_opens_set_up_at_the_bar_and_ends_with_the_set_down_is_a_dea
     rec = recognise(kin, [pull, set_down], "side")
     assert rec.result == "deadlift", rec
     assert rec.features["floor_share"] == 1.0
+
+
+def test_the_same_deep_hinge_with_a_bar_in_front_of_the_shins_is_an_rdl_not_a_pull_through() -> None:
+    """What tells the pull-through apart is only where the hands are: the same deep, soft-kneed hinge with a bar
+    held in front of the shins reads as an RDL, and the hands' place is the feature that decided."""
+    through = synth.generate(synth.HingeSpec(**PULL_THROUGH), SIDE_CAM, NOISE)  # type: ignore[arg-type]
+    bar = synth.generate(synth.HingeSpec(**{**PULL_THROUGH, "arms": "bar"}), SIDE_CAM, NOISE)  # type: ignore[arg-type]
+    rec_t = recognise(compute_kinematics(through.track), list(through.reps), "side")
+    rec_b = recognise(compute_kinematics(bar.track), list(bar.reps), "side")
+    assert rec_t.result == "band_pull_through" and rec_b.result == "rdl"
+    assert rec_t.features["hands_ahead_of_ankle"] < 0.0 < rec_b.features["hands_ahead_of_ankle"]

@@ -84,7 +84,8 @@ class HingeSpec:
     stance_side: Side = "left"
     horizontal: bool = False
     start: Literal["standing", "floor"] = "standing"
-    arms: Literal["hang", "shoulders", "bar"] = "hang"  # bar: straight arms keep a bar against the legs (RDL)
+    # bar: straight arms keep a bar against the legs (RDL); through: hands pulled back between the legs (pull-through)
+    arms: Literal["hang", "shoulders", "bar", "through"] = "hang"
     descent_s: float = 1.2
     bottom_s: float = 0.2
     ascent_s: float = 1.0

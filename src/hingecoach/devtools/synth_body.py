@@ -29,6 +29,8 @@ TRUNK: Final[float] = 0.288
 NECK: Final[float] = 0.100
 UPPER_ARM: Final[float] = 0.186
 FOREARM: Final[float] = 0.146
+#: How far behind the front of the legs (height fractions) a band pulling from behind holds the hands (pull-through).
+THROUGH_BEHIND: Final[float] = 0.07
 HIP_WIDTH: Final[float] = 0.124
 SHOULDER_WIDTH: Final[float] = 0.216
 
@@ -130,6 +132,8 @@ def _sagittal(spec: HingeSpec, ch: Mapping[str, FloatArray]) -> dict[str, FloatA
         wrist = elbow + FOREARM * H * down
         if spec.arms == "bar":
             elbow, wrist = _arms_on_bar(p, wrist, H)
+        elif spec.arms == "through":  # a band or cable from behind: the hands pulled back between the legs
+            elbow, wrist = _arms_on_bar(p, wrist, H, offset=-THROUGH_BEHIND * H)
     p["elbow"], p["wrist"] = elbow, wrist
     fa = (wrist - elbow) / np.maximum(np.linalg.norm(wrist - elbow, axis=-1, keepdims=True), 1e-9)
     for part, reach in (("pinky", 0.07), ("index", 0.08), ("thumb", 0.05)):
@@ -219,15 +223,18 @@ def _leg_front_u(p: Mapping[str, FloatArray], v: FloatArray, offset: float) -> F
     return u
 
 
-def _arms_on_bar(p: Mapping[str, FloatArray], hang_wrist: FloatArray, H: float) -> tuple[FloatArray, FloatArray]:
+def _arms_on_bar(
+    p: Mapping[str, FloatArray], hang_wrist: FloatArray, H: float, offset: float | None = None
+) -> tuple[FloatArray, FloatArray]:
     """Straight arms that keep a bar against the legs, as in a well-grooved RDL (the lats pull the bar back).
 
     The wrist hangs plumb unless that would leave it in front of the legs; then the straight arm swings back until
     the wrist (bar) sits just in front of the thigh/shin line. Solved by a few fixed-point steps on the circle of arm
-    length around the shoulder.
+    length around the shoulder. ``offset`` (m) moves that line: a negative one keeps the hands behind the front of
+    the legs, between them, as a band pulling from behind does (default: a bar just in front of them).
     """
     arm = (UPPER_ARM + FOREARM) * H
-    off = 0.05 * H  # bar radius + leg thickness in front of the joint line
+    off = 0.05 * H if offset is None else offset  # bar radius + leg thickness in front of the joint line
     sh = p["shoulder"]
     wrist = hang_wrist.copy()
     for _ in range(6):

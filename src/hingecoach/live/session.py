@@ -517,8 +517,9 @@ class LiveSession:
             return
         self._depths.append(p.peak_value - self._cal.top)
         self._retop(seg)
-        baseline = judge_inputs.compute_baseline(kin, self.reference)
-        judged = judge.judge_rep(drill, kin, seg, view=view, baseline=baseline)
+        frames = judge_inputs.clip_frames(kin)  # once for this rep's judging: the baseline and the checks share it
+        baseline = judge_inputs.compute_baseline(kin, self.reference, frames=frames)
+        judged = judge.judge_rep(drill, kin, seg, view=view, baseline=baseline, frames=frames)
         self._set_reps.append(judged)
         self._set_count += 1
         self._last_rep_t = t
