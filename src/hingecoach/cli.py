@@ -213,8 +213,6 @@ def _write_outputs(
 
     ``history``: the athlete's progress points for the report's "progress" section (None: no such section).
     """
-    from hingecoach.report import ReportInputs, render_overlay, render_report, write_all
-
     doc = result.analysis.to_json()
     if json_out is not None:
         if str(json_out) == "-":
@@ -225,6 +223,9 @@ def _write_outputs(
         result.raw_track.save(track_out)
     if overlay is None and report is None and out_dir is None:
         return
+    # Imported here, not above: the report stack (matplotlib's figure/axes/text) is ~0.7 s that `--json` never needs.
+    from hingecoach.report import ReportInputs, render_overlay, render_report, write_all
+
     inputs = ReportInputs.from_result(result)
     with progress_bar(quiet) as progress:
         on_frame = lambda d, t: progress("overlay", d, t)  # noqa: E731

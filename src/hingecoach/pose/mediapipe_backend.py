@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 from hingecoach.errors import ModelMissingError
 from hingecoach.pose import FramePose
 from hingecoach.pose.model import require_model
+from hingecoach.pose.mpimport import import_mediapipe
 from hingecoach.pose.people import count_people, detector, other_person, summarise
 from hingecoach.skeleton import N_LANDMARKS
 
@@ -182,6 +183,7 @@ class MediaPipePoseBackend:
         with_masks: bool,
         count_every_ms: int | None = DEFAULT_COUNT_EVERY_MS,
     ) -> None:
+        import_mediapipe()
         from mediapipe.tasks.python import BaseOptions, vision
 
         path = require_model(model_path)
@@ -264,8 +266,7 @@ class MediaPipePoseBackend:
         return count_people(frame_rgb, detector(self._counter))
 
     def _process(self, frame_rgb: NDArray[np.uint8], t_ms: int) -> tuple[FramePose, PendingCount | None]:
-        import mediapipe as mp
-
+        mp = import_mediapipe()
         pending: Future[list[NDArray[np.float64]]] | None = None
         if self._counter is not None and (self._next_count_ms is None or t_ms >= self._next_count_ms):
             assert self._count_pool is not None  # made with the counter

@@ -30,6 +30,7 @@ from typing import Any, Final
 
 from hingecoach.errors import ModelMissingError
 from hingecoach.fileio import write_bytes_atomic
+from hingecoach.pose.mpimport import import_mediapipe
 
 ENV_MODEL: Final[str] = "HINGECOACH_MODEL"
 MODEL_FILENAME: Final[str] = "pose_landmarker_full.task"
@@ -114,6 +115,8 @@ def add_normalization_metadata(
     preprocessing the model was trained with. Any existing ``TFLITE_METADATA`` entry is replaced.
     """
     import flatbuffers  # type: ignore[import-untyped]
+
+    import_mediapipe()  # first: any mediapipe import runs its whole package
     from mediapipe.tasks.metadata import metadata_schema_py_generated as md_fb
     from mediapipe.tasks.metadata import schema_py_generated as tfl_fb
 
@@ -181,6 +184,7 @@ def add_normalization_metadata(
 
 def read_normalization(tflite: bytes) -> tuple[list[float], list[float]] | None:
     """``(mean, std)`` of the input NormalizationOptions in a model's metadata, or None when it has none."""
+    import_mediapipe()  # first: any mediapipe import runs its whole package
     from mediapipe.tasks.metadata import metadata_schema_py_generated as md_fb
     from mediapipe.tasks.metadata import schema_py_generated as tfl_fb
 
@@ -222,8 +226,9 @@ def verify_task(path: Path) -> None:
     Catching broadly is deliberate here: mediapipe reports a bad model as RuntimeError/ValueError depending on where
     it fails, and every such failure means the same thing to the user (the built file is unusable).
     """
-    import mediapipe as mp
     import numpy as np
+
+    mp = import_mediapipe()
     from mediapipe.tasks.python import BaseOptions, vision
 
     try:

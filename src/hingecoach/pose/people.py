@@ -20,6 +20,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from hingecoach.pose.mpimport import import_mediapipe
 from hingecoach.skeleton import sided
 
 #: Frames wider (or taller) than this ratio are also counted on overlapping square tiles.
@@ -146,7 +147,7 @@ def judge_lifter(
 
 def detector(counter: Any) -> Callable[[NDArray[np.uint8]], list[NDArray[np.float64]]]:
     """Adapt an IMAGE-mode MediaPipe ``PoseLandmarker`` to :func:`count_people`'s ``detect``."""
-    import mediapipe as mp
+    mp = import_mediapipe()
 
     def detect(rgb: NDArray[np.uint8]) -> list[NDArray[np.float64]]:
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
