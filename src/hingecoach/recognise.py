@@ -174,26 +174,25 @@ def _hands_on_back(track: PoseTrack, reps: Sequence[RepLike], side: Side) -> tup
     return float(np.median(near_sh[ok])), float(np.median(other_hp[ok]))
 
 
-def _opens_at_bottom(hip: FloatArray | None, rep: RepLike) -> bool:
-    """The take opens with the lifter already at the bottom of this rep (set up at the bar before the camera ran):
-    the rep is cut at its start, and its first frame is within :data:`BOTTOM_BAND_DEG` of its deepest hip angle.
+def _cut_at_bottom(hip: FloatArray | None, rep: RepLike, end: str) -> bool:
+    """The take is cut at this rep's ``end`` ("start" or "end") with the lifter at the bottom there: that end's
+    first (last) seen frame within :data:`BOTTOM_BAND_DEG` of the rep's deepest hip angle.
     """
-    if hip is None or not bool(getattr(rep, "cut_start", False)):
+    if hip is None or not bool(getattr(rep, f"cut_{end}", False)):
         return False
     h = hip[int(rep.start) : int(rep.end) + 1]
-    first = h[np.isfinite(h)]
-    return bool(first.size) and float(first[0]) >= float(np.nanmax(h)) - BOTTOM_BAND_DEG
+    seen = h[np.isfinite(h)]
+    return bool(seen.size) and float(seen[0 if end == "start" else -1]) >= float(np.nanmax(h)) - BOTTOM_BAND_DEG
+
+
+def _opens_at_bottom(hip: FloatArray | None, rep: RepLike) -> bool:
+    """The take opens with the lifter already set up at the bar (the camera started after the set-up)."""
+    return _cut_at_bottom(hip, rep, "start")
 
 
 def _set_down(hip: FloatArray | None, rep: RepLike) -> bool:
-    """The take ends with the lifter going down and staying there (the bar set down after the last lockout): cut at
-    its end, the last frame within :data:`BOTTOM_BAND_DEG` of the deepest hip angle. Not a rep to recognise from.
-    """
-    if hip is None or not bool(getattr(rep, "cut_end", False)):
-        return False
-    h = hip[int(rep.start) : int(rep.end) + 1]
-    last = h[np.isfinite(h)]
-    return bool(last.size) and float(last[-1]) >= float(np.nanmax(h)) - BOTTOM_BAND_DEG
+    """The take ends with the bar set down after the last lockout: not a rep to recognise from."""
+    return _cut_at_bottom(hip, rep, "end")
 
 
 def _hands_behind_ankles(

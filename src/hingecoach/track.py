@@ -148,6 +148,22 @@ class PoseTrack:
         """``(T, 2)`` pixel track of one landmark by name."""
         return self.xy_px[:, LANDMARK_NAMES.index(name)]
 
+    def frames(self, keep: slice) -> PoseTrack:
+        """The track cut to the frames ``keep`` (timestamps kept): every per-frame array sliced alike."""
+        def cut(a: Any) -> Any:
+            return None if a is None else a[keep]
+
+        return replace(
+            self,
+            xy_px=self.xy_px[keep],
+            visibility=self.visibility[keep],
+            t_s=self.t_s[keep],
+            world_m=cut(self.world_m),
+            n_people=cut(self.n_people),
+            back_profile=cut(self.back_profile),
+            other_person=cut(self.other_person),
+        )
+
     def with_log(self, entry: str, **changes: Any) -> PoseTrack:
         """A copy with some arrays replaced and ``entry`` appended to the provenance log."""
         return replace(self, log=(*self.log, entry), **changes)

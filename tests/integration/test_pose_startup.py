@@ -107,13 +107,19 @@ print(json.dumps(["matplotlib" in sys.modules, track.fps, track.image_wh, track.
 """
 
 
+@pytest.fixture
+def clip(shared_data: Path) -> Path:
+    """A short real clip (480 px, 86 frames) both slow tests run the model on."""
+    path = shared_data / "to-be-frank" / "videos" / "kb-deadlift.mp4"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    return path
+
+
 @pytest.mark.real_data
 @pytest.mark.model
 @pytest.mark.slow
-def test_the_track_is_bit_identical_with_and_without_deferring(shared_data: Path, tmp_path: Path) -> None:
-    clip = shared_data / "to-be-frank" / "videos" / "kb-deadlift.mp4"
-    if not clip.is_file():
-        pytest.skip(f"{clip} is absent")
+def test_the_track_is_bit_identical_with_and_without_deferring(clip: Path, tmp_path: Path) -> None:
     meta = {}
     for order in ("as-before", "deferred"):
         meta[order] = json.loads(_python(_EXTRACT, order, str(clip), str(tmp_path / f"{order}.npz")))
@@ -130,11 +136,8 @@ def test_the_track_is_bit_identical_with_and_without_deferring(shared_data: Path
 @pytest.mark.real_data
 @pytest.mark.model
 @pytest.mark.slow
-def test_analyze_to_json_imports_no_matplotlib(shared_data: Path, tmp_path: Path) -> None:
+def test_analyze_to_json_imports_no_matplotlib(clip: Path, tmp_path: Path) -> None:
     # The whole CLI path of `hingecoach analyze clip --json out`: neither MediaPipe nor the report stack pulls it in.
-    clip = shared_data / "to-be-frank" / "videos" / "kb-deadlift.mp4"
-    if not clip.is_file():
-        pytest.skip(f"{clip} is absent")
     out = _python(
         """
         import sys

@@ -512,17 +512,7 @@ def test_an_unfinished_lockout_needs_the_top_held_on_camera() -> None:
     rep = res.reps[0]
     full = judge.judge_rep(drill, compute_kinematics(res.track), rep, view="side")
     assert _states([full], "incomplete_lockout") == {"fault"}
-    end = int(rep.end) + 2
-    t = res.track
-    cut = replace(
-        t,
-        xy_px=t.xy_px[:end],
-        visibility=t.visibility[:end],
-        t_s=t.t_s[:end],
-        world_m=None if t.world_m is None else t.world_m[:end],
-        n_people=None if t.n_people is None else t.n_people[:end],
-        back_profile=None if t.back_profile is None else t.back_profile[:end],
-    )
+    cut = res.track.frames(slice(0, int(rep.end) + 2))
     short = judge.judge_rep(drill, compute_kinematics(cut), rep, view="side")
     (answer,) = [c for c in short.checks if c.code == "incomplete_lockout"]
     assert answer.state == "not_judged" and answer.reason == "the top of the rep is out of view", answer

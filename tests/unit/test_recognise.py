@@ -130,16 +130,8 @@ def test_a_mirrored_clip_is_recognised_the_same(spec: dict[str, object]) -> None
 
 def _frames(track: PoseTrack, keep: slice) -> PoseTrack:
     """``track`` cut to the frames ``keep``, its time still starting at 0 (a take that opens mid-movement)."""
-    t = track.t_s[keep]
-    return replace(
-        track,
-        xy_px=track.xy_px[keep],
-        visibility=track.visibility[keep],
-        t_s=t - t[0],
-        world_m=None if track.world_m is None else track.world_m[keep],
-        n_people=None if track.n_people is None else track.n_people[keep],
-        back_profile=None if track.back_profile is None else track.back_profile[keep],
-    )
+    part = track.frames(keep)
+    return replace(part, t_s=part.t_s - part.t_s[0])
 
 
 def test_a_take_that_opens_set_up_at_the_bar_and_ends_with_the_set_down_is_a_deadlift() -> None:
