@@ -239,8 +239,11 @@ CORRELATED_S: Final[float] = 0.1
 #: The check bands assume a median over this many frames; fewer widen the band by sqrt(this / n).
 BAND_FRAMES: Final[int] = 10
 #: Hands nearer than this (trunk lengths) to the neck cover the back of the head (a bar or stick held behind the
-#: neck, hands laced behind the head): the head's outline is theirs, not the head's.
-HANDS_AT_NECK: Final[float] = 0.5
+#: neck, hands laced behind the head): the head's outline is theirs, not the head's. Set between the farthest such
+#: hands seen (0.39 on a bar held across the shoulders, 0.51 on its mirrored copy: wide hands project beside the neck
+#: differently from each side) and the nearest hands at a bar in front of the legs (0.80 on the dev pulls), so that
+#: neither copy of a clip sits at the gate.
+HANDS_AT_NECK: Final[float] = 0.65
 #: Both hands at the neck on the deepest frames: a bar or stick held across the shoulders (the good morning's set-up).
 #: The arms holding it, elbows up behind the back, are the outline where the upper back is read (the CrossFit good
 #: morning: both wrists 0.07 and 0.39 trunk lengths from the neck; a stick held along the spine keeps its lower hand at

@@ -273,3 +273,13 @@ def test_a_head_outline_that_jumps_between_frames_is_too_close_to_call(spread: f
     check = dr.DRILLS["rdl"].check("head_out_of_line")
     assert check is not None
     assert judge.answer(check, m).state == state
+
+
+@pytest.mark.parametrize(("hands", "judged"), [(0.39, False), (0.51, False), (0.80, True), (1.3, True)])
+def test_hands_at_the_neck_gate_has_room_on_both_sides(hands: float, judged: bool) -> None:
+    """A bar held across the shoulders read 0.39 on a clip and 0.51 on its mirrored copy; hands at a bar in front of
+    the legs read 0.80 and more. Both copies of the first must leave the head not judged, and the pulls judged."""
+    head = np.full(N, 0.5)
+    head[DEEP] = 0.30
+    m = ms.measure_head_gap(_lean_window(dowel_head_gap=head, hands_to_neck=np.full(N, hands)))
+    assert isinstance(m, ms.Measured) is judged
