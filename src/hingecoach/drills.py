@@ -181,13 +181,12 @@ def rounded_back() -> Check:
             "had never seen, an upper back rounded over a flat lower back left the tailbone on the stick. Against "
             "the athlete's own neutral set a drop of 0.04 more is the fault (one lifter's ten neutral clips span "
             "0.021–0.047). "
-            "Side view only: in any other view the silhouette is not the spine's profile. Not judged when both "
-            "hands hold a bar or stick across the shoulders (the arms, elbows up, are the outline there)."
+            "Side view only: in any other view the silhouette is not the spine's profile."
         ),
         cue="Keep your back long and flat: fold at the hips like a hinge, don't curl into a candy cane.",
         seed_quote=Q_CANDY,
         views=SIDE,
-        series=("dowel_shoulder_drop", "trunk_incline_deg", "trunk_px", "far_hand_to_neck"),
+        series=("dowel_shoulder_drop", "trunk_incline_deg", "trunk_px"),
         fn=measure_shoulder_drop,
         fitted=True,
         band=0.01,

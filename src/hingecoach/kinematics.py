@@ -22,8 +22,6 @@ dowel_tail_gap             ratio   stick held on the upper back: how far it lift
 dowel_shoulder_drop        ratio   how far the back at the shoulder line falls below the stick ÷ trunk length
 trunk_px                   px      hip→shoulder length at the pose model's working resolution (long side ≤ 960 px)
 hands_to_neck              ratio   nearer wrist's distance from the neck (shoulder–ear midpoint) ÷ trunk length
-far_hand_to_neck           ratio   farther wrist's distance from the neck ÷ trunk length (both hands up: a bar across
-                                   the shoulders)
 hip_flexion_far_deg        deg     hip_flexion_deg measured on the other (far) side — the free leg of a
                                    single-leg RDL, noisier in side views
 knee_flexion_far_deg       deg     knee_flexion_deg on the far side
@@ -98,7 +96,6 @@ SERIES_NAMES: Final[tuple[str, ...]] = (
     "dowel_shoulder_drop",
     "trunk_px",
     "hands_to_neck",
-    "far_hand_to_neck",
     "hip_flexion_far_deg",
     "knee_flexion_far_deg",
     "hip_flexion_3d_deg",
@@ -340,7 +337,6 @@ def dowel_series(track: PoseTrack) -> dict[str, FloatArray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         dist = np.linalg.norm(wrists - neck[:, None, :], axis=-1) / trunk[:, None]
     out["hands_to_neck"] = np.asarray(np.fmin(dist[:, 0], dist[:, 1]), dtype=np.float64)
-    out["far_hand_to_neck"] = np.asarray(np.fmax(dist[:, 0], dist[:, 1]), dtype=np.float64)
     d = dowel(track.back_profile if track.back_profile is not None else np.zeros((n, 0)), axis_position(xy, "ear"))
     out.update(
         {

@@ -244,18 +244,6 @@ BAND_FRAMES: Final[int] = 10
 #: differently from each side) and the nearest hands at a bar in front of the legs (0.80 on the dev pulls), so that
 #: neither copy of a clip sits at the gate.
 HANDS_AT_NECK: Final[float] = 0.65
-#: Both hands at the neck on the deepest frames: a bar or stick held across the shoulders (the good morning's set-up).
-#: The arms holding it, elbows up behind the back, are the outline where the upper back is read (the CrossFit good
-#: morning: both wrists 0.07 and 0.39 trunk lengths from the neck; a stick held along the spine keeps its lower hand at
-#: the low back, about a trunk length away, and stays judged).
-BAR_ACROSS_SHOULDERS: Final[str] = (
-    "both hands hold a bar or stick across the shoulders: the arms, elbows up behind the back, are the outline where "
-    "the upper back is read"
-)
-FILM_BAR_ACROSS: Final[str] = (
-    "for the back line, film a set with the stick held along the spine (one hand behind the neck, one at the low "
-    "back) or the arms crossed on the chest"
-)
 #: Smallest trunk (pixels at the model's working resolution) whose silhouette edge can show a back line: below it
 #: 0.02 trunk lengths is about a pixel.
 MIN_TRUNK_PX: Final[float] = 80.0
@@ -422,12 +410,7 @@ def measure_shoulder_drop(w: RepWindow) -> Measured | NotJudged:
     """
     ref = w.baseline.reference.dowel_shoulder_drop if w.baseline and w.baseline.reference else None
     sel = _back_frames(w, "dowel_shoulder_drop")
-    if isinstance(sel, NotJudged):
-        return sel
-    far = w.get("far_hand_to_neck")[sel]
-    if np.isfinite(far).any() and float(np.nanmedian(far)) < HANDS_AT_NECK:
-        return NotJudged(BAR_ACROSS_SHOULDERS, FILM_BAR_ACROSS)
-    return _back_measure(w, "dowel_shoulder_drop", ref, absolute=False)
+    return sel if isinstance(sel, NotJudged) else _back_measure(w, "dowel_shoulder_drop", ref, absolute=False)
 
 
 def measure_head_gap(w: RepWindow) -> Measured | NotJudged:
