@@ -26,8 +26,8 @@ from typing import Final
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
-from scipy.signal import butter, sosfilt, sosfilt_zi
 
+from hingecoach.butter import butter_lowpass_sos, sosfilt, sosfilt_zi
 from hingecoach.nanstats import nanmean, nanmedian
 from hingecoach.skeleton import INDEX
 from hingecoach.timebase import sample_rate_hz
@@ -279,7 +279,7 @@ def _design(n: int, cutoff_hz: float, fps: float) -> tuple[FloatArray, FloatArra
     of a 2-D array, ``(n_sections, 2, 1)``: designed once per (order, cut-off, rate) — a design costs about a
     millisecond, which the live session would pay on every rep. Shared arrays: never write to them.
     """
-    sos = np.asarray(butter(n, cutoff_hz, btype="low", fs=fps, output="sos"), dtype=np.float64)
+    sos = butter_lowpass_sos(n, cutoff_hz, fps)
     zi = np.asarray(sosfilt_zi(sos), dtype=np.float64).reshape(sos.shape[0], 2, 1)
     return sos, zi
 
@@ -301,11 +301,11 @@ def _filtfilt(sos: FloatArray, zi: FloatArray, blocks: list[FloatArray], padlen:
     fwd = np.zeros((max(lens), offs[-1]))
     for x, o in zip(exts, offs, strict=False):
         fwd[: x.shape[0], o : o + x.shape[1]] = x
-    y, _ = sosfilt(sos, fwd, axis=0, zi=zi * fwd[:1])
+    y = sosfilt(sos, fwd, zi * fwd[:1])
     bwd = np.zeros_like(fwd)
     for n, o, o1 in zip(lens, offs, offs[1:], strict=False):
         bwd[:n, o:o1] = y[n - 1 :: -1, o:o1]
-    y, _ = sosfilt(sos, bwd, axis=0, zi=zi * bwd[:1])
+    y = sosfilt(sos, bwd, zi * bwd[:1])
     spans = zip(lens, offs, offs[1:], strict=False)
     return [np.asarray(y[n - 1 :: -1, o:o1][padlen:-padlen], dtype=np.float64) for n, o, o1 in spans]
 
