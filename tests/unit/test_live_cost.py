@@ -3,8 +3,8 @@
 Why: the live page must answer every frame in < 30 ms, and the one frame that closes a rep judges it on the frame
 path. A timed test would be flaky on a shared machine; these tests pin down what makes that frame cheap instead:
 the rep is cleaned and judged on its own window (never the ring buffer, never the session so far), the window is
-the same length whether the lifter stood for 3 s or 40 s before the rep, and the faster cleaning gives exactly the
-numbers scipy's filter gives column by column. The timing figures are printed by ``bench/live_replay.py``.
+the same length whether the lifter stood for 3 s or 40 s before the rep, and the faster cleaning gives the
+numbers scipy's filter gives column by column, to rounding. The timing figures are printed by ``bench/live_replay.py``.
 """
 
 from __future__ import annotations
@@ -123,6 +123,9 @@ def test_fill_and_lowpass_give_scipys_numbers_column_by_column() -> None:
                 if s > 0 and e < col.shape[0] and e - s <= 7 and good.sum() >= 2:
                     want_filled[s:e, c] = np.interp(idx[s:e], idx[good], col[good])
                     assert mask[s:e, c].all()
-        np.testing.assert_array_equal(got, want)
+        # The filter is NumPy's own (hingecoach.butter, so a worker need not import scipy.signal); SciPy is the
+        # reference it must reproduce to rounding, with the holes (NaN) in exactly the same places.
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-10, equal_nan=True)
         np.testing.assert_array_equal(filled, want_filled)
         assert int(mask.sum()) == int((np.isfinite(want_filled) & ~np.isfinite(x)).sum())
