@@ -302,7 +302,9 @@ def analyze_video(
             progress("pose", done, total)
 
     max_fps = max_fps if max_fps is not None else cfg.max_analysis_fps
-    track = extract_track(path, model_path=model_path, workers=workers, max_fps=max_fps, progress=_frames)
+    track = extract_track(
+        path, model_path=model_path, workers=workers, max_fps=max_fps, symmetric=cfg.symmetric_pose, progress=_frames
+    )
     return analyze_track(
         track,
         drill=drill,

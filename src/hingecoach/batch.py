@@ -147,6 +147,7 @@ def analyze_clip(job: ClipJob) -> ClipResult:
             model_path=Path(job.model_path) if job.model_path else None,
             workers=1,  # the batch is the parallelism: one clip per worker, one pose process per clip
             max_fps=job.config.max_analysis_fps,
+            config=job.config,  # the configuration hashed into the result is the one it is analysed with
         )
         a = result.analysis
         prev = a.provenance

@@ -138,6 +138,14 @@ def analyze(
         float | None,
         typer.Option("--max-fps", min=1.0, help="Track at most this many frames per second (default: every frame)."),
     ] = None,
+    symmetric: Annotated[
+        bool | None,
+        typer.Option(
+            "--symmetric/--single-pass",
+            help="Track each frame and its mirror image and average them (2x the pose time): faults that do not "
+            "depend on the side you filmed from.",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary (for scripts).")] = False,
     athlete: Annotated[str | None, typer.Option(help="Whose session: the report shows their progress.")] = None,
     save: Annotated[bool, typer.Option("--save", help="Record the session in the athlete's history.")] = False,
@@ -150,6 +158,8 @@ def analyze(
 
     try:
         cfg = config_from(config_file)
+        if symmetric is not None:
+            cfg = cfg.model_copy(update={"symmetric_pose": symmetric})
         check_drill_id(drill if drill is not None else cfg.drill)
         _check_outputs(json_out, track_out, overlay, report, out_dir)
         from hingecoach.cli_store import athlete_reference

@@ -72,6 +72,14 @@ def batch(
     retry_failed: Annotated[
         bool, typer.Option(help="Analyse again clips that failed with an input error before.")
     ] = False,
+    symmetric: Annotated[
+        bool | None,
+        typer.Option(
+            "--symmetric/--single-pass",
+            help="Track each frame and its mirror image and average them (2x the pose time; part of the "
+            "configuration hash).",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
     config_file: Annotated[Path | None, CONFIG_OPTION] = None,
 ) -> None:
@@ -85,6 +93,7 @@ def batch(
             update={
                 "drill": check_drill_id(drill if drill is not None else config.drill),
                 "max_analysis_fps": max_fps if max_fps is not None else config.max_analysis_fps,
+                "symmetric_pose": symmetric if symmetric is not None else config.symmetric_pose,
             }
         )
         if workers is not None and workers < 1:

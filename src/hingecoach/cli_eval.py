@@ -162,6 +162,10 @@ def eval_cmd(
         bool,
         typer.Option("--stale-ok", help="Use an older-version cached track without its back profile (no re-extract)."),
     ] = False,
+    symmetric: Annotated[
+        bool,
+        typer.Option("--symmetric", help="Mirror-averaged pose tracks (frame and mirror image), cached apart."),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Fault figures leave-one-lifter-out (headline) and in-sample, drill recognition, abstentions, rep counts."""
@@ -176,7 +180,14 @@ def eval_cmd(
     cache_dir = cache or Path.home() / ".cache/hingecoach/tracks"
     with progress_bar(quiet or str(json_out) == "-") as progress:
         report = evaluate(
-            manifest, root, cache_dir, only=only or (), cached_only=cached_only, stale_ok=stale_ok, progress=progress
+            manifest,
+            root,
+            cache_dir,
+            only=only or (),
+            cached_only=cached_only,
+            stale_ok=stale_ok,
+            symmetric=symmetric,
+            progress=progress,
         )
         fig = all_figures(report)
         if mirror:
@@ -188,6 +199,7 @@ def eval_cmd(
                 mirror=True,
                 cached_only=cached_only,
                 stale_ok=stale_ok,
+                symmetric=symmetric,
                 progress=progress,
             )
             fig["mirror"] = mirror_agreement(report, mirrored)

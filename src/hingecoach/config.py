@@ -91,6 +91,11 @@ class AnalysisConfig(BaseModel):
     max_analysis_fps: float | None = Field(
         default=None, gt=0, description="track at most this many frames per second (None = every frame)"
     )
+    symmetric_pose: bool = Field(
+        default=False,
+        description="track every frame and its mirror image and average the two (twice the pose model's work): a "
+        "track, and so faults, that do not depend on which side the lifter was filmed from",
+    )
     borderline_band: float = Field(
         default=1.0,
         ge=0.0,

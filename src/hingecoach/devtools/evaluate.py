@@ -173,13 +173,19 @@ class NotCachedError(HingecoachError):
     code = "not_cached"
 
 
-def track_cache_path(video: Path, cache_dir: Path) -> Path:
-    """Where :func:`cached_track` keeps the track of ``video``."""
-    return cache_dir / f"{video.stem}-{_file_key(video, track_version())}.npz"
+def track_cache_path(video: Path, cache_dir: Path, *, symmetric: bool = False) -> Path:
+    """Where :func:`cached_track` keeps the track of ``video`` (mirror-averaged tracks under their own name)."""
+    return cache_dir / f"{video.stem}-{_file_key(video, track_version())}{'-sym' if symmetric else ''}.npz"
 
 
 def cached_track(
-    video: Path, cache_dir: Path, *, workers: int | None = None, cached_only: bool = False, stale_ok: bool = False
+    video: Path,
+    cache_dir: Path,
+    *,
+    workers: int | None = None,
+    cached_only: bool = False,
+    stale_ok: bool = False,
+    symmetric: bool = False,
 ) -> PoseTrack:
     """The pose track of ``video``, extracted once and cached by (absolute path, size, mtime, profile version).
 
@@ -187,13 +193,14 @@ def cached_track(
     ``stale_ok``: when only a track of an older profile version is cached, use its landmarks *without* its back
     profile (the back-line checks then cannot be judged and say so) rather than re-extracting; the track's log
     says so, and ``ClipOutcome.stale_track`` marks the clip in the figures.
+    ``symmetric``: the mirror-averaged track (:mod:`hingecoach.pose.symmetric`), cached apart from the plain one.
     """
     from hingecoach.pose.extract import extract_track
 
-    cached = track_cache_path(video, cache_dir)
+    cached = track_cache_path(video, cache_dir, symmetric=symmetric)
     if cached.exists():
         return PoseTrack.load(cached)
-    if stale_ok:
+    if stale_ok and not symmetric:
         old = cache_dir / f"{video.stem}-{_file_key(video, 1)}.npz"
         if old.exists():
             tr = PoseTrack.load(old)
@@ -201,7 +208,7 @@ def cached_track(
             return replace(tr, back_profile=None, log=log)
     if cached_only:
         raise NotCachedError(f"no cached track for {video.name}")
-    tr = extract_track(video, workers=workers)
+    tr = extract_track(video, workers=workers, symmetric=symmetric)
     cache_dir.mkdir(parents=True, exist_ok=True)
     tr.save(cached)  # atomic: a killed run leaves no half-written cache entry
     return tr
@@ -393,13 +400,14 @@ def evaluate(
     mirror: bool = False,
     cached_only: bool = False,
     stale_ok: bool = False,
+    symmetric: bool = False,
     progress: ProgressFn | None = None,
 ) -> EvalReport:
     """Analyse every manifest clip once (``only``: paths containing one of these strings).
 
     ``mirror``: analyse a horizontally flipped copy of each clip instead (see :func:`mirrored_copy`).
     ``cached_only``: skip (as errors) clips whose track is not cached yet, never extracting.
-    ``stale_ok``: see :func:`cached_track`.
+    ``stale_ok``, ``symmetric``: see :func:`cached_track`.
     """
     rows = [r for r in read_manifest(manifest) if not only or any(s in r.path for s in only)]
     report = EvalReport()
@@ -412,7 +420,7 @@ def evaluate(
                 video = cache_dir / "mirror" / f"{video.stem}-{_file_key(video, 1)}-hflip.mp4"
                 if not video.exists():
                     raise NotCachedError(f"no mirrored copy of {row.path}")
-            track = cached_track(video, cache_dir, cached_only=cached_only, stale_ok=stale_ok)
+            track = cached_track(video, cache_dir, cached_only=cached_only, stale_ok=stale_ok, symmetric=symmetric)
             report.outcomes.append(analyse_clip(row, track))
         except HingecoachError as exc:
             report.outcomes.append(

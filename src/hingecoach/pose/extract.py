@@ -21,6 +21,7 @@ Masks never leave the worker: each frame's segmentation mask is reduced there to
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import multiprocessing as mp
@@ -29,6 +30,7 @@ import pickle
 import queue
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -37,9 +39,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach.errors import VideoError
+from hingecoach.pose import FramePose
 from hingecoach.pose.mediapipe_backend import MediaPipePoseBackend, PendingCount, opencv_single_threaded
 from hingecoach.pose.model import require_model
 from hingecoach.pose.stream import frame_arrays
+from hingecoach.pose.symmetric import combine, unflip
 from hingecoach.skeleton import N_LANDMARKS
 from hingecoach.track import PoseTrack
 from hingecoach.video import MIN_DECODED_FRACTION, TimingMode, VideoInfo, iter_timed_frames, probe
@@ -113,12 +117,15 @@ def track_chunk(
     max_side: int | None,
     with_masks: bool,
     max_fps: float | None = None,
+    symmetric: bool = False,
     on_frames: Callable[[int], None] | None = None,
 ) -> ChunkResult:
     """Track the frames timed ``[from_s, until_s)`` of ``path`` with a fresh backend, after ``warmup`` discarded ones.
 
     The tracker is fed each frame's true time in milliseconds (strictly increasing), so its motion smoothing and the
-    once-a-second people count follow the clock, not the frame count.
+    once-a-second people count follow the clock, not the frame count. ``symmetric``: a second tracker follows the
+    left-right flipped frames in a helper thread and each frame's answer is the two combined
+    (:mod:`hingecoach.pose.symmetric`), so the clip and its mirror image get mirror-image tracks.
     """
     xy: list[NDArray[np.float64]] = []
     vis: list[NDArray[np.float64]] = []
@@ -145,12 +152,23 @@ def track_chunk(
             if other is not None:
                 others[i] = other
 
-    with MediaPipePoseBackend(model_path, with_masks=with_masks) as backend:
+    with contextlib.ExitStack() as stack:
+        backend = stack.enter_context(MediaPipePoseBackend(model_path, with_masks=with_masks))
+        mirror: MediaPipePoseBackend | None = None
+        mirror_pool: ThreadPoolExecutor | None = None
+        if symmetric:
+            mirror = stack.enter_context(MediaPipePoseBackend(model_path, with_masks=with_masks, count_every_ms=None))
+            mirror_pool = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="hingecoach-mirror"))
         for frame in frames:
             t_ms = max(round(frame.t_s * 1000.0), last_ms + 1)
             last_ms = t_ms
+            flipped: Future[FramePose] | None = None
+            if mirror is not None and mirror_pool is not None:
+                flipped = mirror_pool.submit(mirror.process, np.ascontiguousarray(frame.rgb[:, ::-1]), t_ms)
             # The count of this frame (when one is due) runs beside the tracking of the next frames.
             pose, pending = backend.process_deferred(frame.rgb, t_ms)
+            if flipped is not None:
+                pose = combine(pose, unflip(flipped.result()))
             if frame.lead:
                 head.append(_fingerprint(frame.rgb))
                 head_t.append(frame.t_s)
@@ -401,6 +419,7 @@ def extract_track(
     workers: int | None = None,
     with_masks: bool = True,
     max_fps: float | None = None,
+    symmetric: bool = False,
     progress: ProgressFn | None = None,
 ) -> PoseTrack:
     """Track the person through the whole video; landmarks in *source* pixels, NaN where nobody was detected.
@@ -410,7 +429,9 @@ def extract_track(
     Timestamps are the frames' presentation times from the container (variable frame rate included); when the
     container's timing is missing or implausible they fall back on a rate :func:`~hingecoach.video.probe` could
     trust, and the track carries a ``timing_untrusted`` warning. ``max_fps`` tracks at most that many frames per
-    second (every other frame of a 60 fps clip for 30), keeping each kept frame's true time.
+    second (every other frame of a 60 fps clip for 30), keeping each kept frame's true time. ``symmetric`` tracks
+    each frame and its mirror image and combines them (:mod:`hingecoach.pose.symmetric`): twice the model's work,
+    for a track that does not depend on which side the lifter was filmed from.
     Raises :class:`VideoError` for a bad file and :class:`~hingecoach.errors.ModelMissingError` when the pose
     model is not installed.
     """
@@ -432,6 +453,7 @@ def extract_track(
         "max_side": max_side,
         "with_masks": with_masks,
         "max_fps": max_fps,
+        "symmetric": symmetric,
     }
     if n_workers == 1:
         done = 0
@@ -472,6 +494,7 @@ def extract_track(
     fps = info.fps
     if max_fps is not None and max_fps < info.fps and n >= 2:
         fps = float(1.0 / np.median(np.diff(t_s)))
+    mode = ", mirror-averaged" if symmetric else ""
     track = PoseTrack.from_numpy(
         xy,
         fps,
@@ -482,12 +505,12 @@ def extract_track(
         n_people=np.concatenate([c.n_people for c in chunks]),
         back_profile=back,
         other_person=other if np.isfinite(other).any() else None,
-        source=f"mediapipe PoseLandmarker (BlazePose GHUM full, VIDEO mode) on {p.name}",
+        source=f"mediapipe PoseLandmarker (BlazePose GHUM full, VIDEO mode{mode}) on {p.name}",
         warnings=warnings,
     )
     return track.with_log(
         f"pose: extract_track(max_side={max_side}, workers={n_workers}, chunks={len(chunks)}, with_masks={with_masks}, "
-        f"warmup={WARMUP_FRAMES}, max_fps={max_fps}, timing={info.timing}) -> {n} frames, "
+        f"warmup={WARMUP_FRAMES}, max_fps={max_fps}, symmetric={symmetric}, timing={info.timing}) -> {n} frames, "
         f"coverage {track.coverage():.3f}"
     )
 
