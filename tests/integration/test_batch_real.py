@@ -46,6 +46,12 @@ def _names(records: list[ClipRecord]) -> dict[str, ClipRecord]:
     return {Path(r.path).name: r for r in records}
 
 
+def _bands(result_json: Path) -> dict[tuple[int, str], float]:
+    """Every judged check's borderline band in one analysis@1, by (rep, code)."""
+    a = Analysis.model_validate_json(result_json.read_text())
+    return {(r.index, c.code): float(c.band) for r in a.reps for c in r.checks if c.band is not None}
+
+
 def _check_outputs(out: Path, archive: Path, config: AnalysisConfig) -> None:
     """One valid analysis@1 per good clip, named by content hash, with the provenance the skip decision keys on."""
     for name in ("rdl.mp4", "sub/good.mp4"):
@@ -81,6 +87,8 @@ def test_local_pool_batch_resumes_and_reanalyses_on_a_config_change(archive: Pat
     _check_outputs(out, archive, AnalysisConfig())
     mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*.json")}
     assert len(mtimes) == 3  # two results, one failure record
+    rdl_json = out / f"{content_sha256(archive / 'rdl.mp4')}.json"
+    bands_before = _bands(rdl_json)
 
     events.clear()
     again = run_batch(archive, out, workers=2, on_event=events.append)
@@ -99,6 +107,12 @@ def test_local_pool_batch_resumes_and_reanalyses_on_a_config_change(archive: Pat
     assert sorted(Path(e.path or "").name for e in events if e.kind == "started") == ["bad.mp4", "good.mp4", "rdl.mp4"]
     assert {Path(r.path).name: r.status for r in third.records}["rdl.mp4"] == "analysed"
     _check_outputs(out, archive, changed)
+    # The configuration is applied, not only hashed: half the borderline band is narrower on some checks (a band
+    # also covers the reading's own spread, which the setting does not scale) and wider on none.
+    bands_after = _bands(rdl_json)
+    assert bands_after.keys() == bands_before.keys()
+    assert any(bands_after[k] < bands_before[k] - 1e-9 for k in bands_before)
+    assert all(bands_after[k] <= bands_before[k] + 1e-9 for k in bands_before)
 
 
 def test_a_worker_killed_mid_clip_is_retried_and_the_batch_completes(archive: Path, tmp_path: Path) -> None:
