@@ -62,7 +62,9 @@ LYING_TRUNK_DEG: Final[float] = 55.0
 #: when the top itself is lost. Every hinge, squat and pull tips *forward* at its bottom (side and oblique dev clips,
 #: mirrored copies included: +6.8° or more); dev hip thrusts and bridges lie back −20…−99° at theirs. Side and
 #: oblique views only: a trunk tipped towards the camera reads anything in the image. A flipped facing estimate
-#: would also flip the knee's sign, so the knee-bend condition that goes with this rule fails with it.
+#: would also flip the knee's sign, so the knee-bend condition that goes with this rule fails with it. The rule only
+#: adds hip thrusts: the facing of a lifter lying face up is a guess (one mirrored render reads +14° and is taken by
+#: its horizontal top instead).
 RECLINED_TRUNK_DEG: Final[float] = -7.0
 #: Knee bend at the top (deg) above which the feet are planted ahead of bent knees, as on a bench (dev hip thrusts
 #: 64–104°; standing tops of side and oblique clips up to 61°, 3-D front-view readings up to 107°).
