@@ -16,7 +16,8 @@ Each drill is told apart by the one thing the article says makes it that drill, 
   (a single pick-up before RDLs does not make the set a deadlift). A take that opens with the lifter already set up
   at the bar counts as a start from the floor; the bar set down after the last lockout is not a rep to count.
 * **band pull-through** — "the resistance is coming from behind": at the bottom the hands are pulled back between
-  the legs, behind the ankles (side view; every bar or bell of the other pulls hangs in front of the shins).
+  the legs, behind the ankles (side view; every bar or bell of the other pulls hangs in front of the shins). Hands
+  that vanish behind the near thigh at the bottom are read where they were last seen on the way down.
 * **dowel hinge** — "hold it against your back": one hand behind the neck, the other at the low back.
 * **good morning** — the load "on top", hands at the shoulders.
 * **RDL** — "from the top", knees slightly bent, the hands travelling down the legs to about mid-shin.
@@ -105,6 +106,11 @@ SINGLE_LEG_QUANTILE: Final[float] = 75.0
 #: cable pulling from behind, between the legs (dev pull-throughs −0.10 and −0.07; every standing pull with a bar or
 #: bell in front of the shins +0.08 or more).
 HANDS_BEHIND_ANKLE: Final[float] = 0.0
+#: Where the hands are hidden at the bottom (between the legs, behind the near thigh), their place is read at the
+#: deepest frames they are seen, if those lie at least this share of the rep's depth down: a band pulls the hands
+#: back between the legs all the way down (the tandorost render: −0.12…−0.14 trunk lengths behind the ankle from
+#: 55° of hip flexion to 96°, hidden beyond), while a bar or bell hangs in front of the shins all the way down.
+SEEN_DEPTH_SHARE: Final[float] = 0.5
 #: A take's first (last) frame within this many degrees of a rep's deepest hip angle opens (ends) at the bottom.
 BOTTOM_BAND_DEG: Final[float] = 15.0
 
@@ -156,10 +162,21 @@ def _margin(value: float, edge: float, span: float) -> float:
 
 
 def _rep_stat(
-    series: Mapping[str, FloatArray], reps: Sequence[RepLike], name: str, where: str, hip: str, q: float = 50.0
+    series: Mapping[str, FloatArray],
+    reps: Sequence[RepLike],
+    name: str,
+    where: str,
+    hip: str,
+    q: float = 50.0,
+    *,
+    deepest_seen: bool = False,
 ) -> float:
     """Median over reps of a series at the bottom phase (within 15° of the deepest ``hip``) or the top (within
     10° of the most open); within each rep's phase the ``q``-th percentile of its frames (50: their median).
+
+    ``deepest_seen``: a rep whose bottom phase never shows the series reads it at the deepest frames where it is
+    seen instead (within 15° of the deepest such hip angle), provided those lie at least :data:`SEEN_DEPTH_SHARE`
+    of the way down the rep; otherwise the rep gives nothing.
     """
     h_all, x = series.get(hip), series.get(name)
     if h_all is None or x is None:
@@ -171,6 +188,11 @@ def _rep_stat(
             continue
         sel = h >= np.nanmax(h) - 15.0 if where == "bottom" else h <= np.nanmin(h) + 10.0
         sel &= np.isfinite(v)
+        both = np.isfinite(h) & np.isfinite(v)
+        if not sel.any() and deepest_seen and where == "bottom" and both.any():
+            top, deep = float(np.nanmin(h)), float(np.max(h[both]))
+            if deep >= top + SEEN_DEPTH_SHARE * (float(np.nanmax(h)) - top):
+                sel = both & (h >= deep - 15.0)
         if sel.any():
             vals.append(float(np.percentile(v[sel], q)))
     return float(np.median(vals)) if vals else float("nan")
@@ -231,7 +253,8 @@ def _hands_behind_ankles(
     ahead = 1.0 if facing == "right" else -1.0
     with np.errstate(invalid="ignore", divide="ignore"):
         v = (wrist - xy[:, sided(side, "ankle"), 0]) * ahead / trunk
-    return _rep_stat({**series, "_hands_ahead": v}, reps, "_hands_ahead", "bottom", "hip_flexion_deg")
+    named = {**series, "_hands_ahead": v}
+    return _rep_stat(named, reps, "_hands_ahead", "bottom", "hip_flexion_deg", deepest_seen=True)
 
 
 def _features(series: Mapping[str, FloatArray], reps: Sequence[RepLike], view: str) -> dict[str, float]:

@@ -254,3 +254,27 @@ def test_a_free_foot_that_rises_late_in_the_bottom_phase_is_still_a_single_leg_r
     # the same hinge with both feet down stays a two-footed RDL
     flat = {**series, "ankle_lift": np.full(n, 0.05), "leg_line_deg": np.full(n, np.nan)}
     assert recognise(_Series(flat), [rep], "oblique").result == "rdl"
+
+
+@pytest.mark.parametrize("facing", ["right", "left"])
+def test_hands_hidden_between_the_legs_at_the_bottom_are_read_where_last_seen(facing: str) -> None:
+    """A small render whose hands vanish behind the near thigh at the bottom of a pull-through: where they were last
+    seen on the way down they were already behind the ankles, which is the pull-through's defining place. The same
+    hinge holding a bar in front of the shins, hidden the same way, keeps its hands in front."""
+    cam = synth.CameraSpec(facing=facing)
+
+    def hidden_at_bottom(spec: dict[str, object]) -> tuple[str, float]:
+        res = synth.generate(synth.HingeSpec(**spec), cam, NOISE)  # type: ignore[arg-type]
+        hip = res.angles["hip_flexion_deg"]
+        vis = res.track.visibility.copy()
+        deep = hip >= float(np.nanmax(hip)) - 25.0  # the bottom phase and a little more
+        for side in ("left", "right"):
+            for part in ("wrist", "pinky", "index", "thumb"):
+                vis[deep, idx(f"{side}_{part}")] = 0.05
+        rec = recognise(compute_kinematics(replace(res.track, visibility=vis)), list(res.reps), "side")
+        return rec.result, rec.features["hands_ahead_of_ankle"]
+
+    result, ahead = hidden_at_bottom(PULL_THROUGH)
+    assert result == "band_pull_through" and ahead < 0.0
+    result, ahead = hidden_at_bottom({**PULL_THROUGH, "arms": "bar"})
+    assert result != "band_pull_through" and ahead > 0.0
