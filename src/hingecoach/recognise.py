@@ -3,9 +3,12 @@
 Each drill is told apart by the one thing the article says makes it that drill, measured on the clip's reps:
 
 * **hip thrust** — "it will be horizontal": at the top of every rep the trunk lies near horizontal (on a bench or
-  the floor) with the knees bent; every standing drill is upright at the top.
+  the floor) with the knees bent; every standing drill is upright at the top. When the top is not seen, the trunk
+  lying *back* at the bottom (shoulders behind the hips, on the bench) says the same: every standing drill tips
+  forward at its bottom.
 * **kneeling hinge** — "try from a kneeling position": the shins lie on the floor at the top.
-* **single-leg RDL** — "elevate that back leg": one ankle well off the floor at the bottom.
+* **single-leg RDL** — "elevate that back leg": one ankle well off the floor at the bottom (its upper quartile
+  over the bottom phase: the free leg rises as the trunk tips, so the phase's first frames still have it low).
 * **a squat is not a hinge** — "Slight bend in the knees, big bend at the hips": when the knees bend as much as the
   hips (and the hands are not down at the shins holding a bar from the floor) it is a squat, reported as
   :data:`NOT_A_HINGE` and never judged as a hinge.
@@ -13,7 +16,8 @@ Each drill is told apart by the one thing the article says makes it that drill, 
   (a single pick-up before RDLs does not make the set a deadlift). A take that opens with the lifter already set up
   at the bar counts as a start from the floor; the bar set down after the last lockout is not a rep to count.
 * **band pull-through** — "the resistance is coming from behind": at the bottom the hands are pulled back between
-  the legs, behind the ankles (side view; every bar or bell of the other pulls hangs in front of the shins).
+  the legs, behind the ankles (side view; every bar or bell of the other pulls hangs in front of the shins). Hands
+  that vanish behind the near thigh at the bottom are read where they were last seen on the way down.
 * **dowel hinge** — "hold it against your back": one hand behind the neck, the other at the low back.
 * **good morning** — the load "on top", hands at the shoulders.
 * **RDL** — "from the top", knees slightly bent, the hands travelling down the legs to about mid-shin.
@@ -54,6 +58,18 @@ SQUAT_REMEDY_DRILL: Final[str] = "hinge_wall"
 #: Trunk incline at the top of a rep (deg) above which the lifter lies down (standing drills: −30…+27° on dev clips;
 #: glute bridges 93–116°).
 LYING_TRUNK_DEG: Final[float] = 55.0
+#: Signed image trunk incline at the bottom (deg; positive = tipped forward, the way the lifter faces) below which
+#: the lifter lies back, shoulders behind the hips, on a bench or the floor: the hip thrust's "horizontal" seen even
+#: when the top itself is lost. Every hinge, squat and pull tips *forward* at its bottom (side and oblique dev clips,
+#: mirrored copies included: +6.8° or more); dev hip thrusts and bridges lie back −20…−99° at theirs. Side and
+#: oblique views only: a trunk tipped towards the camera reads anything in the image. A flipped facing estimate
+#: would also flip the knee's sign, so the knee-bend condition that goes with this rule fails with it. The rule only
+#: adds hip thrusts: the facing of a lifter lying face up is a guess (one mirrored render reads +14° and is taken by
+#: its horizontal top instead).
+RECLINED_TRUNK_DEG: Final[float] = -7.0
+#: Knee bend at the top (deg) above which the feet are planted ahead of bent knees, as on a bench (dev hip thrusts
+#: 64–104°; standing tops of side and oblique clips up to 61°, 3-D front-view readings up to 107°).
+LYING_KNEE_DEG: Final[float] = 45.0
 #: Knee flexion at the bottom ÷ hip flexion at the bottom above which the knees do a squat's share (dev: RDLs and
 #: good mornings 0.05–0.35 side-on, up to 0.74 oblique; floor deadlifts 0.46–0.88; squats 0.88–1.02).
 SQUAT_RATIO: Final[float] = 0.85
@@ -78,12 +94,23 @@ DEADLIFT_KNEE_DEG: Final[float] = 45.0
 SOFT_KNEE_MAX_DEG: Final[float] = 35.0
 #: Hands at or above this height at the bottom are at the shoulders (a bar, stick or bell on the upper back).
 HANDS_AT_SHOULDERS: Final[float] = 1.8
-#: One ankle this high above the other (leg lengths) means a single-leg stance.
+#: One ankle this high above the other (leg lengths) means a single-leg stance: read as the upper quartile of the
+#: bottom phase's frames (:data:`SINGLE_LEG_QUANTILE`), where the free leg is up, whatever the frames on the way
+#: there. Dev single-leg RDLs 0.46–1.04; every two-footed standing clip 0.30 or less (hip thrusts, which the lying
+#: rule takes first, up to 0.42; one deadlift whose lost ankle reads 1.1 fails the free leg's line, 67° > 45°).
 SINGLE_LEG_LIFT: Final[float] = 0.35
+#: Percentile of the bottom phase's ankle lift compared with :data:`SINGLE_LEG_LIFT` (the median read 0.35 on a
+#: single-leg RDL whose free foot rises only in the second half of the phase).
+SINGLE_LEG_QUANTILE: Final[float] = 75.0
 #: Hands at the bottom this far in front of the ankle (trunk lengths) or less are behind the legs' line: a band or
 #: cable pulling from behind, between the legs (dev pull-throughs −0.10 and −0.07; every standing pull with a bar or
 #: bell in front of the shins +0.08 or more).
 HANDS_BEHIND_ANKLE: Final[float] = 0.0
+#: Where the hands are hidden at the bottom (between the legs, behind the near thigh), their place is read at the
+#: deepest frames they are seen, if those lie at least this share of the rep's depth down: a band pulls the hands
+#: back between the legs all the way down (the tandorost render: −0.12…−0.14 trunk lengths behind the ankle from
+#: 55° of hip flexion to 96°, hidden beyond), while a bar or bell hangs in front of the shins all the way down.
+SEEN_DEPTH_SHARE: Final[float] = 0.5
 #: A take's first (last) frame within this many degrees of a rep's deepest hip angle opens (ends) at the bottom.
 BOTTOM_BAND_DEG: Final[float] = 15.0
 
@@ -134,9 +161,22 @@ def _margin(value: float, edge: float, span: float) -> float:
     return float(np.clip(0.5 + abs(value - edge) / span, 0.5, 0.95))
 
 
-def _rep_stat(series: Mapping[str, FloatArray], reps: Sequence[RepLike], name: str, where: str, hip: str) -> float:
+def _rep_stat(
+    series: Mapping[str, FloatArray],
+    reps: Sequence[RepLike],
+    name: str,
+    where: str,
+    hip: str,
+    q: float = 50.0,
+    *,
+    deepest_seen: bool = False,
+) -> float:
     """Median over reps of a series at the bottom phase (within 15° of the deepest ``hip``) or the top (within
-    10° of the most open).
+    10° of the most open); within each rep's phase the ``q``-th percentile of its frames (50: their median).
+
+    ``deepest_seen``: a rep whose bottom phase never shows the series reads it at the deepest frames where it is
+    seen instead (within 15° of the deepest such hip angle), provided those lie at least :data:`SEEN_DEPTH_SHARE`
+    of the way down the rep; otherwise the rep gives nothing.
     """
     h_all, x = series.get(hip), series.get(name)
     if h_all is None or x is None:
@@ -148,8 +188,13 @@ def _rep_stat(series: Mapping[str, FloatArray], reps: Sequence[RepLike], name: s
             continue
         sel = h >= np.nanmax(h) - 15.0 if where == "bottom" else h <= np.nanmin(h) + 10.0
         sel &= np.isfinite(v)
+        both = np.isfinite(h) & np.isfinite(v)
+        if not sel.any() and deepest_seen and where == "bottom" and both.any():
+            top, deep = float(np.nanmin(h)), float(np.max(h[both]))
+            if deep >= top + SEEN_DEPTH_SHARE * (float(np.nanmax(h)) - top):
+                sel = both & (h >= deep - 15.0)
         if sel.any():
-            vals.append(float(np.median(v[sel])))
+            vals.append(float(np.percentile(v[sel], q)))
     return float(np.median(vals)) if vals else float("nan")
 
 
@@ -208,7 +253,8 @@ def _hands_behind_ankles(
     ahead = 1.0 if facing == "right" else -1.0
     with np.errstate(invalid="ignore", divide="ignore"):
         v = (wrist - xy[:, sided(side, "ankle"), 0]) * ahead / trunk
-    return _rep_stat({**series, "_hands_ahead": v}, reps, "_hands_ahead", "bottom", "hip_flexion_deg")
+    named = {**series, "_hands_ahead": v}
+    return _rep_stat(named, reps, "_hands_ahead", "bottom", "hip_flexion_deg", deepest_seen=True)
 
 
 def _features(series: Mapping[str, FloatArray], reps: Sequence[RepLike], view: str) -> dict[str, float]:
@@ -219,8 +265,8 @@ def _features(series: Mapping[str, FloatArray], reps: Sequence[RepLike], view: s
     if not np.isfinite(series.get(hip_name, np.zeros(1) * np.nan)).any():
         hip_name, knee_name, trunk_name = "hip_flexion_deg", "knee_flexion_deg", "trunk_incline_deg"
 
-    def stat(name: str, where: str) -> float:
-        return _rep_stat(series, reps, name, where, hip_name)
+    def stat(name: str, where: str, q: float = 50.0) -> float:
+        return _rep_stat(series, reps, name, where, hip_name, q)
 
     hip = stat(hip_name, "bottom")
     knee = stat(knee_name, "bottom")
@@ -243,8 +289,9 @@ def _features(series: Mapping[str, FloatArray], reps: Sequence[RepLike], view: s
         "knee_bottom_deg": knee,
         "knee_hip_ratio": knee / hip if np.isfinite(knee) and np.isfinite(hip) and hip > 20 else float("nan"),
         "trunk_bottom_deg": abs(stat(trunk_name, "bottom")),
+        "trunk_bottom_signed_deg": stat("trunk_incline_deg", "bottom") if view in ("side", "oblique") else float("nan"),
         "hand_bottom": hand,
-        "ankle_lift": stat("ankle_lift", "bottom"),
+        "ankle_lift": stat("ankle_lift", "bottom", SINGLE_LEG_QUANTILE),
         "leg_line_deg": stat("leg_line_deg", "bottom"),
         "floor_share": floor_reps / len(counted) if counted else float("nan"),
         "hand_lowest": float(np.median(lows)) if lows else float("nan"),
@@ -267,9 +314,16 @@ def recognise(kin: KinematicsLike, reps: Sequence[RepLike], view: object) -> Rec
             return Recognition(COULD_NOT_TELL, conf, f"not sure enough: {reason}", guess=result, features=f)
         return Recognition(result, conf, reason, guess=result, features=f)
 
-    if f["trunk_top_deg"] > LYING_TRUNK_DEG and f["knee_top_deg"] > 45.0:
-        conf = min(_margin(f["trunk_top_deg"], LYING_TRUNK_DEG, 40.0), _margin(f["knee_top_deg"], 45.0, 60.0))
-        return answer("hip_thrust", conf, "the trunk lies near horizontal at the top of each rep, knees bent")
+    lying_top = f["trunk_top_deg"] > LYING_TRUNK_DEG
+    reclined = f["trunk_bottom_signed_deg"] < RECLINED_TRUNK_DEG  # NaN (front view, unseen) is never reclined
+    if (lying_top or reclined) and f["knee_top_deg"] > LYING_KNEE_DEG:
+        lying = max(
+            _margin(f["trunk_top_deg"], LYING_TRUNK_DEG, 40.0) if lying_top else 0.0,
+            _margin(f["trunk_bottom_signed_deg"], RECLINED_TRUNK_DEG, 30.0) if reclined else 0.0,
+        )
+        conf = min(lying, _margin(f["knee_top_deg"], LYING_KNEE_DEG, 60.0))
+        why = "near horizontal at the top of each rep" if lying_top else "lying back at the bottom of each rep"
+        return answer("hip_thrust", conf, f"the trunk lies {why}, knees bent")
     if f["shin_top_deg"] > 55.0 and f["knee_top_deg"] > 60.0:
         return answer("hinge_kneeling", _margin(f["shin_top_deg"], 55.0, 40.0), "the shins lie on the floor")
     ratio, hand = f["knee_hip_ratio"], f["hand_bottom"]

@@ -12,7 +12,16 @@ from hingecoach.analysis import analyze_track
 from hingecoach.devtools import synth
 from hingecoach.drills import DRILLS
 from hingecoach.kinematics import compute_kinematics
-from hingecoach.recognise import COULD_NOT_TELL, DEFAULT_DRILL, MIN_CONFIDENCE, NOT_A_HINGE, recognise
+from hingecoach.recognise import (
+    COULD_NOT_TELL,
+    DEFAULT_DRILL,
+    LYING_TRUNK_DEG,
+    MIN_CONFIDENCE,
+    NOT_A_HINGE,
+    RECLINED_TRUNK_DEG,
+    SINGLE_LEG_LIFT,
+    recognise,
+)
 from hingecoach.reps import RepSegment, segment_reps
 from hingecoach.skeleton import idx
 from hingecoach.track import PoseTrack
@@ -180,3 +189,92 @@ def test_the_same_deep_hinge_with_a_bar_in_front_of_the_shins_is_an_rdl_not_a_pu
     rec_b = recognise(compute_kinematics(bar.track), list(bar.reps), "side")
     assert rec_t.result == "band_pull_through" and rec_b.result == "rdl"
     assert rec_t.features["hands_ahead_of_ankle"] < 0.0 < rec_b.features["hands_ahead_of_ankle"]
+
+
+def test_a_hip_thrust_whose_top_is_lost_is_told_by_the_trunk_lying_back_at_the_bottom() -> None:
+    """A render that loses the landmarks over the top of the thrust: the highest frames seen have the trunk only 57°
+    from vertical, too close to the lying boundary to tell by the top alone. At the bottom the trunk lies *back*
+    (shoulders on the bench behind the hips), which no standing drill does; from either side the same answer."""
+    for facing in ("right", "left"):
+        cam = synth.CameraSpec(facing=facing)
+        res = synth.generate(synth.HingeSpec(**HIP_THRUST), cam, NOISE)  # type: ignore[arg-type]
+        hip = res.angles["hip_flexion_deg"]
+        vis = res.track.visibility.copy()
+        vis[hip < 62.0] = 0.0  # the top of every rep lost
+        rec = recognise(compute_kinematics(replace(res.track, visibility=vis)), list(res.reps), "side")
+        assert rec.result == "hip_thrust", rec
+        assert rec.features["trunk_bottom_signed_deg"] < RECLINED_TRUNK_DEG
+        # the top alone would not have been enough: its margin is under MIN_CONFIDENCE
+        assert 0.5 + (rec.features["trunk_top_deg"] - LYING_TRUNK_DEG) / 40.0 < MIN_CONFIDENCE
+
+
+@pytest.mark.parametrize(
+    "spec", [{"arms": "bar"}, {"arms": "shoulders"}, DEADLIFT, PULL_THROUGH, {"squat": True, "hip_flexion_deg": 100.0}]
+)
+def test_every_standing_drill_tips_forward_at_its_bottom(spec: dict[str, object]) -> None:
+    """The lying-back rule cannot take a standing drill: each tips forward at its bottom, from either side."""
+    for facing in ("right", "left"):
+        cam = synth.CameraSpec(facing=facing)
+        res = synth.generate(synth.HingeSpec(**spec), cam, NOISE)  # type: ignore[arg-type]
+        rec = recognise(compute_kinematics(res.track), list(res.reps), "side")
+        assert rec.result != "hip_thrust"
+        assert rec.features["trunk_bottom_signed_deg"] > 20.0
+
+
+class _Series:
+    """Kinematics reduced to the series the recogniser reads (no track): hand-built motion."""
+
+    def __init__(self, series: dict[str, np.ndarray]) -> None:
+        self.series = series
+
+
+def test_a_free_foot_that_rises_late_in_the_bottom_phase_is_still_a_single_leg_rdl() -> None:
+    """An orbiting camera on a single-leg RDL: over the bottom phase the free foot starts low and rises only in its
+    second half. The phase's median lift sits under the boundary; its upper quartile, where the leg is up, does not."""
+    n = 90
+    t = np.linspace(0.0, 3.0, n)
+    hip = 90.0 * np.sin(np.pi * t / 3.0) ** 2  # one rep: standing, hinged at 1.5 s, standing
+    phase = np.flatnonzero(hip >= hip.max() - 15.0)
+    lift = np.full(n, 0.05)
+    lift[phase] = 0.25
+    lift[phase[phase.size // 2 + 2 :]] = 0.8  # the free leg up behind in the phase's second half
+    series = {
+        "hip_flexion_3d_deg": hip,
+        "knee_flexion_3d_deg": np.full(n, 15.0),
+        "trunk_incline_3d_deg": 0.9 * hip,
+        "hand_height": 2.0 - hip / 90.0,
+        "ankle_lift": lift,
+        "leg_line_deg": np.where(lift > SINGLE_LEG_LIFT, 5.0, np.nan),
+    }
+    rep = RepSegment(0, int(np.argmax(hip)), n - 1, None, False)
+    assert float(np.median(lift[phase])) < SINGLE_LEG_LIFT  # what the phase's median would have read
+    rec = recognise(_Series(series), [rep], "oblique")
+    assert rec.result == "single_leg_rdl", rec
+    assert rec.features["ankle_lift"] > SINGLE_LEG_LIFT + 0.2
+    # the same hinge with both feet down stays a two-footed RDL
+    flat = {**series, "ankle_lift": np.full(n, 0.05), "leg_line_deg": np.full(n, np.nan)}
+    assert recognise(_Series(flat), [rep], "oblique").result == "rdl"
+
+
+@pytest.mark.parametrize("facing", ["right", "left"])
+def test_hands_hidden_between_the_legs_at_the_bottom_are_read_where_last_seen(facing: str) -> None:
+    """A small render whose hands vanish behind the near thigh at the bottom of a pull-through: where they were last
+    seen on the way down they were already behind the ankles, which is the pull-through's defining place. The same
+    hinge holding a bar in front of the shins, hidden the same way, keeps its hands in front."""
+    cam = synth.CameraSpec(facing=facing)
+
+    def hidden_at_bottom(spec: dict[str, object]) -> tuple[str, float]:
+        res = synth.generate(synth.HingeSpec(**spec), cam, NOISE)  # type: ignore[arg-type]
+        hip = res.angles["hip_flexion_deg"]
+        vis = res.track.visibility.copy()
+        deep = hip >= float(np.nanmax(hip)) - 25.0  # the bottom phase and a little more
+        for side in ("left", "right"):
+            for part in ("wrist", "pinky", "index", "thumb"):
+                vis[deep, idx(f"{side}_{part}")] = 0.05
+        rec = recognise(compute_kinematics(replace(res.track, visibility=vis)), list(res.reps), "side")
+        return rec.result, rec.features["hands_ahead_of_ankle"]
+
+    result, ahead = hidden_at_bottom(PULL_THROUGH)
+    assert result == "band_pull_through" and ahead < 0.0
+    result, ahead = hidden_at_bottom({**PULL_THROUGH, "arms": "bar"})
+    assert result != "band_pull_through" and ahead > 0.0
