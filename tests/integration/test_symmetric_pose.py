@@ -8,6 +8,9 @@ left is the copy's re-encoding (its pixels are not exactly the flipped frames).
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -50,3 +53,20 @@ def test_a_mirrored_copy_gets_the_mirror_image_track(shared_data: Path, tmp_path
     assert sym_a.coverage() >= plain.coverage() - 0.01
     hip = sym_a.xy_px[:, sided("left", "hip"), 1]
     assert np.isfinite(hip).mean() > 0.9
+
+
+def test_cli_symmetric_is_recorded_in_the_result(shared_data: Path, tmp_path: Path) -> None:
+    """`analyze --symmetric`: the configuration (and so its hash) says the track was mirror-averaged."""
+    video = shared_data / "to-be-frank" / "videos" / "good-morning.mp4"
+    if not video.exists():
+        pytest.skip(f"shared clip absent: {video}")
+    out = tmp_path / "a.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "hingecoach", "analyze", str(video), "--drill", "good_morning", "--symmetric",
+         "--json", str(out), "-q"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(out.read_text())
+    assert doc["provenance"]["config"]["symmetric_pose"] is True
+    assert doc["summary"]["rep_count"] >= 1
