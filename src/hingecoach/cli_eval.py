@@ -7,6 +7,7 @@ JSON).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import sys
@@ -179,7 +180,8 @@ def eval_cmd(
         raise fail(HingecoachError(f"data root not found: {root} (pass --data-root)"))
     cache_dir = cache or Path.home() / ".cache/hingecoach/tracks"
     with progress_bar(quiet or str(json_out) == "-") as progress:
-        report = evaluate(
+        run = functools.partial(
+            evaluate,
             manifest,
             root,
             cache_dir,
@@ -189,19 +191,10 @@ def eval_cmd(
             symmetric=symmetric,
             progress=progress,
         )
+        report = run()
         fig = all_figures(report)
         if mirror:
-            mirrored = evaluate(
-                manifest,
-                root,
-                cache_dir,
-                only=only or (),
-                mirror=True,
-                cached_only=cached_only,
-                stale_ok=stale_ok,
-                symmetric=symmetric,
-                progress=progress,
-            )
+            mirrored = run(mirror=True)
             fig["mirror"] = mirror_agreement(report, mirrored)
     if angles:
         fig["angle_accuracy"] = _angles(root, model_angles)
