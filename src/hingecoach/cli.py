@@ -159,6 +159,11 @@ def analyze(
     try:
         cfg = config_from(config_file)
         if symmetric is not None:
+            if input_path.suffix.lower() == ".npz":  # the result would record a tracking it never had
+                raise HingecoachError(
+                    f"--symmetric/--single-pass choose how a video is tracked; {input_path.name} is a saved track, "
+                    "analysed as it was tracked (its log says how): pass the video instead"
+                )
             cfg = cfg.model_copy(update={"symmetric_pose": symmetric})
         check_drill_id(drill if drill is not None else cfg.drill)
         _check_outputs(json_out, track_out, overlay, report, out_dir)

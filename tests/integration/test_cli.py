@@ -92,6 +92,17 @@ def test_analyze_saved_track_writes_the_contract(tmp_path: Path) -> None:
     assert json.loads(res.stdout)["summary"]["rep_count"] == 4
 
 
+def test_symmetric_on_a_saved_track_is_refused_in_one_line(tmp_path: Path) -> None:
+    """A saved track was tracked one way already: recording --symmetric in its result would be false provenance."""
+    track = tmp_path / "demo.npz"
+    demo_session().track.save(track)
+    out = tmp_path / "a.json"
+    res = run("analyze", track, "--drill", "rdl", "--symmetric", "--json", out, "--quiet")
+    assert res.returncode == 2
+    assert "saved track" in _only_error_line(res.stderr) and "pass the video" in res.stderr
+    assert not out.exists()
+
+
 def test_auto_drill_on_saved_track(tmp_path: Path) -> None:
     track = tmp_path / "demo.npz"
     demo_session().track.save(track)
