@@ -264,6 +264,9 @@ def track(
     video: Annotated[Path, typer.Argument(help="Video file to track.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to save the pose track (.npz).")],
     workers: Annotated[int | None, typer.Option(help="Pose worker processes.")] = None,
+    symmetric: Annotated[
+        bool, typer.Option("--symmetric", help="Track each frame and its mirror image and average them (2x time).")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Run only the pose model and save the track, so analysis can be re-run without it."""
@@ -274,7 +277,9 @@ def track(
         _check_outputs(None, output, None, None, None)
         probe(video)
         with progress_bar(quiet) as progress:
-            tr = extract_track(video, workers=workers, progress=lambda d, t: progress("pose", d, t))
+            tr = extract_track(
+                video, workers=workers, symmetric=symmetric, progress=lambda d, t: progress("pose", d, t)
+            )
     except HingecoachError as exc:
         raise fail(exc) from None
     tr.save(output)

@@ -70,3 +70,19 @@ def test_cli_symmetric_is_recorded_in_the_result(shared_data: Path, tmp_path: Pa
     doc = json.loads(out.read_text())
     assert doc["provenance"]["config"]["symmetric_pose"] is True
     assert doc["summary"]["rep_count"] >= 1
+
+
+def test_cli_track_symmetric_saves_a_mirror_averaged_track(shared_data: Path, tmp_path: Path) -> None:
+    """`track --symmetric` keeps how it tracked in the saved track (its source and log), for later re-analysis."""
+    video = shared_data / "to-be-frank" / "videos" / "good-morning.mp4"
+    if not video.exists():
+        pytest.skip(f"shared clip absent: {video}")
+    saved = tmp_path / "t.npz"
+    done = subprocess.run(
+        [sys.executable, "-m", "hingecoach", "track", str(video), "--symmetric", "-o", str(saved), "-q"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    tr = PoseTrack.load(saved)
+    assert "mirror-averaged" in tr.source and any("symmetric=True" in line for line in tr.log)
+    assert tr.coverage() > 0.9
