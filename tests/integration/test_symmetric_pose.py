@@ -25,6 +25,23 @@ from hingecoach.track import PoseTrack
 pytestmark = [pytest.mark.real_data, pytest.mark.model, pytest.mark.slow]
 
 
+@pytest.fixture
+def video(shared_data: Path) -> Path:
+    """A short real clip (to-be-frank good morning, 116 frames at 480x480)."""
+    clip = shared_data / "to-be-frank" / "videos" / "good-morning.mp4"
+    if not clip.exists():
+        pytest.skip(f"shared clip absent: {clip}")
+    return clip
+
+
+def _cli(*args: str | Path) -> None:
+    """Run the hingecoach CLI as a user would; it must succeed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "hingecoach", *map(str, args)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+
 def _gap_px(a: PoseTrack, b_mirrored: PoseTrack) -> float:
     """Median distance (px) between a's landmarks and the mirrored track's, flipped back with sides swapped."""
     w = a.image_wh[0]
@@ -33,10 +50,7 @@ def _gap_px(a: PoseTrack, b_mirrored: PoseTrack) -> float:
     return float(np.nanmedian(np.linalg.norm(a.xy_px - back, axis=-1)))
 
 
-def test_a_mirrored_copy_gets_the_mirror_image_track(shared_data: Path, tmp_path: Path) -> None:
-    video = shared_data / "to-be-frank" / "videos" / "good-morning.mp4"
-    if not video.exists():
-        pytest.skip(f"shared clip absent: {video}")
+def test_a_mirrored_copy_gets_the_mirror_image_track(video: Path, tmp_path: Path) -> None:
     flipped = mirrored_copy(video, tmp_path)
     plain = extract_track(video, workers=1)
     single = _gap_px(plain, extract_track(flipped, workers=1))
@@ -55,34 +69,19 @@ def test_a_mirrored_copy_gets_the_mirror_image_track(shared_data: Path, tmp_path
     assert np.isfinite(hip).mean() > 0.9
 
 
-def test_cli_symmetric_is_recorded_in_the_result(shared_data: Path, tmp_path: Path) -> None:
+def test_cli_symmetric_is_recorded_in_the_result(video: Path, tmp_path: Path) -> None:
     """`analyze --symmetric`: the configuration (and so its hash) says the track was mirror-averaged."""
-    video = shared_data / "to-be-frank" / "videos" / "good-morning.mp4"
-    if not video.exists():
-        pytest.skip(f"shared clip absent: {video}")
     out = tmp_path / "a.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "hingecoach", "analyze", str(video), "--drill", "good_morning", "--symmetric",
-         "--json", str(out), "-q"],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    _cli("analyze", video, "--drill", "good_morning", "--symmetric", "--json", out, "-q")
     doc = json.loads(out.read_text())
     assert doc["provenance"]["config"]["symmetric_pose"] is True
     assert doc["summary"]["rep_count"] >= 1
 
 
-def test_cli_track_symmetric_saves_a_mirror_averaged_track(shared_data: Path, tmp_path: Path) -> None:
+def test_cli_track_symmetric_saves_a_mirror_averaged_track(video: Path, tmp_path: Path) -> None:
     """`track --symmetric` keeps how it tracked in the saved track (its source and log), for later re-analysis."""
-    video = shared_data / "to-be-frank" / "videos" / "good-morning.mp4"
-    if not video.exists():
-        pytest.skip(f"shared clip absent: {video}")
     saved = tmp_path / "t.npz"
-    done = subprocess.run(
-        [sys.executable, "-m", "hingecoach", "track", str(video), "--symmetric", "-o", str(saved), "-q"],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    _cli("track", video, "--symmetric", "-o", saved, "-q")
     tr = PoseTrack.load(saved)
     assert "mirror-averaged" in tr.source and any("symmetric=True" in line for line in tr.log)
     assert tr.coverage() > 0.9
