@@ -64,6 +64,16 @@ def print_figures(fig: dict[str, Any]) -> None:
     dr = fig["drill_recognition"]
     out.print(_headline("All rows:", f))
     out.print(_headline(f"Without the {len(fig['revised_rows'])} revised-after-tool rows:", fw))
+    real = f.get("real_clips")
+    if real is not None:
+        lo, ins = real["lolo"]["headline"], real["in_sample"]["headline"]
+        out.print(
+            f"Filmed clips only ({real['clips']}, without the SYNTHETIC renders): found LOLO "
+            f"{_pct(lo['expected_faults_found'])} (in-sample {_pct(ins['expected_faults_found'])}) of "
+            f"{lo['expected_faults']:.0f} · clean clips with any fault: LOLO "
+            f"{_pct(lo['clean_clips_with_false_alarm'])} (in-sample {_pct(ins['clean_clips_with_false_alarm'])}) "
+            f"of {lo['clean_clips']:.0f}"
+        )
     out.print(
         f"drill recognised (auto): {_pct(dr['accuracy'])} of {dr['clips']} clips (rule-based: out-of-sample for "
         f"every lifter; mean over {len(dr['per_lifter'])} lifters {_pct(dr['mean_over_lifters'])}) · lifters: "

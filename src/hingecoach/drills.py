@@ -209,7 +209,8 @@ def head_out_of_line() -> Check:
             "it so the stick would lift off the shoulder blades), median over the frames of deepest lean. Only the "
             "silhouette shows this: the ear's offset from the landmark trunk line barely moves when the back rounds. "
             "Chosen on the dev lifters (refitted leave-one-lifter-out by `hingecoach eval`); band 0.02 (hair and the "
-            "head's outline are noisier than the back). Side view only."
+            "head's outline are noisier than the back). Side view only. Not judged on a rep whose rounded back is a "
+            "fault: the curl carries the neck and head off the stick with it, so the back is the one cue."
         ),
         cue="Keep your neck long, in line with your back: eyes on the floor a little ahead, don't crane up or tuck "
         "your chin.",

@@ -45,6 +45,11 @@ BOTTOM_LOOK_S: Final[float] = 0.25
 #: Checks that read only the trunk and its silhouette: judged on the frames where the trunk is seen
 #: (:func:`hingecoach.judge_inputs.trunk_usable_frames`), even when the legs are hidden.
 TRUNK_ONLY_CODES: Final[frozenset[str]] = frozenset({"rounded_back"})
+#: Why the head's line is not judged on a rep whose upper back rounds (:func:`_head_after_rounded_back`).
+HEAD_ON_ROUNDED_BACK: Final[str] = (
+    "the upper back rounds on this rep, so the stick rests on it and drops away before it reaches the head: the "
+    "head's line is read once the back holds flat"
+)
 #: Points a fault costs on the 0–100 rep score.
 PENALTY: Final[Mapping[str, int]] = {"minor": 15, "major": 35}
 #: Clean reps needed before moving up the ladder (one good rep is luck, three is a pattern).
@@ -260,6 +265,7 @@ def judge_rep(
                 )
             )
         results.append(res)
+    results = _head_after_rounded_back(results, drill)
     faults = [
         schema.Fault(
             code=r.code,
@@ -288,6 +294,27 @@ def judge_rep(
         back_held_deg=_round(held),
         checks=tuple(results),
     )
+
+
+def _head_after_rounded_back(results: list[schema.CheckResult], drill: Drill) -> list[schema.CheckResult]:
+    """The head's answer made "not judged" on a rep whose rounded back is a fault.
+
+    Why: both are read off one stick, laid on the tailbone and the mid-back. When the upper back curls, the shoulders
+    and the neck that carries the head fall below that stick with it, so the head leaves the line because the back
+    rounded, not because the neck bent: a held-out lifter with a rounded upper back and the head in line on the
+    frames read head gaps of 0.11–0.28 beside shoulder drops of 0.10–0.21 on five clips. The article's stick shows
+    the same: on a "candy cane" it touches the hump and misses the head and the tailbone alike. One failure, one cue:
+    flatten the back, then the head's line can be read.
+    """
+    if not any(r.code == "rounded_back" and r.state == "fault" for r in results):
+        return results
+    head = drill.check("head_out_of_line")
+    if head is None:
+        return results
+    return [
+        _not_judged(head, HEAD_ON_ROUNDED_BACK, None) if r.code == head.code and r.state != "not_judged" else r
+        for r in results
+    ]
 
 
 def judge_outside_reps(
@@ -334,7 +361,7 @@ def judge_outside_reps(
         m = check.fn(w)
         if isinstance(m, Measured):
             out.append(answer(check, m, at_s=float(t[min(a + m.frame, n - 1)])))
-    return out
+    return _head_after_rounded_back(out, drill)
 
 
 #: A back-line reading outside every rep belongs to the nearest rep when it lies within this time of it (the set-up
@@ -364,7 +391,9 @@ def attach_outside(
         for i, r in enumerate(reps):
             gap = max(float(t[int(r.start)]) - (at or 0.0), (at or 0.0) - float(t[int(r.end)]), 0.0)
             mine = next((c for c in out[i].checks if c.code == res.code), None)
-            near = at is not None and gap <= ATTACH_WITHIN_S and mine is not None and mine.state == "not_judged"
+            # A head left unjudged because the rep's back rounded stays so: the nearby frames share that back.
+            open_ = mine is not None and mine.state == "not_judged" and mine.reason != HEAD_ON_ROUNDED_BACK
+            near = at is not None and gap <= ATTACH_WITHIN_S and open_
             if near and (best is None or gap < best[0]):
                 best = (gap, i)
         if best is None:

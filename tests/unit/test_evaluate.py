@@ -158,6 +158,12 @@ def test_threshold_fitted_on_two_lifters_scores_the_third() -> None:
     assert (lo["tp"], lo["fp"], lo["fn"]) == (1, 2, 2)
     assert (ins["tp"], ins["fp"], ins["fn"]) == (3, 2, 0)
     assert fig["offline_mismatch"] == []
+    # beside it, the filmed clips alone: the render's false alarm leaves that figure, the rest is the same
+    real = fig["real_clips"]
+    assert real["clips"] == 6
+    rl = real["lolo"]["per_fault"]["rounded_back"]
+    assert (rl["tp"], rl["fp"], rl["fn"]) == (1, 1, 2)
+    assert real["lolo"]["headline"]["clean_clips"] == 3 and fig["lolo"]["headline"]["clean_clips"] == 4
 
 
 def test_a_held_out_lifters_clips_never_move_its_own_threshold() -> None:

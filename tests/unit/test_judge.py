@@ -170,8 +170,47 @@ def test_rounded_back_is_read_with_the_shins_hidden_but_the_head_is_not() -> Non
     assert _states(reps, "rounded_back") == {"fault"} and _severity(reps, "rounded_back") == "major"
     assert "fault" not in _states(reps, "head_out_of_line")
     # The same track with the legs seen raises the head too: it is the hidden legs, not the head's size, that stop it.
-    seen = [judge.judge_rep(DRILLS["rdl"], compute_kinematics(track), r, view="side") for r in res.reps]
+    # (The head check alone: beside the rounded back it would not be judged, see the next test.)
+    seen = [judge.judge_rep(_only("head_out_of_line"), compute_kinematics(track), r, view="side") for r in res.reps]
     assert _states(seen, "head_out_of_line") == {"fault"}
+
+
+def test_a_rounded_upper_back_leaves_the_head_unjudged_instead_of_a_second_fault() -> None:
+    """An upper back that curls carries the neck and head below the stick with it: the head check alone reads a gap
+    from the curl only (no neck bend injected), so beside a rounded-back fault the head is "not judged" with the
+    reason, one cue instead of two. A flat back with a dropped head still raises the head; a curl inside the
+    rounded back's band leaves the head's own answer alone."""
+    check = DRILLS["rdl"].check("rounded_back")
+    head = DRILLS["rdl"].check("head_out_of_line")
+    assert check is not None and head is not None
+    res = synth.generate(synth.HingeSpec(), SIDE_CAM)
+    curled = compute_kinematics(_with_back(res, hump=(check.threshold + check.band + check.major_at) / 2))
+    alone = [judge.judge_rep(_only("head_out_of_line"), curled, r, view="side") for r in res.reps]
+    assert _states(alone, "head_out_of_line") == {"fault"}  # the curl alone opens the head's gap
+    both = [judge.judge_rep(DRILLS["rdl"], curled, r, view="side") for r in res.reps]
+    assert _states(both, "rounded_back") == {"fault"}
+    heads = [c for r in both for c in r.checks if c.code == "head_out_of_line"]
+    assert heads and all(c.state == "not_judged" and c.reason == judge.HEAD_ON_ROUNDED_BACK for c in heads)
+    assert not any(f.code == "head_out_of_line" for r in both for f in r.faults)
+    assert all("head_out_of_line" in r.not_judged for r in both)
+    flat = compute_kinematics(_with_back(res, head=head.major_at + head.band))
+    dropped = [judge.judge_rep(DRILLS["rdl"], flat, r, view="side") for r in res.reps]
+    assert _states(dropped, "rounded_back") == {"clean"} and _states(dropped, "head_out_of_line") == {"fault"}
+    near = compute_kinematics(_with_back(res, hump=check.threshold, head=head.major_at + head.band))
+    kept = [judge.judge_rep(DRILLS["rdl"], near, r, view="side") for r in res.reps]
+    assert _states(kept, "rounded_back") == {"borderline"} and _states(kept, "head_out_of_line") == {"fault"}
+    # A head fault read on the set-up frames next to the rep is not handed to it either: they share its back.
+    at = float(curled.t_s[int(res.reps[0].start)])
+    outside = schema.CheckResult(code="head_out_of_line", state="fault", value=0.3, threshold=0.15, at_s=at)
+    attached, left = judge.attach_outside(DRILLS["rdl"], both, res.reps, [outside], curled.t_s)
+    assert not left and all(f.code != "head_out_of_line" for r in attached for f in r.faults)
+    hidden = tuple(
+        c.model_copy(update={"reason": "landmarks hidden"}) if c.code == "head_out_of_line" else c
+        for c in both[0].checks
+    )
+    unjudged = replace(both[0], checks=hidden)
+    opened, _ = judge.attach_outside(DRILLS["rdl"], [unjudged, *both[1:]], res.reps, [outside], curled.t_s)
+    assert any(f.code == "head_out_of_line" for f in opened[0].faults)  # any other not-judged head takes it
 
 
 @pytest.mark.parametrize("hidden_from", [0.8, 0.3])

@@ -250,9 +250,13 @@ def fault_figures(outcomes: Sequence[ClipOutcome]) -> dict[str, Any]:
             "folds_refit": len(refit),
             "folds_table_kept": len(fs) - len(refit),
         }
+    real = [o for o in ok if not o.row.synthetic]
     return {
         "lolo": _score(ok, lolo_found),
         "in_sample": _score(ok, tool_found),
+        # Beside the headline, not instead of it: the rendered clips are there for drills with no real clip, and a
+        # render's skin is not a person's outline, so the figure on filmed lifters alone is worth seeing too.
+        "real_clips": {"clips": len(real), "lolo": _score(real, lolo_found), "in_sample": _score(real, tool_found)},
         "per_rep_recall": {
             "lolo": per_rep_recall([t[2:] for t in lolo_takes]),
             "in_sample": per_rep_recall([t[2:] for t in in_takes]),
