@@ -14,7 +14,8 @@ head_offset                ratio   signed distance of the ear from the hip→sho
 hand_height                ratio   wrist height: 0 at ankle, 1 at knee, 2 at hip (linear in image y)
 hand_to_shin               ratio   horizontal wrist distance in front of the shin line ÷ shin length
 pelvis_tilt_deg            deg     frontal-plane angle of the left→right hip line from horizontal (image)
-hip_extension_deg          deg     = −hip_flexion_deg where negative (leaning back past vertical), else 0
+hip_extension_deg          deg     = −hip_flexion_deg where negative (leaning back past vertical), else 0; NaN where the
+                                   knee angle is impossible (a wrong knee landmark draws the thigh)
 dowel_bow                  ratio   virtual dowel (hingecoach.backline.dowel) on track.back_profile: how far the back
                                    between tailbone and upper-back contacts rises above the stick ÷ trunk length
 dowel_head_gap             ratio   back of the head below (+, dropped) or past (−, craned) the stick ÷ trunk length
@@ -256,15 +257,21 @@ def _chain_series(p: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
         hand_to_leg = (wrist[:, 0] - np.where(wrist[:, 1] <= knee[:, 1], line_u, thigh_u)) / shin_len
         arch = signed_flexion_deg(hip - ankle, trunk)
     hip_flex = _in_range(hip_flex, "hip_flexion_deg")
+    knee_raw = signed_flexion_deg(knee - hip, ankle - knee)
+    knee_flex = _in_range(knee_raw, "knee_flexion_deg")
+    # A knee angle no leg can take means a wrong knee (or ankle) landmark. The lean-back reading is a maximum, so a
+    # thigh drawn to a wrong knee on a few frames becomes the answer (a mirrored glute bridge read 55-60° of "hip
+    # extension" on the frames its knee bent backwards): there the hip's angle against the thigh is not read either.
+    leg_broken = np.isfinite(knee_raw) & ~np.isfinite(knee_flex)
     return {
         "hip_flexion_deg": hip_flex,
-        "knee_flexion_deg": _in_range(signed_flexion_deg(knee - hip, ankle - knee), "knee_flexion_deg"),
+        "knee_flexion_deg": knee_flex,
         "trunk_incline_deg": _from_vertical_deg(trunk),
         "shin_angle_deg": _from_vertical_deg(shin),
         "head_offset": ((ear - shoulder) * front).sum(axis=-1) / safe_tl,
         "hand_height": np.where(upright, hand_height, np.nan),
         "hand_to_shin": np.where(np.abs(dv_shin) > 0.3 * shin_len, hand_to_shin, np.nan),
-        "hip_extension_deg": np.where(np.isfinite(hip_flex), np.maximum(-hip_flex, 0.0), np.nan),
+        "hip_extension_deg": np.where(np.isfinite(hip_flex) & ~leg_broken, np.maximum(-hip_flex, 0.0), np.nan),
         # signed flexion of the trunk against the ankle→hip line; arching back past that line is its negative
         "body_arch_deg": np.where(upright, -arch, np.nan),
         "hand_to_leg": np.where(upright, hand_to_leg, np.nan),

@@ -102,6 +102,28 @@ def test_physically_impossible_flexion_is_dropped() -> None:
     assert np.isfinite(hip[:35]).all() and np.isfinite(hip[65:]).all()
 
 
+def test_a_knee_bent_backwards_leaves_the_hip_extension_unread() -> None:
+    """A knee landmark pulled far behind the leg bends the knee backwards past any real leg and draws the thigh
+    behind the trunk: a large "hip extension" (the lean-back reading takes a maximum, so a few such frames would be
+    its answer). Both angles are dropped there; elsewhere the hip extension is read as before."""
+    r = generate(HingeSpec(reps=1), CameraSpec())
+    side = compute_kinematics(r.track).side
+    assert side in ("left", "right")
+    xy = r.track.xy_px.copy()
+    k, h, a = (sided(side, p) for p in ("knee", "hip", "ankle"))
+    bad = slice(40, 60)
+    mid = 0.5 * (xy[bad, h] + xy[bad, a])
+    back = np.sign(xy[0, idx("nose"), 0] - xy[0, h, 0])  # +1 when the lifter faces +x: behind is -x
+    xy[bad, k] = mid - back * np.array([0.9, 0.0]) * np.linalg.norm(xy[bad, h] - xy[bad, a], axis=-1)[:, None]
+    tr = PoseTrack.from_numpy(xy, 30.0, r.track.image_wh, visibility=r.track.visibility, world_m=r.track.world_m)
+    kin = compute_kinematics(tr)
+    knee, ext = kin.series["knee_flexion_deg"], kin.series["hip_extension_deg"]
+    assert np.isnan(knee[45:55]).all() and np.isnan(ext[45:55]).all()
+    clean = compute_kinematics(r.track).series["hip_extension_deg"]
+    assert np.isfinite(ext[:35]).all()
+    np.testing.assert_allclose(ext[:35], clean[:35], atol=1e-3)
+
+
 def test_side_is_chosen_by_depth_then_visibility() -> None:
     r = generate(HingeSpec(reps=1), CameraSpec(facing="right"))
     assert choose_side(r.track) == "right"
