@@ -228,9 +228,17 @@ def _bottom_median(w: RepWindow, name: str) -> Measured | None:
 #: noise, 0.007–0.02 trunk lengths frame to frame).
 MIN_BACK_FRAMES: Final[int] = 5
 #: A median over fewer frames than this takes the rep's deepest frames (still at least :data:`DEEP_LEAN_MIN_DEG` of
-#: lean) up to this many: the note's "median over 15 or more frames", and a fast pull whose deepest 10° lasts only a
-#: handful of frames would otherwise be judged on noise (a mirrored copy then read 0.018 where the clip read 0.029).
+#: lean, and within :data:`TOPUP_SPAN_DEG` of the deep level) up to this many: the note's "median over 15 or more
+#: frames", and a fast pull whose deepest 10° lasts only a handful of frames would otherwise be judged on noise (a
+#: mirrored copy then read 0.018 where the clip read 0.029).
 WANT_BACK_FRAMES: Final[int] = 15
+#: The frames that top a brief deepest band up to :data:`WANT_BACK_FRAMES` lean at most this far (deg) less than
+#: the deep level. Why: without it a rep whose head outline was lost at the bottom took its top-up from the way up
+#: (40° of lean against a deep level of 70°), where the lifter already looks ahead; on a mirrored copy that read the
+#: head 0.24 dropped where the clip read 0.04 craned. On the eval manifest it cuts the head gap's original-vs-mirror
+#: difference per rep (largest 0.199 → 0.124, p90 0.082 → 0.060), one rounded-back false alarm and one mirror
+#: disagreement; spans of 15°, 20° and 25° gave the same figures, 10° one more disagreement.
+TOPUP_SPAN_DEG: Final[float] = 20.0
 #: The trunk must lean at least this far forward (deg) for its silhouette to show the back line's gaps.
 DEEP_LEAN_MIN_DEG: Final[float] = 35.0
 #: Consecutive frames' contours are not independent (the mask is smoothed over time): frames within this many
@@ -287,7 +295,7 @@ def _back_frames(w: RepWindow, name: str) -> NDArray[np.bool_] | NotJudged:
     x = w.get(name)
     with np.errstate(invalid="ignore"):
         deep = np.abs(lean) >= level
-        floor = np.isfinite(x) & (np.abs(lean) >= DEEP_LEAN_MIN_DEG)
+        floor = np.isfinite(x) & (np.abs(lean) >= max(DEEP_LEAN_MIN_DEG, level - TOPUP_SPAN_DEG))
     if int((deep & np.isfinite(x)).sum()) < WANT_BACK_FRAMES and int(floor.sum()) > int(deep.sum()):
         order = np.flatnonzero(floor)[np.argsort(-np.abs(lean[floor]), kind="stable")]
         deep = deep.copy()

@@ -249,6 +249,26 @@ def test_back_line_takes_the_deepest_15_frames_when_the_deepest_band_is_brief() 
     assert isinstance(ms.measure_dowel_bow(shallow), ms.NotJudged)  # never below 35° of lean
 
 
+def test_back_line_top_up_stays_near_the_deepest_lean() -> None:
+    """Five frames at the bottom kept their head outline (in line, 0.02); the rest of the bottom lost it. The top-up
+    to 15 frames must not come from the way up (here 42–48° of lean, head 0.30 off the line as the lifter looks
+    ahead): the rep's head is read on the bottom's five frames, not outvoted by ten frames of another posture."""
+    head = np.full(N, np.nan)
+    d = np.abs(np.arange(N) - BOTTOM)
+    head[d <= 2] = 0.02  # 78–90° of lean
+    head[(d >= 7) & (d <= 8)] = 0.30  # 42–48° of lean, both sides of the bottom: 4 frames
+    head[(d >= 9) & (d <= 11)] = 0.30  # 24–36°: the 35° floor already keeps most of these out
+    w = ms.RepWindow(
+        series={"hip_flexion_deg": HIP, "trunk_incline_deg": HIP, "trunk_px": np.full(N, 200.0),
+                "dowel_head_gap": head, "hands_to_neck": np.full(N, 1.3)},
+        fps=30.0,
+        bottom=BOTTOM,
+        baseline=ms.Baseline(deep_lean_deg=75.0),
+    )  # fmt: skip
+    m = ms.measure_head_gap(w)
+    assert isinstance(m, ms.Measured) and m.value == pytest.approx(0.02)
+
+
 def test_standard_error_of_a_median_counts_correlated_frames_once() -> None:
     x = np.tile([0.1, 0.3], 15)  # 30 frames, median 0.2, MAD 0.1
     expected = 1.2533 * 1.4826 * 0.1 / np.sqrt(30 / 3)  # 30 fps: three frames per 0.1 s count as one
