@@ -11,6 +11,7 @@ import functools
 import json
 import math
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -99,6 +100,20 @@ def print_figures(fig: dict[str, Any]) -> None:
         takes.add_row(t["path"], t["code"], str(t["reps_labelled"]), str(t["reps_found"]),
                       str(t["flagged_in_sample"]), str(t["flagged_lolo"]))  # fmt: skip
     out.print(takes)
+    missed = Table(title="Labelled faults missed (leave-one-lifter-out), and why", header_style="bold")
+    for col in ("clip", "fault", "why", "detail"):
+        missed.add_column(col, overflow="fold")
+    for m in f.get("missed", []):
+        missed.add_row(m["path"], m["code"], m["kind"].replace("_", " "), m["detail"])
+    out.print(missed)
+    kinds = Counter(m["kind"] for m in f.get("missed", []))
+    out.print("  missed by why: " + (", ".join(f"{k.replace('_', ' ')} {n}" for k, n in kinds.most_common()) or "none"))
+    fa = Table(title="Faults raised that the label does not hold (leave-one-lifter-out)", header_style="bold")
+    for col in ("clip", "fault", "value"):
+        fa.add_column(col, overflow="fold")
+    for m in f.get("false_alarms", []):
+        fa.add_row(m["path"], m["code"], m["detail"])
+    out.print(fa)
     per = Table(title="Drill recognition per lifter", header_style="bold")
     per.add_column("lifter")
     per.add_column("right / clips")

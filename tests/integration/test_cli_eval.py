@@ -45,6 +45,10 @@ def test_eval_json_has_lolo_and_in_sample_figures(tmp_path: Path) -> None:
     rb = next(v for k, v in f["thresholds"].items() if k.startswith("rounded_back:"))
     assert rb["folds_refit"] == 0 and rb["folds_table_kept"] == 2
     assert f["lolo"]["headline"] == f["in_sample"]["headline"]
+    # every miss the headline counts is listed with why, and nothing else is
+    assert len(f["missed"]) == sum(v["fn"] for v in f["lolo"]["per_fault"].values())
+    assert all(m["kind"] in {"not_judged", "borderline", "judged_clean", "no_answer"} for m in f["missed"])
+    assert len(f["false_alarms"]) == sum(v["fp"] for v in f["lolo"]["per_fault"].values())
     assert fig["faults_without_revised_rows"]["in_sample"]["headline"]["clean_clips"] == 0
     assert fig["revised_rows"] == ["clean.mp4"]
     assert fig["drill_recognition"]["clips"] == 2
@@ -57,3 +61,4 @@ def test_eval_json_has_lolo_and_in_sample_figures(tmp_path: Path) -> None:
     res = subprocess.run([*cmd, "--cached-only", "--no-angles", "-q"], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert res.stdout.index("leave-one-lifter-out") < res.stdout.index("in-sample")
+    assert "missed by why:" in res.stdout

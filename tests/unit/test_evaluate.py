@@ -22,6 +22,7 @@ from hingecoach.devtools.lolo import (
     lolo_folds,
     mirror_agreement,
     per_rep_recall,
+    why_missed,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -164,6 +165,32 @@ def test_threshold_fitted_on_two_lifters_scores_the_third() -> None:
     rl = real["lolo"]["per_fault"]["rounded_back"]
     assert (rl["tp"], rl["fp"], rl["fn"]) == (1, 1, 2)
     assert real["lolo"]["headline"]["clean_clips"] == 3 and fig["lolo"]["headline"]["clean_clips"] == 4
+
+
+def test_every_miss_and_false_alarm_is_listed_with_why() -> None:
+    fig = fault_figures(_three_lifters())
+    missed = {(m["path"], m["kind"]) for m in fig["missed"]}
+    assert missed == {("a2", "judged_clean"), ("b2", "judged_clean")}  # the two rounded clips LOLO misses
+    assert {m["path"] for m in fig["false_alarms"]} == {"c1", "s1"}
+    assert all("against" in m["detail"] for m in fig["false_alarms"])
+
+
+def test_why_a_fault_was_missed_tells_abstention_from_a_close_call_from_a_failed_measure() -> None:
+    def clip(*answers: CheckAnswer, checks: tuple[CheckSpec, ...] = (SPEC,)) -> ClipOutcome:
+        reps = tuple(RepRecord(i + 1, True, (a,)) for i, a in enumerate(answers))
+        row = _row("x", len(reps), {"rounded_back"}, lifter="X")
+        return ClipOutcome(row, len(reps), "side", "deadlift", frozenset(), 0, checks=checks, reps=reps)
+
+    at = {SPEC.key: 0.03}
+    hidden = CheckAnswer("rounded_back", "not_judged", None, "the trunk is only 40 px long in the picture")
+    assert why_missed(clip(hidden, hidden), "rounded_back", at) == (
+        "not_judged", "the trunk is only 40 px long in the picture")  # fmt: skip
+    kind, detail = why_missed(clip(CheckAnswer("rounded_back", "clean", 0.027, None, 0.005)), "rounded_back", at)
+    assert kind == "borderline" and "0.027" in detail and "0.005" in detail and "0.03" in detail
+    kind, detail = why_missed(clip(CheckAnswer("rounded_back", "clean", 0.01), hidden), "rounded_back", at)
+    assert kind == "judged_clean" and detail.startswith("0.01 against 0.03")
+    assert why_missed(clip(), "rounded_back", at)[0] == "no_answer"
+    assert why_missed(clip(checks=()), "rounded_back", at)[0] == "not_a_check"
 
 
 def test_a_held_out_lifters_clips_never_move_its_own_threshold() -> None:

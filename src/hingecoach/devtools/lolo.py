@@ -188,6 +188,66 @@ def rep_flags(o: ClipOutcome, code: str, thresholds: Mapping[str, float] | None)
     return out
 
 
+def why_missed(o: ClipOutcome, code: str, thresholds: Mapping[str, float]) -> tuple[str, str]:
+    """Why a labelled fault was not found on ``o`` (at the lifter's leave-one-lifter-out ``thresholds``): a kind
+    (``not_a_check``, ``no_answer``, ``not_judged``, ``borderline``, ``judged_clean``) and a line of detail.
+
+    Why it matters: "not judged, because the plates hid the shins" is an honest answer and "0.084 is within ±0.015
+    of 0.08" a defensible one; a fault judged clean far from its threshold is a measure that failed. The headline
+    counts all three as misses; this says which is which.
+    """
+    spec = o.spec(code)
+    if spec is None:
+        return "not_a_check", f"{o.drill_used or o.row.drill} has no {code} check"
+    answers = o.answers(code)
+    if not answers:
+        return "no_answer", "no rep found and no deep-lean frames outside a rep"
+    t = thresholds.get(spec.key, spec.threshold) if spec.fitted else spec.threshold
+    judged = [a for a in answers if a.state in JUDGED_STATES and a.value is not None]
+    if not judged:
+        common = Counter(_reason(a.reason, "") for a in answers).most_common(1)[0][0]
+        first = next(a for a in answers if _reason(a.reason, "") == common)
+        return "not_judged", first.reason or "no reason recorded"
+    states = [(band_state(spec, float(a.value or 0.0), t, a.band) if spec.fitted else a.state, a) for a in judged]
+    close = [a for st, a in states if st == "borderline"]
+    pick = max if spec.direction == "above" else min
+    if close:
+        a = pick(close, key=lambda x: float(x.value or 0.0))
+        band = spec.band if a.band is None else a.band
+        return "borderline", f"{float(a.value or 0.0):.3g} within ±{band:.3g} of {t:.3g}"
+    a = pick(judged, key=lambda x: float(x.value or 0.0))
+    return "judged_clean", f"{float(a.value or 0.0):.3g} against {t:.3g} ({spec.direction})"
+
+
+def missed_faults(ok: Sequence[ClipOutcome], by_lifter: Mapping[str, Mapping[str, float]],
+                  found: Mapping[str, frozenset[str]]) -> list[dict[str, str]]:  # fmt: skip
+    """Every labelled fault the leave-one-lifter-out figures miss, with :func:`why_missed`."""
+    out = []
+    for o in ok:
+        if not o.row.faults_known:
+            continue
+        for code in sorted(o.row.faults - found[o.row.path]):
+            kind, detail = why_missed(o, code, by_lifter.get(o.row.lifter_id, {}))
+            out.append({"path": o.row.path, "lifter": o.row.lifter_id, "code": code, "kind": kind, "detail": detail})
+    return out
+
+
+def false_alarms(ok: Sequence[ClipOutcome], by_lifter: Mapping[str, Mapping[str, float]],
+                 found: Mapping[str, frozenset[str]]) -> list[dict[str, str]]:  # fmt: skip
+    """Every fault the leave-one-lifter-out figures raise that the clip's label does not hold, with its value."""
+    out = []
+    for o in ok:
+        if not o.row.faults_known:
+            continue
+        for code in sorted(found[o.row.path] - o.row.faults):
+            spec, a = o.spec(code), clip_answer(o, code)
+            t = None if spec is None else by_lifter.get(o.row.lifter_id, {}).get(spec.key, spec.threshold)
+            detail = "value not recorded" if a is None or a.value is None or t is None else (
+                f"{a.value:.3g} against {t:.3g} ({spec.direction if spec else ''})")  # fmt: skip
+            out.append({"path": o.row.path, "lifter": o.row.lifter_id, "code": code, "detail": detail})
+    return out
+
+
 # ---------------------------------------------------------------------------------------------- figures
 def per_rep_recall(takes: Sequence[tuple[int | None, int, int]]) -> dict[str, float]:
     """Per-rep recall over takes given as (labelled reps or None, reps found, reps flagged).
@@ -268,6 +328,8 @@ def fault_figures(outcomes: Sequence[ClipOutcome]) -> dict[str, Any]:
         "thresholds": spread,
         "folds": [asdict(f) for f in folds.values()],
         "lolo_faults": {p: sorted(v) for p, v in lolo_found.items()},
+        "missed": missed_faults(ok, by_lifter, lolo_found),
+        "false_alarms": false_alarms(ok, by_lifter, lolo_found),
         "offline_mismatch": sorted(p for p in tool_found if tool_found[p] != table_found[p]),
     }
 
