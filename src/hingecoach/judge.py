@@ -177,6 +177,18 @@ def answer(check: Check, m: Measured, *, at_s: float | None = None) -> schema.Ch
     return schema.CheckResult(state="fault", severity=severity, **common)  # type: ignore[arg-type]
 
 
+def _bound_decides(check: Check, m: Measured) -> bool:
+    """Whether a one-sided reading (:attr:`Measured.bound`) settles the answer whatever the hidden frames held.
+
+    A lower bound past a fault-above threshold is a fault; a lower bound clear of a fault-below threshold (beyond
+    its band) is clean; mirrored for an upper bound. Anything else could be turned by what was not seen.
+    """
+    res = answer(check, m)
+    at_least = m.bound == "at_least"
+    above = check.direction == "above"
+    return res.state == ("fault" if at_least == above else "clean")
+
+
 def _not_judged(check: Check, reason: str, how: str | None = None) -> schema.CheckResult:
     return schema.CheckResult(
         code=check.code, state="not_judged", quantity=check.quantity, unit=check.unit, reason=reason, how_to_film=how
@@ -240,6 +252,8 @@ def judge_rep(
             results.append(_not_judged(check, reason, how))
             continue
         m = check.fn(w)
+        if isinstance(m, Measured) and m.bound is not None and not _bound_decides(check, m):
+            m = None  # part of the frames hidden, and they could change the answer: said as hidden below
         if m is None or isinstance(m, NotJudged):
             metrics[check.quantity] = None
             if isinstance(m, NotJudged):

@@ -21,6 +21,7 @@ from scipy.ndimage import percentile_filter
 from hingecoach.kinematics import RELIABLE_VISIBILITY, SAGITTAL_PARTS
 from hingecoach.measures import (
     DEEP_LEAN_MIN_DEG,
+    HIP_PHASE,
     ROUND_SERIES,
     TRUNK_LEAN_BODY,
     TRUNK_LEAN_SEEN,
@@ -420,6 +421,8 @@ def rep_window(
         return seen if name in ROUND_SERIES else body if name in HEAD_SERIES else keep
 
     window = {k: np.where(mask(k), v[a : b + 1], np.nan) for k, v in s.items()}
+    if "hip_flexion_deg" in s:
+        window[HIP_PHASE] = np.where(seen, s["hip_flexion_deg"][a : b + 1], np.nan)
     if "trunk_incline_deg" in s:
         window[TRUNK_LEAN_SEEN] = np.where(seen, s["trunk_incline_deg"][a : b + 1], np.nan)
         window[TRUNK_LEAN_BODY] = np.where(body, s["trunk_incline_deg"][a : b + 1], np.nan)

@@ -35,6 +35,11 @@ MIN_PHASE_COVERAGE: Final[float] = 0.5
 BOTTOM_SEEN_S: Final[float] = 0.2
 
 
+#: The hip flexion on every frame where the trunk is seen, legs usable or not: for *when* the bottom is, never for a
+#: value (:meth:`RepWindow.bottom_phase`).
+HIP_PHASE: Final[str] = "hip_flexion_phase_deg"
+
+
 # ---------------------------------------------------------------------------------------------- rep window
 @dataclass(frozen=True)
 class BackReference:
@@ -126,8 +131,14 @@ class RepWindow:
         return np.asarray(arr, dtype=np.float64)
 
     def bottom_phase(self) -> NDArray[np.bool_]:
-        """Frames within :data:`BOTTOM_BAND_DEG` of the rep's deepest hip flexion."""
-        hip = self.get("hip_flexion_deg")
+        """Frames within :data:`BOTTOM_BAND_DEG` of the rep's deepest hip flexion.
+
+        The deepest hip flexion is read on every frame where the trunk is seen (:data:`HIP_PHASE`, when the window
+        has it), legs usable or not: plates in front of the shins hide the knee exactly at a floor pull's set-up,
+        and the phase taken from the usable frames alone was then the way up (hips 95° against 140° at the set-up),
+        whose straighter knee read as locked knees on a correct pull. Values are still read on usable frames only.
+        """
+        hip = self.get(HIP_PHASE) if HIP_PHASE in self.series else self.get("hip_flexion_deg")
         if not np.isfinite(hip).any():
             return np.zeros(hip.shape, dtype=bool)
         return np.asarray(hip >= np.nanmax(hip) - BOTTOM_BAND_DEG)
@@ -149,6 +160,11 @@ class Measured:
     #: Standard error of the value, from the spread of the frames it is the median of (0 = not estimated). The judge
     #: widens the check's borderline band to cover it: a reading whose own frames disagree is not called either way.
     se: float = 0.0
+    #: The value is an extreme read on only part of the frames that decide it (the rest hidden), so it bounds the
+    #: true value from one side: ``"at_least"`` for a maximum (the hidden frames could only raise it), ``"at_most"``
+    #: for a minimum. The judge keeps only an answer the hidden frames could not change (a knee seen bent 112° on
+    #: part of the bottom is not locked, whatever the rest did) and says "not judged" otherwise.
+    bound: Literal["at_least", "at_most"] | None = None
 
 
 @dataclass(frozen=True)
@@ -470,13 +486,16 @@ def measure_knee_bend(w: RepWindow) -> Measured | None:
     all_knee = w.get("knee_flexion_deg")
     knee = np.where(phase, all_knee, np.nan)
     seen = int(np.isfinite(knee).sum())
-    if seen < MIN_PHASE_FRAMES or seen < MIN_PHASE_COVERAGE * int(phase.sum()):
+    if seen < MIN_PHASE_FRAMES:
         return None
-    # The knee must be seen at the bottom itself: where plates hide it there, the frames left are the way up.
-    if not np.isfinite(all_knee[w.near_bottom(BOTTOM_SEEN_S)]).any():
-        return None
+    # Seen on too little of the phase, or not at the bottom itself (plates hide it there; the frames left are the
+    # way up): the bend seen is only a lower bound of the deepest one.
+    at_bottom = bool(np.isfinite(all_knee[w.near_bottom(BOTTOM_SEEN_S)]).any())
+    partial = seen < MIN_PHASE_COVERAGE * int(phase.sum()) or not at_bottom
     m = _at_value(knee, "max", w.times)
-    return None if m is None else Measured(_deoblique_deg(m.value, w.yaw_deg), m.frame)
+    if m is None:
+        return None
+    return Measured(_deoblique_deg(m.value, w.yaw_deg), m.frame, bound="at_least" if partial else None)
 
 
 def measure_lean_back(w: RepWindow) -> Measured | None:

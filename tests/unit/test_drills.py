@@ -303,3 +303,42 @@ def test_hands_at_the_neck_gate_has_room_on_both_sides(hands: float, judged: boo
     head[DEEP] = 0.30
     m = ms.measure_head_gap(_lean_window(dowel_head_gap=head, hands_to_neck=np.full(N, hands)))
     assert isinstance(m, ms.Measured) is judged
+
+
+def test_bottom_phase_follows_the_hips_where_the_legs_are_hidden() -> None:
+    """Plates hide the knee at a floor pull's set-up: the usable hip angle starts half-way up. The phase must stay
+    where the hips bent most (read wherever the trunk is seen), so the knee check says it could not see the bottom
+    instead of reading the way up as the bottom."""
+    d = np.abs(np.arange(N) - BOTTOM)
+    usable_hip = np.where(d <= 4, np.nan, HIP)  # legs hidden on the deepest nine frames
+    knee = np.where(d <= 4, np.nan, 5.0)  # the knee straightens on the way up
+    w = ms.RepWindow(series={"hip_flexion_deg": usable_hip, "knee_flexion_deg": knee}, fps=30.0, bottom=BOTTOM)
+    assert not w.bottom_phase()[BOTTOM]  # without the phase series: the way up passes for the bottom
+    assert ms.measure_knee_bend(w) is not None
+    seen = ms.RepWindow(series={**w.series, ms.HIP_PHASE: HIP}, fps=30.0, bottom=BOTTOM)
+    np.testing.assert_array_equal(seen.bottom_phase(), PHASE)
+    assert ms.measure_knee_bend(seen) is None  # no knee on the bottom's frames: not judged
+
+
+@pytest.mark.parametrize(("bend", "state"), [(112.0, "clean"), (9.0, None)])
+def test_a_knee_seen_on_part_of_the_bottom_bounds_the_answer(bend: float, state: str | None) -> None:
+    """The knee seen on 6 of the bottom's 13 frames, not at the bottom itself: a bend of 112° there rules out locked
+    knees whatever the hidden frames did; a straight 9° could be the way up, so it is not judged (not a fault)."""
+    from hingecoach import judge
+
+    d = np.abs(np.arange(N) - BOTTOM)
+    hip = np.where(d <= 6, 90.0, HIP)  # a set-up held 13 frames
+    knee = np.where((d >= 4) & (d <= 6), bend, np.nan)
+    w = ms.RepWindow(series={"hip_flexion_deg": hip, "knee_flexion_deg": knee}, fps=30.0, bottom=BOTTOM)
+    m = ms.measure_knee_bend(w)
+    assert isinstance(m, ms.Measured) and m.bound == "at_least" and m.value == pytest.approx(bend)
+    check = dr.DRILLS["deadlift"].check("locked_knees")
+    assert check is not None and check.direction == "below"
+    assert judge._bound_decides(check, m) is (state is not None)
+    if state is not None:
+        assert judge.answer(check, m).state == state
+    rb = dr.DRILLS["deadlift"].check("rounded_back")
+    assert rb is not None
+    assert judge._bound_decides(rb, ms.Measured(0.3, 0, bound="at_least"))  # a lower bound past a fault-above one
+    assert not judge._bound_decides(rb, ms.Measured(0.0, 0, bound="at_least"))
+    assert judge._bound_decides(rb, ms.Measured(0.0, 0, bound="at_most"))
