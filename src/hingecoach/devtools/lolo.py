@@ -219,32 +219,29 @@ def why_missed(o: ClipOutcome, code: str, thresholds: Mapping[str, float]) -> tu
     return "judged_clean", f"{float(a.value or 0.0):.3g} against {t:.3g} ({spec.direction})"
 
 
-def missed_faults(ok: Sequence[ClipOutcome], by_lifter: Mapping[str, Mapping[str, float]],
-                  found: Mapping[str, frozenset[str]]) -> list[dict[str, str]]:  # fmt: skip
-    """Every labelled fault the leave-one-lifter-out figures miss, with :func:`why_missed`."""
+def _alarm_detail(o: ClipOutcome, code: str, thresholds: Mapping[str, float]) -> tuple[str, str]:
+    """The value and threshold of a fault raised against the clip's label."""
+    spec, a = o.spec(code), clip_answer(o, code)
+    if spec is None or a is None or a.value is None:
+        return "false_alarm", "value not recorded"
+    t = thresholds.get(spec.key, spec.threshold)
+    return "false_alarm", f"{a.value:.3g} against {t:.3g} ({spec.direction})"
+
+
+def label_disagreements(ok: Sequence[ClipOutcome], by_lifter: Mapping[str, Mapping[str, float]],
+                        found: Mapping[str, frozenset[str]], *, missed: bool) -> list[dict[str, str]]:  # fmt: skip
+    """Every labelled fault the leave-one-lifter-out figures miss (``missed``, with :func:`why_missed`), or every
+    fault they raise that the label does not hold (with its value and threshold).
+    """
     out = []
     for o in ok:
         if not o.row.faults_known:
             continue
-        for code in sorted(o.row.faults - found[o.row.path]):
-            kind, detail = why_missed(o, code, by_lifter.get(o.row.lifter_id, {}))
+        codes = o.row.faults - found[o.row.path] if missed else found[o.row.path] - o.row.faults
+        th = by_lifter.get(o.row.lifter_id, {})
+        for code in sorted(codes):
+            kind, detail = why_missed(o, code, th) if missed else _alarm_detail(o, code, th)
             out.append({"path": o.row.path, "lifter": o.row.lifter_id, "code": code, "kind": kind, "detail": detail})
-    return out
-
-
-def false_alarms(ok: Sequence[ClipOutcome], by_lifter: Mapping[str, Mapping[str, float]],
-                 found: Mapping[str, frozenset[str]]) -> list[dict[str, str]]:  # fmt: skip
-    """Every fault the leave-one-lifter-out figures raise that the clip's label does not hold, with its value."""
-    out = []
-    for o in ok:
-        if not o.row.faults_known:
-            continue
-        for code in sorted(found[o.row.path] - o.row.faults):
-            spec, a = o.spec(code), clip_answer(o, code)
-            t = None if spec is None else by_lifter.get(o.row.lifter_id, {}).get(spec.key, spec.threshold)
-            detail = "value not recorded" if a is None or a.value is None or t is None else (
-                f"{a.value:.3g} against {t:.3g} ({spec.direction if spec else ''})")  # fmt: skip
-            out.append({"path": o.row.path, "lifter": o.row.lifter_id, "code": code, "detail": detail})
     return out
 
 
@@ -328,8 +325,8 @@ def fault_figures(outcomes: Sequence[ClipOutcome]) -> dict[str, Any]:
         "thresholds": spread,
         "folds": [asdict(f) for f in folds.values()],
         "lolo_faults": {p: sorted(v) for p, v in lolo_found.items()},
-        "missed": missed_faults(ok, by_lifter, lolo_found),
-        "false_alarms": false_alarms(ok, by_lifter, lolo_found),
+        "missed": label_disagreements(ok, by_lifter, lolo_found, missed=True),
+        "false_alarms": label_disagreements(ok, by_lifter, lolo_found, missed=False),
         "offline_mismatch": sorted(p for p in tool_found if tool_found[p] != table_found[p]),
     }
 
