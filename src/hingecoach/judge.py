@@ -177,16 +177,14 @@ def answer(check: Check, m: Measured, *, at_s: float | None = None) -> schema.Ch
     return schema.CheckResult(state="fault", severity=severity, **common)  # type: ignore[arg-type]
 
 
-def _bound_decides(check: Check, m: Measured) -> bool:
-    """Whether a one-sided reading (:attr:`Measured.bound`) settles the answer whatever the hidden frames held.
+def _bound_decides(check: Check, bound: str, state: str) -> bool:
+    """Whether a one-sided reading (:attr:`Measured.bound`) answered ``state`` settles it whatever the hidden frames
+    held.
 
     A lower bound past a fault-above threshold is a fault; a lower bound clear of a fault-below threshold (beyond
     its band) is clean; mirrored for an upper bound. Anything else could be turned by what was not seen.
     """
-    res = answer(check, m)
-    at_least = m.bound == "at_least"
-    above = check.direction == "above"
-    return res.state == ("fault" if at_least == above else "clean")
+    return state == ("fault" if (bound == "at_least") == (check.direction == "above") else "clean")
 
 
 def _not_judged(check: Check, reason: str, how: str | None = None) -> schema.CheckResult:
@@ -252,9 +250,13 @@ def judge_rep(
             results.append(_not_judged(check, reason, how))
             continue
         m = check.fn(w)
-        if isinstance(m, Measured) and m.bound is not None and not _bound_decides(check, m):
-            m = None  # part of the frames hidden, and they could change the answer: said as hidden below
-        if m is None or isinstance(m, NotJudged):
+        res: schema.CheckResult | None = None
+        if isinstance(m, Measured):
+            frame = min(max(w.offset + m.frame, lo), hi)  # a fault's time lies within its rep
+            res = answer(check, m, at_s=float(t[min(frame, t.shape[0] - 1)]))
+            if m.bound is not None and not _bound_decides(check, m.bound, res.state):
+                m = None  # part of the frames hidden, and they could change the answer: said as hidden below
+        if m is None or isinstance(m, NotJudged) or res is None:
             metrics[check.quantity] = None
             if isinstance(m, NotJudged):
                 reason, film = m.reason, m.how_to_film
@@ -267,8 +269,6 @@ def judge_rep(
             results.append(_not_judged(check, reason, film))
             continue
         metrics[check.quantity + ("_vs_own_reference" if m.relative else "")] = _round(m.value)
-        frame = min(max(w.offset + m.frame, lo), hi)  # a fault's time lies within its rep
-        res = answer(check, m, at_s=float(t[min(frame, t.shape[0] - 1)]))
         if res.state == "fault" and check.needs_top_in_view and w.top_lost:
             # A lockout not seen is not a lockout missed: more frames could only have shown it.
             res = (
