@@ -130,15 +130,34 @@ def _land(path: Path, want: _Range) -> tuple[cv2.VideoCapture, bool, float, int]
     return cap, False, math.nan, 0
 
 
-def _same_slot(earlier: float, t: float, interval: float) -> bool:
+#: A source at most this much faster than the cap is tracked whole (:func:`thinning_interval`).
+NEAR_CAP: Final[float] = 1.1
+
+
+def thinning_interval(source_fps: float, max_fps: float | None) -> float:
+    """Seconds per kept frame when a ``source_fps`` clip is tracked at most ``max_fps`` times a second; 0.0 keeps all.
+
+    Why a source within :data:`NEAR_CAP` of the cap is kept whole: it is at the cap's rate already, and thinning it
+    drops only the frames its timestamp jitter pushes into a neighbour's slot. Phone clips of 29.8-30.1 fps lost one
+    frame each at a 30 fps cap that way, at random places, and their reps moved by 5-8 frames.
+    """
+    if max_fps is None or not source_fps > max_fps * NEAR_CAP:
+        return 0.0
+    return 1.0 / max_fps
+
+
+def _same_slot(earlier: float, t: float, interval: float, phase: float = 0.0) -> bool:
     """Whether ``t`` falls in the same ``interval``-long slot of the clock as the frame before it (``earlier``).
 
     Thinning keeps the first frame of every slot. The slots are fixed on the clock, not counted from a chunk's
-    start, so every chunk of a parallel run keeps exactly the frames a single pass would.
+    start, so every chunk of a parallel run keeps exactly the frames a single pass would. ``phase`` (half the
+    source's frame interval) moves the slot edges between frames: on an exact 60 fps clock every other frame
+    falls on an edge, and a timestamp a hair early would move it into the slot before and change which frames are
+    kept from there on.
     """
     if not math.isfinite(earlier):
         return False
-    return math.floor(t / interval + 1e-6) == math.floor(earlier / interval + 1e-6)
+    return math.floor((t + phase) / interval + 1e-6) == math.floor((earlier + phase) / interval + 1e-6)
 
 
 def _decode_worker(
@@ -205,7 +224,7 @@ def _decode_worker(
                         for lead_frame in ring:
                             put((-1, lead_frame))
                         ring.clear()
-                if want.min_interval_s > 0 and _same_slot(earlier, t, want.min_interval_s):
+                if want.min_interval_s > 0 and _same_slot(earlier, t, want.min_interval_s, 0.5 / fps):
                     index += 1 if index >= 0 else 0
                     continue
             put((index, TimedFrame(t, rgb_of())))
@@ -274,7 +293,8 @@ def iter_timed_frames(
     ``fps`` is the container's (mean) rate: it aims the seek and, with ``timing="nominal"``, times the frames as
     ``index / fps`` (only from the start: a file without trustworthy timestamps cannot be cut in time).
     ``max_fps`` thins the frames: the first frame of every ``1 / max_fps`` slot of the clock is kept (every other
-    frame of a 60 fps clip for 30), whichever chunk decodes it; warm-up frames are not thinned.
+    frame of a 60 fps clip for 30), whichever chunk decodes it; warm-up frames are not thinned, nor is a clip at
+    most :data:`NEAR_CAP` times faster than the cap (:func:`thinning_interval`).
     """
     if timing != "container" and from_s > 0:
         raise ValueError("a video without trustworthy timestamps can only be decoded from its start")
@@ -287,10 +307,10 @@ def iter_timed_frames(
         lead=max(0, lead),
         timing=timing,
         fps=fps,
-        min_interval_s=0.0 if max_fps is None else 1.0 / max_fps,
+        min_interval_s=thinning_interval(fps, max_fps),
     )
     for _, frame in _iterate(Path(path), max_side, want):
         yield frame
 
 
-__all__ = ["TimedFrame", "TimingMode", "iter_frames", "iter_timed_frames", "scaled_size"]
+__all__ = ["NEAR_CAP", "TimedFrame", "TimingMode", "iter_frames", "iter_timed_frames", "scaled_size", "thinning_interval"]

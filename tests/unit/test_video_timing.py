@@ -15,9 +15,11 @@ from tests.fixtures.videos import (
     write_mp4_with_zero_timescale,
     write_mp4_with_zeroed_timing,
     write_raw_h264,
+    write_retimed_copy,
     write_vfr_copy,
 )
 
+from hingecoach.decode import NEAR_CAP, thinning_interval
 from hingecoach.errors import VideoError
 from hingecoach.video import iter_timed_frames, probe
 
@@ -79,7 +81,7 @@ def test_max_fps_thins_frames_and_keeps_their_times(vfr: Path) -> None:
     assert np.isin(np.round(t, 3), np.round(ref, 3)).all()  # true times of real frames
     assert np.diff(t).min() >= 1 / 15 - 1e-3  # never faster than asked
     assert np.diff(t).max() < 1 / 15 + 0.1  # a gap is never longer than the interval plus one source frame
-    assert (np.diff(t[t > 1.6]) == pytest.approx(0.1, abs=1e-3))  # the 10 fps part is kept whole
+    assert np.diff(t[t > 1.6]) == pytest.approx(0.1, abs=1e-3)  # the 10 fps part is kept whole
     # Chunks cut anywhere keep exactly the frames one pass keeps (the slots are fixed on the clock).
     parts = [(0.0, 0.71), (0.71, 1.52), (1.52, None)]
     chunked = [
@@ -89,6 +91,33 @@ def test_max_fps_thins_frames_and_keeps_their_times(vfr: Path) -> None:
         if not f.lead
     ]
     np.testing.assert_allclose(chunked, t, atol=1e-6)
+
+
+def test_thinning_interval_keeps_a_source_near_the_cap_whole() -> None:
+    assert thinning_interval(60.0, None) == 0.0
+    assert thinning_interval(29.97, 30.0) == 0.0 and thinning_interval(30.1, 30.0) == 0.0
+    assert thinning_interval(30.0 * NEAR_CAP + 0.01, 30.0) == pytest.approx(1 / 30)
+    assert thinning_interval(60.0, 30.0) == pytest.approx(1 / 30)
+
+
+@pytest.mark.real_data
+def test_a_jittered_60_fps_clock_still_keeps_every_other_frame(kb: Path, tmp_path: Path) -> None:
+    """A frame stamped 1 ms early sits just before a slot edge of the 30 fps cap; it must still start its slot."""
+    clip = write_retimed_copy(kb, tmp_path / "jitter60.mp4", fps=60.0, early_s=0.001)
+    ref = frame_times(clip)
+    assert np.diff(ref).min() < 1 / 60 - 5e-4  # the jitter survived the encode
+    info = probe(clip)
+    t = np.array([f.t_s for f in iter_timed_frames(clip, fps=info.fps, max_side=None, max_fps=30.0)])
+    np.testing.assert_allclose(t, ref[::2], atol=1e-4)  # frames 0, 2, 4, ... and no other
+
+
+@pytest.mark.real_data
+def test_a_jittered_30_fps_clip_is_not_thinned_by_a_30_fps_cap(kb: Path, tmp_path: Path) -> None:
+    clip = write_retimed_copy(kb, tmp_path / "jitter30.mp4", fps=29.97, early_s=0.004, early_every=3, early_at=1)
+    ref = frame_times(clip)
+    info = probe(clip)
+    t = np.array([f.t_s for f in iter_timed_frames(clip, fps=info.fps, max_side=None, max_fps=30.0)])
+    np.testing.assert_allclose(t, ref, atol=1e-4)  # every frame kept
 
 
 @pytest.mark.real_data

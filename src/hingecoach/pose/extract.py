@@ -38,6 +38,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from hingecoach.decode import thinning_interval
 from hingecoach.errors import VideoError
 from hingecoach.pose import FramePose
 from hingecoach.pose.mediapipe_backend import MediaPipePoseBackend, PendingCount, opencv_single_threaded
@@ -443,7 +444,8 @@ def extract_track(
     if info.timing != "container":
         n_workers = 1  # without trustworthy timestamps a chunk cannot be placed in time: decode from the start
     total = info.frame_count
-    if max_fps is not None and max_fps < info.fps:
+    thinned = thinning_interval(info.fps, max_fps) > 0
+    if thinned and max_fps is not None:
         total = max(1, math.ceil(info.frame_count * max_fps / info.fps))
     common: dict[str, Any] = {
         "path": p,
@@ -470,7 +472,7 @@ def extract_track(
         chunks = _run_parallel(info, common, bounds, n_workers, progress, total)
         _check_seams(p.name, chunks)
     n = sum(c.n for c in chunks)
-    if n == 0 or (max_fps is None and n < MIN_DECODED_FRACTION * info.frame_count):
+    if n == 0 or (not thinned and n < MIN_DECODED_FRACTION * info.frame_count):
         raise VideoError(
             f"{p.name}: the video is truncated or corrupt (only {n} of the {info.frame_count} frames "
             "its header promises decode)"
@@ -492,7 +494,7 @@ def extract_track(
     # A thinned track's nominal rate is the rate it was tracked at, not the source's: every stage that still turns a
     # duration into frames (or a frequency into a filter) must see the frames it really has.
     fps = info.fps
-    if max_fps is not None and max_fps < info.fps and n >= 2:
+    if thinned and n >= 2:
         fps = float(1.0 / np.median(np.diff(t_s)))
     mode = ", mirror-averaged" if symmetric else ""
     track = PoseTrack.from_numpy(
