@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, Protocol
 
 import cv2
 import numpy as np
@@ -37,6 +37,8 @@ UInt8Image = NDArray[np.uint8]
 #: "container": each frame's presentation timestamp; "nominal": ``index / fps`` (the container's timing is missing
 #: or implausible, see :func:`hingecoach.video.probe`).
 TimingMode = Literal["container", "nominal"]
+#: Which library decodes: "auto" picks by the source's bit depth (:func:`open_reader`).
+Decoder = Literal["auto", "opencv", "pyav"]
 
 _QUEUE_FRAMES: Final[int] = 4
 #: How far before the wanted start a seek aims (seconds), so that landing a little late still lands early enough.
@@ -87,47 +89,107 @@ class _Range:
     timing: TimingMode = "container"
     fps: float = 30.0
     min_interval_s: float = 0.0
+    decoder: Decoder = "auto"
 
 
-def _open(path: Path) -> cv2.VideoCapture:
-    cap = cv2.VideoCapture(str(path))
-    if not cap.isOpened():
-        raise VideoError(f"{path.name}: cannot be decoded as a video")
-    return cap
+class FrameReader(Protocol):
+    """One decoder's cursor over a file's frames: ``grab`` the next one, read its time, convert it only if kept.
+
+    Why grab and convert apart: thinning (``max_fps``) and the frames before a chunk's start must be decoded (each
+    frame depends on the ones before it) but never converted to RGB, which is most of a decoder's cost at 1080p.
+    """
+
+    size: tuple[int, int]  # (w, h) of the frames as displayed (rotation applied)
+
+    def grab(self) -> bool: ...
+    def time_s(self) -> float: ...
+    def rgb(self, size: tuple[int, int]) -> UInt8Image: ...
+    def seek_frame(self, index: int) -> bool: ...
+    def release(self) -> None: ...
 
 
-def _land(path: Path, want: _Range) -> tuple[cv2.VideoCapture, bool, float, int]:
-    """Open ``path`` positioned at or before the wanted start; returns ``(cap, grabbed, t_first, index_first)``.
+class _CvReader:
+    """OpenCV's FFmpeg reader (8-bit sources: its conversion is the fastest measured there)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.cap = cv2.VideoCapture(str(path))
+        if not self.cap.isOpened():
+            raise VideoError(f"{path.name}: cannot be decoded as a video")
+        self.size = (int(self.cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self.cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+
+    def grab(self) -> bool:
+        return bool(self.cap.grab())
+
+    def time_s(self) -> float:
+        return float(self.cap.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0
+
+    def rgb(self, size: tuple[int, int]) -> UInt8Image:
+        ok, bgr = self.cap.retrieve()
+        if not ok:
+            raise VideoError(f"{self.path.name}: a frame could not be decoded")
+        if (bgr.shape[1], bgr.shape[0]) != size:
+            bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
+        return np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+
+    def seek_frame(self, index: int) -> bool:
+        """Position before frame ``index``; False when the container could not (then read from the start)."""
+        self.cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+        return int(self.cap.get(cv2.CAP_PROP_POS_FRAMES)) == index
+
+    def release(self) -> None:
+        self.cap.release()
+
+
+def open_reader(path: Path, decoder: Decoder = "auto") -> FrameReader:
+    """A reader for ``path``: PyAV for sources of more than 8 bits per sample (``"auto"``), OpenCV otherwise.
+
+    Why two decoders: OpenCV converts a 10-bit picture to 8-bit BGR on a slow path — 84 CPU-ms per 1080x1920
+    frame of a phone's H.264 High 10 clip, four times the pose model's own cost, against 12 ms for PyAV's
+    decode-convert-and-shrink in one ``sws_scale``. On 8-bit sources OpenCV is as fast or faster (6.3 vs 7.0 CPU-ms
+    per 1080p frame) and its pixels are the ones every stored track was made from.
+    """
+    if decoder == "opencv":
+        return _CvReader(path)
+    from hingecoach.decode_av import AvReader, high_bit_depth
+
+    if decoder == "pyav" or high_bit_depth(path):
+        return AvReader(path)
+    return _CvReader(path)
+
+
+def _land(path: Path, want: _Range) -> tuple[FrameReader, bool, float, int]:
+    """Open ``path`` positioned at or before the wanted start; returns ``(reader, grabbed, t_first, index_first)``.
 
     ``grabbed`` says whether the first frame has already been grabbed (its time is ``t_first``). By index, an
     inexact seek falls back to skipping frame by frame; by time, a seek that lands after ``from_s`` is retried from
     further back and finally from the start, so no frame of the range can be skipped.
     """
-    cap = _open(path)
+    decoder = want.decoder
+    reader = open_reader(path, decoder)
     if not want.by_time:
-        if want.start > 0:
-            cap.set(cv2.CAP_PROP_POS_FRAMES, want.start)
-            if int(cap.get(cv2.CAP_PROP_POS_FRAMES)) != want.start:
-                cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-                for _ in range(want.start):
-                    if not cap.grab():
-                        break
-        return cap, False, math.nan, want.start
+        if want.start > 0 and not reader.seek_frame(want.start):
+            reader.release()
+            reader = open_reader(path, decoder)
+            for _ in range(want.start):
+                if not reader.grab():
+                    break
+        return reader, False, math.nan, want.start
     if want.from_s <= 0 or want.timing != "container":
-        return cap, False, math.nan, 0
+        return reader, False, math.nan, 0
     fps = max(want.fps, 1.0)
     for margin_s in (_SEEK_MARGIN_S + want.lead / fps, 4 * _SEEK_MARGIN_S + want.lead / fps):
         target = math.floor((want.from_s - margin_s) * fps)
         if target <= 0:
             break
-        cap.set(cv2.CAP_PROP_POS_FRAMES, target)
-        if cap.grab():
-            t = float(cap.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0
+        reader.seek_frame(target)
+        if reader.grab():
+            t = reader.time_s()
             if t < want.from_s - TIME_EPS_S:
-                return cap, True, t, -1
-        cap.release()
-        cap = _open(path)
-    return cap, False, math.nan, 0
+                return reader, True, t, -1
+        reader.release()
+        reader = open_reader(path, decoder)
+    return reader, False, math.nan, 0
 
 
 #: A source at most this much faster than the cap is tracked whole (:func:`thinning_interval`).
@@ -168,7 +230,7 @@ def _decode_worker(
     cancel: threading.Event,
 ) -> None:
     error: BaseException | None = None
-    cap: cv2.VideoCapture | None = None
+    reader: FrameReader | None = None
 
     def put(item: tuple[int, TimedFrame] | _Stop) -> None:
         while not cancel.is_set():
@@ -179,9 +241,8 @@ def _decode_worker(
                 continue
 
     try:
-        cap, grabbed, t_grabbed, index = _land(path, want)
-        width, height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        size = scaled_size(width, height, max_side)
+        reader, grabbed, t_grabbed, index = _land(path, want)
+        size = scaled_size(*reader.size, max_side)
         fps = max(want.fps, 1e-6)
         lead_window_s = 2.0 * (want.lead + 1) / fps
         ring: deque[TimedFrame] = deque(maxlen=max(want.lead, 1))
@@ -189,12 +250,8 @@ def _decode_worker(
         started = not want.by_time or want.from_s <= 0
 
         def rgb_of() -> UInt8Image:
-            ok, bgr = cap.retrieve()
-            if not ok:
-                raise VideoError(f"{path.name}: a frame could not be decoded")
-            if (bgr.shape[1], bgr.shape[0]) != size:
-                bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
-            return np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+            assert reader is not None
+            return reader.rgb(size)
 
         while not cancel.is_set():
             if grabbed:
@@ -202,9 +259,9 @@ def _decode_worker(
             else:
                 if not want.by_time and want.stop is not None and index >= want.stop:
                     break
-                if not cap.grab():
+                if not reader.grab():
                     break
-                t = float(cap.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0
+                t = reader.time_s()
             if want.timing != "container" or (index >= 0 and not want.by_time):
                 t = (index if index >= 0 else 0) / fps
             if not t > prev_t:  # a repeated or backwards timestamp: keep the order, nudge the time forward
@@ -233,8 +290,8 @@ def _decode_worker(
     except Exception as exc:  # handed to the consumer thread and re-raised there, never swallowed
         error = exc
     finally:
-        if cap is not None:
-            cap.release()
+        if reader is not None:
+            reader.release()
         put(_Stop(error))
 
 
@@ -264,16 +321,18 @@ def iter_frames(
     max_side: int | None = 960,
     start: int = 0,
     stop: int | None = None,
+    decoder: Decoder = "auto",
 ) -> Iterator[tuple[int, UInt8Image]]:
     """Yield ``(frame_index, rgb)`` for frames ``start`` ≤ index < ``stop`` (``stop=None``: to the end).
 
     Frames are RGB ``uint8`` ``(h, w, 3)``, shrunk with area interpolation so the long side is ≤ ``max_side``.
     The index counts decoded frames from the start of the file. For a frame's *time* use
-    :func:`iter_timed_frames`: on a variable-frame-rate file ``index / fps`` is wrong.
+    :func:`iter_timed_frames`: on a variable-frame-rate file ``index / fps`` is wrong. ``decoder``: see
+    :func:`open_reader`.
     """
     if start < 0 or (stop is not None and stop < start):
         raise ValueError(f"invalid frame range [{start}, {stop})")
-    for index, frame in _iterate(Path(path), max_side, _Range(by_time=False, start=start, stop=stop)):
+    for index, frame in _iterate(Path(path), max_side, _Range(by_time=False, start=start, stop=stop, decoder=decoder)):
         yield index, frame.rgb
 
 
@@ -287,6 +346,7 @@ def iter_timed_frames(
     until_s: float | None = None,
     lead: int = 0,
     max_fps: float | None = None,
+    decoder: Decoder = "auto",
 ) -> Iterator[TimedFrame]:
     """Yield the frames whose timestamps lie in ``[from_s, until_s)``, preceded by up to ``lead`` warm-up frames.
 
@@ -294,7 +354,7 @@ def iter_timed_frames(
     ``index / fps`` (only from the start: a file without trustworthy timestamps cannot be cut in time).
     ``max_fps`` thins the frames: the first frame of every ``1 / max_fps`` slot of the clock is kept (every other
     frame of a 60 fps clip for 30), whichever chunk decodes it; warm-up frames are not thinned, nor is a clip at
-    most :data:`NEAR_CAP` times faster than the cap (:func:`thinning_interval`).
+    most :data:`NEAR_CAP` times faster than the cap (:func:`thinning_interval`). ``decoder``: see :func:`open_reader`.
     """
     if timing != "container" and from_s > 0:
         raise ValueError("a video without trustworthy timestamps can only be decoded from its start")
@@ -308,9 +368,21 @@ def iter_timed_frames(
         timing=timing,
         fps=fps,
         min_interval_s=thinning_interval(fps, max_fps),
+        decoder=decoder,
     )
     for _, frame in _iterate(Path(path), max_side, want):
         yield frame
 
 
-__all__ = ["NEAR_CAP", "TimedFrame", "TimingMode", "iter_frames", "iter_timed_frames", "scaled_size", "thinning_interval"]
+__all__ = [
+    "NEAR_CAP",
+    "Decoder",
+    "FrameReader",
+    "TimedFrame",
+    "TimingMode",
+    "iter_frames",
+    "iter_timed_frames",
+    "open_reader",
+    "scaled_size",
+    "thinning_interval",
+]
