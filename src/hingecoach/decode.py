@@ -149,13 +149,20 @@ def open_reader(path: Path, decoder: Decoder = "auto") -> FrameReader:
     decode-convert-and-shrink in one ``sws_scale``. On 8-bit sources OpenCV is as fast or faster (6.3 vs 7.0 CPU-ms
     per 1080p frame) and its pixels are the ones every stored track was made from.
     """
-    if decoder == "opencv":
+    if decoder_for(path, decoder) == "opencv":
         return _CvReader(path)
-    from hingecoach.decode_av import AvReader, high_bit_depth
+    from hingecoach.decode_av import AvReader
 
-    if decoder == "pyav" or high_bit_depth(path):
-        return AvReader(path)
-    return _CvReader(path)
+    return AvReader(path)
+
+
+def decoder_for(path: Path, decoder: Decoder = "auto") -> Literal["opencv", "pyav"]:
+    """The library :func:`open_reader` decodes ``path`` with (recorded in a track's log)."""
+    if decoder != "auto":
+        return decoder
+    from hingecoach.decode_av import high_bit_depth
+
+    return "pyav" if high_bit_depth(path) else "opencv"
 
 
 def _land(path: Path, want: _Range) -> tuple[FrameReader, bool, float, int]:
@@ -380,6 +387,7 @@ __all__ = [
     "FrameReader",
     "TimedFrame",
     "TimingMode",
+    "decoder_for",
     "iter_frames",
     "iter_timed_frames",
     "open_reader",

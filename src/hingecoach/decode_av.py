@@ -65,10 +65,13 @@ class AvReader:
             return 0.0
 
     def grab(self) -> bool:
+        """The next frame; False at the end — or where the data stops decoding, as OpenCV's reader does (the caller
+        counts the frames it got against the header's and says when a file is truncated).
+        """
         try:
             self._frame = next(self._frames, None)
-        except av.FFmpegError as exc:
-            raise VideoError(f"{self.path.name}: a frame could not be decoded ({exc})") from exc
+        except av.FFmpegError:
+            self._frame = None
         return self._frame is not None
 
     def time_s(self) -> float:

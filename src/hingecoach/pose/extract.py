@@ -38,7 +38,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from hingecoach.decode import thinning_interval
+from hingecoach.decode import decoder_for, thinning_interval
 from hingecoach.errors import VideoError
 from hingecoach.pose import FramePose
 from hingecoach.pose.mediapipe_backend import MediaPipePoseBackend, PendingCount, opencv_single_threaded
@@ -512,7 +512,8 @@ def extract_track(
     )
     return track.with_log(
         f"pose: extract_track(max_side={max_side}, workers={n_workers}, chunks={len(chunks)}, with_masks={with_masks}, "
-        f"warmup={WARMUP_FRAMES}, max_fps={max_fps}, symmetric={symmetric}, timing={info.timing}) -> {n} frames, "
+        f"warmup={WARMUP_FRAMES}, max_fps={max_fps}, symmetric={symmetric}, timing={info.timing}, "
+        f"decoder={decoder_for(p)}) -> {n} frames, "
         f"coverage {track.coverage():.3f}"
     )
 
