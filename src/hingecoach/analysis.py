@@ -215,7 +215,9 @@ def analyze_track(
         judged = [replace(j, judged=False, score=0) for j in judged]
     outside = judge.judge_outside_reps(spec, kin, reps, baseline=baseline, view=view, frames=frames)
     judged, clip_checks = judge.attach_outside(spec, judged, reps, outside, kin.t_s)
-    warnings.extend(Warning(code=c, message=m) for c, m in judge.not_judged_warnings(spec, judged, warnings))
+    warnings.extend(
+        Warning(code=c, message=m) for c, m in judge.not_judged_warnings(spec, judged, warnings, clip_checks)
+    )
     rep_models = [rep_model(i + 1, r, j, kin.t_s) for i, (r, j) in enumerate(zip(reps, judged, strict=True))]
     summary: Summary = judge.summarise(spec, judged, clip_checks)
     if squat:

@@ -344,7 +344,9 @@ def judge_outside_reps(
 
     Why: the back line does not need a rep. Plates that hide the knees can leave a clip with no rep at all (standing
     reads 80° of hip flexion), yet its bottom frames show a gross rounding; those frames are judged here, as one
-    stretch, and reported with the clip (``Analysis.clip_checks``).
+    stretch, and reported with the clip (``Analysis.clip_checks``). With no rep at all, a reading these frames
+    cannot give is reported as not judged with its reason (a clip that ends two frames into the lean says so rather
+    than nothing); with reps it is left out, as the reps' own answers already say why.
     """
     n = int(np.asarray(kin.t_s).shape[0])
     if baseline.deep_lean_deg is None or n == 0 or view_name(view) != "side":
@@ -375,6 +377,8 @@ def judge_outside_reps(
         m = check.fn(w)
         if isinstance(m, Measured):
             out.append(answer(check, m, at_s=float(t[min(a + m.frame, n - 1)])))
+        elif isinstance(m, NotJudged) and not reps:
+            out.append(_not_judged(check, m.reason, m.how_to_film))
     return _head_after_rounded_back(out, drill)
 
 
@@ -511,10 +515,15 @@ def summarise(
 
 
 def not_judged_warnings(
-    drill: Drill, judged: Sequence[JudgedRep], existing: Sequence[schema.Warning] = ()
+    drill: Drill,
+    judged: Sequence[JudgedRep],
+    existing: Sequence[schema.Warning] = (),
+    clip_checks: Sequence[schema.CheckResult] = (),
 ) -> list[tuple[str, str]]:
     """``(code, message)`` for each check left unjudged on some reps for a reason other than the view (which
     :func:`view_warnings` already says): how many reps, the most common reason, and how to film so it can be judged.
+    A back-line reading left unjudged on the deepest-lean frames of a clip without reps (``clip_checks``) is said
+    the same way.
     """
     have = {w.code for w in existing}
     out: list[tuple[str, str]] = []
@@ -524,12 +533,16 @@ def not_judged_warnings(
         if code in have:
             continue
         missing = [c for r in judged for c in r.checks if c.code == check.code and c.state == "not_judged"]
+        where = f"on {len(missing)} of {n} reps"
+        if not missing:
+            missing = [c for c in clip_checks if c.code == check.code and c.state == "not_judged"]
+            where = "on the frames of deepest lean (no rep was found)"
         if not missing:
             continue
         reason, _ = Counter(c.reason or "" for c in missing).most_common(1)[0]
         how = next((c.how_to_film for c in missing if c.reason == reason and c.how_to_film), None)
         name = _NAMES.get(check.code, check.code).capitalize()
-        msg = f"{name} not judged on {len(missing)} of {n} reps: {reason}" + (f". To judge it: {how}." if how else ".")
+        msg = f"{name} not judged {where}: {reason}" + (f". To judge it: {how}." if how else ".")
         out.append((code, msg))
     return out
 

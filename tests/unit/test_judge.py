@@ -288,6 +288,23 @@ def test_back_line_judged_without_any_rep() -> None:
     assert judge.judge_outside_reps(DRILLS["rdl"], kin, res.reps, baseline=base, view="side") == []
 
 
+def test_without_any_rep_a_back_line_that_cannot_be_read_says_why() -> None:
+    """No rep and no readable outline at the deepest lean: the clip says the back was not judged, and how to film,
+    instead of saying nothing; with reps, their own answers say it and nothing is added."""
+    res = synth.generate(synth.HingeSpec(reps=1), SIDE_CAM)
+    track = _with_back(res, 0.2)
+    assert track.back_profile is not None
+    kin = compute_kinematics(replace(track, back_profile=np.full_like(track.back_profile, np.nan)))
+    base = judge_inputs.compute_baseline(kin)
+    out = {c.code: c for c in judge.judge_outside_reps(DRILLS["rdl"], kin, [], baseline=base, view="side")}
+    rb = out["rounded_back"]
+    assert rb.state == "not_judged" and rb.value is None
+    assert rb.reason and "outline was not found" in rb.reason and rb.how_to_film
+    assert judge.judge_outside_reps(DRILLS["rdl"], kin, res.reps, baseline=base, view="side") == []
+    said = dict(judge.not_judged_warnings(DRILLS["rdl"], [], (), list(out.values())))
+    assert "no rep was found" in said["not_judged_rounded_back"] and rb.how_to_film in said["not_judged_rounded_back"]
+
+
 def test_every_check_answers_on_every_rep() -> None:
     reps = _run(DRILLS["rdl"], view="front", camera=FRONT_CAM)
     for r in reps:
