@@ -155,6 +155,24 @@ def print_figures(fig: dict[str, Any]) -> None:
             out.print(f"  {d['path']}: original {d['original']} · mirrored {d['mirrored']} ({kind})")
 
 
+def print_self_reference(sr: dict[str, Any]) -> None:
+    """The self-calibration figures: population thresholds and the lifter's own reference, on the same clips."""
+    t = Table(
+        title=f"Against the lifter's own clean clip ({sr['clips']} clips of {sr['lifters']} lifters; in-sample "
+        "population thresholds beside it)",
+        header_style="bold",
+    )
+    for col in ("fault", "population tp/fp/fn", "borderline", "own reference tp/fp/fn", "borderline"):
+        t.add_column(col)
+    for code, ways in sr["per_fault"].items():
+        p, o = ways["population"], ways["own"]
+        t.add_row(code, f"{p['tp']}/{p['fp']}/{p['fn']}", str(p["borderline"]), f"{o['tp']}/{o['fp']}/{o['fn']}",
+                  str(o["borderline"]))  # fmt: skip
+    out.print(t)
+    if sr["skipped"]:
+        out.print(f"  not loaded (no cached track or a bad file): {len(sr['skipped'])} clips")
+
+
 def _angles(root: Path, with_model: bool) -> list[dict[str, Any]]:
     from dataclasses import asdict
 
@@ -192,6 +210,12 @@ def eval_cmd(
         bool,
         typer.Option("--symmetric", help="Mirror-averaged pose tracks (frame and mirror image), cached apart."),
     ] = False,
+    self_reference: Annotated[
+        bool,
+        typer.Option(
+            "--self-reference", help="Also judge each lifter's clips against their own clean clip (self-calibration)."
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Fault figures leave-one-lifter-out (headline) and in-sample, drill recognition, abstentions, rep counts."""
@@ -221,6 +245,14 @@ def eval_cmd(
         if mirror:
             mirrored = run(mirror=True)
             fig["mirror"] = mirror_agreement(report, mirrored)
+    if self_reference:
+        from hingecoach.devtools.evaluate import read_manifest
+        from hingecoach.devtools.selfref import evaluate_self_reference
+
+        rows = [r for r in read_manifest(manifest) if not only or any(s in r.path for s in only)]
+        fig["self_reference"] = evaluate_self_reference(
+            rows, root, cache_dir, cached_only=cached_only, stale_ok=stale_ok
+        )
     if angles:
         fig["angle_accuracy"] = _angles(root, model_angles)
     if json_out is not None:
@@ -232,6 +264,8 @@ def eval_cmd(
         if not quiet:
             err.print(f"figures written to {json_out}")
     print_figures(fig)
+    if self_reference:
+        print_self_reference(fig["self_reference"])
     if angles:
         t = Table(title="Angle accuracy vs ground truth (clean → kinematics → reps)", header_style="bold")
         for col in ("source", "hip MAE°", "hip RMSE°", "knee MAE°", "knee RMSE°", "reps found/true"):

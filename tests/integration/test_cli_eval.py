@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.unit.test_judge import _with_back
+
 from hingecoach.devtools.demo import demo_session
 from hingecoach.devtools.evaluate import track_cache_path
 from hingecoach.devtools.synth import CameraSpec, HingeSpec, NoiseSpec, generate
@@ -62,3 +64,32 @@ def test_eval_json_has_lolo_and_in_sample_figures(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     assert res.stdout.index("leave-one-lifter-out") < res.stdout.index("in-sample")
     assert "missed by why:" in res.stdout
+
+
+def test_eval_self_reference_judges_a_lifter_against_their_clean_clip(tmp_path: Path) -> None:
+    data, cache = tmp_path / "data", tmp_path / "cache"
+    data.mkdir()
+    cache.mkdir()
+    rounded, clean = data / "rounded.mp4", data / "clean.mp4"
+    for clip in (rounded, clean):
+        clip.write_bytes(b"stand-in: the evaluation reads the cached track, keyed by this file")
+    demo_session().track.save(track_cache_path(rounded, cache))
+    flat = _with_back(generate(HingeSpec(reps=3), CameraSpec(facing="left"), NoiseSpec()), 0.0)  # a flat back's outline
+    flat.save(track_cache_path(clean, cache))
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(
+        "path,drill,view,reps,faults,lifter,label_status,synthetic,rep_faults,whole_body,notes\n"
+        "rounded.mp4,rdl,side,4,rounded_back,ann,original,false,,true,demo\n"
+        "clean.mp4,rdl,side,3,,ann,original,false,,true,the same lifter's clean set\n"
+    )
+    cmd = [sys.executable, "-m", "hingecoach", "eval", str(manifest), "--data-root", str(data), "--cache", str(cache)]
+    res = subprocess.run(
+        [*cmd, "--cached-only", "--no-angles", "--self-reference", "--json", "-"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    sr = json.loads(res.stdout)["self_reference"]
+    assert sr["lifters"] == 1 and sr["skipped"] == []
+    assert [(r["path"], r["reference"]) for r in sr["rows"]] == [("rounded.mp4", "clean.mp4")]
+    own = sr["per_fault"]["rounded_back"]["own"]
+    assert own["tp"] + own["fn"] == 1 and own["fp"] == 0
