@@ -13,7 +13,6 @@ from tests.fixtures.videos import (
     write_10bit_copy,
     write_rotated_copy,
     write_text_file,
-    write_vfr_copy,
 )
 
 from hingecoach.decode import iter_frames, iter_timed_frames, open_reader
@@ -21,21 +20,7 @@ from hingecoach.decode_av import AvReader, high_bit_depth
 from hingecoach.errors import VideoError
 from hingecoach.video import probe
 
-KB = "to-be-frank/videos/kb-deadlift.mp4"  # 480x480, 30 fps, 86 frames
 pytestmark = pytest.mark.real_data
-
-
-@pytest.fixture(scope="module")
-def kb(shared_data: Path) -> Path:
-    path = shared_data / KB
-    if not path.exists():
-        pytest.skip(f"{KB} is absent from the shared data folder")
-    return path
-
-
-@pytest.fixture(scope="module")
-def vfr(kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_vfr_copy(kb, tmp_path_factory.mktemp("vfr") / "vfr.mp4", switch_s=1.5, keep_every=3, scale_w=240)
 
 
 def _frames(path: Path, decoder: str, **kw: object) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -16,28 +16,11 @@ from tests.fixtures.videos import (
     write_mp4_with_zeroed_timing,
     write_raw_h264,
     write_retimed_copy,
-    write_vfr_copy,
 )
 
 from hingecoach.decode import NEAR_CAP, thinning_interval
 from hingecoach.errors import VideoError
 from hingecoach.video import iter_timed_frames, probe
-
-KB = "to-be-frank/videos/kb-deadlift.mp4"  # 480x480, 30 fps, 86 frames
-
-
-@pytest.fixture(scope="module")
-def kb(shared_data: Path) -> Path:
-    path = shared_data / KB
-    if not path.exists():
-        pytest.skip(f"{KB} is absent from the shared data folder")
-    return path
-
-
-@pytest.fixture(scope="module")
-def vfr(kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # 30 fps for 1.5 s, then 10 fps: frames 0-44 every 33 ms, then every 100 ms.
-    return write_vfr_copy(kb, tmp_path_factory.mktemp("vfr") / "vfr.mp4", switch_s=1.5, keep_every=3, scale_w=240)
 
 
 @pytest.mark.real_data
