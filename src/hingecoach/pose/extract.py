@@ -38,7 +38,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from hingecoach.decode import decoder_for, thinning_interval
+from hingecoach.decode import Decoder, decoder_for, thinning_interval
 from hingecoach.errors import VideoError
 from hingecoach.pose import FramePose
 from hingecoach.pose.mediapipe_backend import MediaPipePoseBackend, PendingCount, opencv_single_threaded
@@ -119,6 +119,7 @@ def track_chunk(
     with_masks: bool,
     max_fps: float | None = None,
     symmetric: bool = False,
+    decoder: Decoder = "auto",
     on_frames: Callable[[int], None] | None = None,
 ) -> ChunkResult:
     """Track the frames timed ``[from_s, until_s)`` of ``path`` with a fresh backend, after ``warmup`` discarded ones.
@@ -126,7 +127,8 @@ def track_chunk(
     The tracker is fed each frame's true time in milliseconds (strictly increasing), so its motion smoothing and the
     once-a-second people count follow the clock, not the frame count. ``symmetric``: a second tracker follows the
     left-right flipped frames in a helper thread and each frame's answer is the two combined
-    (:mod:`hingecoach.pose.symmetric`), so the clip and its mirror image get mirror-image tracks.
+    (:mod:`hingecoach.pose.symmetric`), so the clip and its mirror image get mirror-image tracks. ``decoder``: which
+    library decodes (:func:`hingecoach.decode.open_reader`); :func:`extract_track` picks it once per clip.
     """
     xy: list[NDArray[np.float64]] = []
     vis: list[NDArray[np.float64]] = []
@@ -141,7 +143,15 @@ def track_chunk(
     reported = 0
     last_ms = -1
     frames = iter_timed_frames(
-        path, fps=fps, timing=timing, max_side=max_side, from_s=from_s, until_s=until_s, lead=warmup, max_fps=max_fps
+        path,
+        fps=fps,
+        timing=timing,
+        max_side=max_side,
+        from_s=from_s,
+        until_s=until_s,
+        lead=warmup,
+        max_fps=max_fps,
+        decoder=decoder,
     )
     counting: deque[tuple[int, PendingCount]] = deque()  # (index into the lists, its people count still running)
 
@@ -456,6 +466,7 @@ def extract_track(
         "with_masks": with_masks,
         "max_fps": max_fps,
         "symmetric": symmetric,
+        "decoder": decoder_for(p),  # chosen once for the clip: every chunk decodes it the same way
     }
     if n_workers == 1:
         done = 0
@@ -513,7 +524,7 @@ def extract_track(
     return track.with_log(
         f"pose: extract_track(max_side={max_side}, workers={n_workers}, chunks={len(chunks)}, with_masks={with_masks}, "
         f"warmup={WARMUP_FRAMES}, max_fps={max_fps}, symmetric={symmetric}, timing={info.timing}, "
-        f"decoder={decoder_for(p)}) -> {n} frames, "
+        f"decoder={common['decoder']}) -> {n} frames, "
         f"coverage {track.coverage():.3f}"
     )
 
