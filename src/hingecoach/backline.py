@@ -356,6 +356,39 @@ def dowel(profile: FloatArray, head_u: FloatArray | None = None) -> Dowel:
     )
 
 
+#: Where along the axis an elbow lies over the upper back (trunk lengths): from below the shoulder blades to the
+#: shoulder line, where the stick's upper contact and the shoulders' drop are read.
+ARM_OVER_U: Final[tuple[float, float]] = (0.50, 1.05)
+
+
+def elbow_behind_trunk(xy_px: FloatArray) -> FloatArray:
+    """``(T,)`` how far behind the hip→shoulder axis the further-back elbow lies, in trunk lengths (dorsal +), among
+    the elbows at the upper back's height (:data:`ARM_OVER_U`); NaN when neither is there or the front is unknown.
+
+    Why: with a bar or a stick held at the shoulders (a good morning's "hands just outside the shoulders") the upper
+    arms run back from the shoulders along the upper back, and the silhouette's edge there is the arm's, not the
+    back's. Arms that hang or hold a bar in front keep the elbows in front of the axis (−0.2 to −0.7 on the dev
+    clips); a hand behind the neck raises the elbow beside the head, past the shoulder line. The axis is used, not
+    the outline: the elbow landmark moved 0.1 trunk lengths between a clip and its mirrored copy, the axis did not.
+    """
+    xy = np.asarray(xy_px, dtype=np.float64)
+    n = xy.shape[0]
+    out = np.full(n, np.nan)
+    hip, shoulder = pair_mean(xy, "hip"), pair_mean(xy, "shoulder")
+    axis = shoulder - hip
+    length2 = (axis * axis).sum(-1)
+    for i in np.flatnonzero(np.isfinite(length2) & (length2 > 0)):
+        front = front_normal(xy[i])
+        if not np.isfinite(front).all():
+            continue
+        for name in ("left_elbow", "right_elbow"):
+            rel = xy[i, idx(name)] - hip[i]
+            u = float(rel @ axis[i]) / float(length2[i])
+            if np.isfinite(u) and ARM_OVER_U[0] <= u <= ARM_OVER_U[1]:
+                out[i] = np.fmax(out[i], -float(rel @ front) / float(np.sqrt(length2[i])))
+    return out
+
+
 def to_image(xy_px: FloatArray, u: FloatArray, v: FloatArray, *, side: Side | None = None) -> FloatArray:
     """Trunk-frame points ``(u, v)`` (trunk lengths) of one frame back to image pixels ``(N, 2)`` (NaN if unknown).
 

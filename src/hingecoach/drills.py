@@ -180,7 +180,8 @@ def rounded_back() -> Check:
             "gap at the tailbone and the mid-back bow are measured and reported beside it: on the lifters the tool "
             "had never seen, an upper back rounded over a flat lower back left the tailbone on the stick. Against "
             "the athlete's own neutral set a drop of 0.04 more is the fault (one lifter's ten neutral clips span "
-            "0.021–0.047). "
+            "0.021–0.047). Not judged where the hands are at the neck and an elbow lies behind the trunk at the upper "
+            "back (a bar held at the shoulders): there the outline is the arm's. "
             "Side view only: in any other view the silhouette is not the spine's profile."
         ),
         cue="Keep your back long and flat: fold at the hips like a hinge, don't curl into a candy cane.",

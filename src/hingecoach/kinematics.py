@@ -23,6 +23,8 @@ dowel_tail_gap             ratio   stick held on the upper back: how far it lift
 dowel_shoulder_drop        ratio   how far the back at the shoulder line falls below the stick ÷ trunk length
 trunk_px                   px      hip→shoulder length at the pose model's working resolution (long side ≤ 960 px)
 hands_to_neck              ratio   nearer wrist's distance from the neck (shoulder–ear midpoint) ÷ trunk length
+elbow_behind_trunk         ratio   further-back elbow at the upper back's height behind the hip→shoulder axis ÷ trunk
+                                   length (> 0: arms along the upper back; hingecoach.backline.elbow_behind_trunk)
 hip_flexion_far_deg        deg     hip_flexion_deg measured on the other (far) side — the free leg of a
                                    single-leg RDL, noisier in side views
 knee_flexion_far_deg       deg     knee_flexion_deg on the far side
@@ -54,7 +56,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
-from hingecoach.backline import axis_position, dowel, pair_mean
+from hingecoach.backline import axis_position, dowel, elbow_behind_trunk, pair_mean
 from hingecoach.filtering import body_scale_px, clean_track, is_clean
 from hingecoach.nanstats import nanmean, nanmedian
 from hingecoach.skeleton import INDEX, SIDES, Side, other, sided
@@ -97,6 +99,7 @@ SERIES_NAMES: Final[tuple[str, ...]] = (
     "dowel_shoulder_drop",
     "trunk_px",
     "hands_to_neck",
+    "elbow_behind_trunk",
     "hip_flexion_far_deg",
     "knee_flexion_far_deg",
     "hip_flexion_3d_deg",
@@ -353,6 +356,7 @@ def dowel_series(track: PoseTrack) -> dict[str, FloatArray]:
             "dowel_shoulder_drop": d.shoulder_drop,
         }
     )
+    out["elbow_behind_trunk"] = elbow_behind_trunk(xy)
     return out
 
 

@@ -421,6 +421,35 @@ def _back_measure_hands_away(
     return _back_measure(w, name, ref, absolute=absolute)
 
 
+#: An elbow this far behind the trunk's axis, at the upper back's height, lies along the upper back (trunk lengths;
+#: :func:`hingecoach.backline.elbow_behind_trunk`).
+ELBOW_BEHIND_TRUNK: Final[float] = 0.0
+
+
+def _arms_over_back(w: RepWindow, sel: NDArray[np.bool_]) -> NotJudged | None:
+    """Not judged when, on the frames read, the hands are at the neck and an elbow lies behind the trunk at the upper
+    back's height (a bar or stick held at the shoulders): the outline there is the arm's, and the stick would rest
+    on the elbow.
+
+    Measured on the dev clips after looking at them: the one good morning with a bar on the back has an elbow
+    +0.17 behind the axis (+0.09 on its mirrored copy), with the hands 0.39–0.50 from the neck; every deadlift, RDL
+    and pull-through keeps both elbows −0.02 or further in front; a hand behind the neck holding a stick raises that
+    elbow beside the head, past the upper back, where it does not count.
+    """
+    hands = w.get("hands_to_neck")[sel]
+    elbow = w.get("elbow_behind_trunk")[sel] if "elbow_behind_trunk" in w.series else np.full(int(sel.sum()), np.nan)
+    if not (np.isfinite(hands).any() and np.isfinite(elbow).any()):
+        return None
+    if float(np.nanmedian(hands)) < HANDS_AT_NECK and float(np.nanmedian(elbow)) > ELBOW_BEHIND_TRUNK:
+        return NotJudged(
+            "the arms lie along the upper back (a bar or stick held at the shoulders), so the outline there is the "
+            "arm's, not the back's",
+            "for the back line, film a set holding the stick along the spine (one hand at the neck, one at the low "
+            "back) or with the arms crossed on the chest",
+        )
+    return None
+
+
 def measure_shoulder_drop(w: RepWindow) -> Measured | NotJudged:
     """The article's stick on a rounded upper back: laid on the tailbone and the mid-back, how far the back at the
     shoulder line falls away below it (the "candy cane" curls the shoulders down and forward), median over the frames
@@ -430,11 +459,14 @@ def measure_shoulder_drop(w: RepWindow) -> Measured | NotJudged:
     Why this and not the tailbone gap: the lifters the tool had never seen round their upper back with the lower back
     flat, which leaves the tailbone on the stick (tail gap 0.000–0.013 on five such clips) while their shoulders fall
     0.10–0.21 below it; the dev lifter's whole-back rounding drops them 0.08–0.10 too. Unlike the head's line it is
-    judged with a hand at the neck: the dowel hinge holds the stick there, and its back line is the drill's point.
+    judged with a hand at the neck: the dowel hinge holds the stick there, and its back line is the drill's point —
+    but not where an elbow lies along the upper back as well (:func:`_arms_over_back`).
     """
     ref = w.baseline.reference.dowel_shoulder_drop if w.baseline and w.baseline.reference else None
     sel = _back_frames(w, "dowel_shoulder_drop")
-    return sel if isinstance(sel, NotJudged) else _back_measure(w, "dowel_shoulder_drop", ref, absolute=False)
+    if isinstance(sel, NotJudged):
+        return sel
+    return _arms_over_back(w, sel) or _back_measure(w, "dowel_shoulder_drop", ref, absolute=False)
 
 
 def measure_head_gap(w: RepWindow) -> Measured | NotJudged:

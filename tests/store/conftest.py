@@ -42,6 +42,6 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, store_data.Clip
         "rounded": mk(folder, "rounded", "rdl", reps=4, trunk_round_deg=70.0, **bar),
         "front": mk(folder, "front", "rdl", store_data.FRONT, reps=4, **bar),
         "short": mk(folder, "short", "rdl", reps=1, **bar),
-        "dowel": mk(folder, "dowel", "hinge_dowel", reps=4, arms="shoulders"),
-        "dowel2": mk(folder, "dowel2", "hinge_dowel", reps=4, arms="shoulders", hip_flexion_deg=84.0),
+        "dowel": mk(folder, "dowel", "hinge_dowel", reps=4, arms="dowel"),
+        "dowel2": mk(folder, "dowel2", "hinge_dowel", reps=4, arms="dowel", hip_flexion_deg=84.0),
     }

@@ -206,3 +206,35 @@ def test_shoulder_drop_reads_an_upper_back_curling_off_the_stick(curl: float) ->
     d = dowel(prof)
     assert d.shoulder_drop[0] == pytest.approx(curl, abs=1e-9)
     assert d.tail_gap[0] == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize(("tilt", "facing"), [(45.0, 1), (70.0, -1), (85.0, 1)])
+def test_an_arm_along_the_upper_back_puts_the_elbow_behind_the_trunk(tilt: float, facing: int) -> None:
+    """A bar held at the shoulders (good morning): the upper arm runs back along the upper back and the elbow lies
+    behind the trunk's axis by its injected offset, at any lean and facing; an arm hanging in front of the body (a
+    deadlift) reads in front of it; an elbow raised beside the head (a stick behind the neck) is past the shoulder
+    line and not counted; without a front (no face, no feet) nothing is said."""
+    from hingecoach.backline import elbow_behind_trunk
+
+    _, xy = silhouette(back(), tilt_deg=tilt, facing=facing)
+    hip, shoulder = xy[idx("left_hip")], xy[idx("left_shoulder")]
+    front = front_normal(xy)
+    length = float(np.hypot(*(shoulder - hip)))
+
+    def at(u: float, v: float) -> np.ndarray:
+        return hip + u * (shoulder - hip) - v * length * front
+
+    poses = {name: xy.copy() for name in ("on_back", "one_back", "hanging", "raised", "blind")}
+    for side in ("left", "right"):
+        poses["on_back"][idx(f"{side}_elbow")] = at(0.8, 0.15)
+        poses["one_back"][idx(f"{side}_elbow")] = at(0.8, 0.15) if side == "right" else at(0.7, -0.5)
+        poses["hanging"][idx(f"{side}_elbow")] = at(0.7, -0.45)
+        poses["raised"][idx(f"{side}_elbow")] = at(1.3, 0.25)
+    poses["blind"][idx("left_elbow")] = poses["blind"][idx("right_elbow")] = at(0.8, 0.15)
+    for part in ("nose", "left_heel", "right_heel", "left_foot_index", "right_foot_index"):
+        poses["blind"][idx(part)] = np.nan
+    got = {k: elbow_behind_trunk(v[None])[0] for k, v in poses.items()}
+    assert got["on_back"] == pytest.approx(0.15, abs=1e-9)
+    assert got["one_back"] == pytest.approx(0.15, abs=1e-9)  # the further-back elbow counts
+    assert got["hanging"] == pytest.approx(-0.45, abs=1e-9)
+    assert np.isnan(got["raised"]) and np.isnan(got["blind"])

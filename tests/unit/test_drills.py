@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -346,3 +347,44 @@ def test_a_knee_seen_on_part_of_the_bottom_bounds_the_answer(bend: float, state:
     assert decides(0.3, "at_least")  # a lower bound past a fault-above threshold
     assert not decides(0.0, "at_least")
     assert decides(0.0, "at_most")
+
+
+@pytest.mark.parametrize(
+    ("hands", "elbow", "judged"),
+    [(0.39, 0.17, False), (0.51, 0.09, False), (0.39, -0.2, True), (1.3, 0.17, True), (1.3, -0.5, True)],
+)
+def test_rounded_back_is_not_judged_where_the_arms_lie_along_the_upper_back(
+    hands: float, elbow: float, judged: bool
+) -> None:
+    """A good morning with the bar on the back (hands at the shoulders, an elbow behind the trunk: +0.17 on the dev
+    clip, +0.09 on its mirrored copy) shows the arm where the shoulders' drop is read: not judged, with how to film.
+    Hands at the neck with the elbows in front of the trunk, or an elbow behind it with the hands away from the
+    neck, are judged as usual."""
+    drop = np.where(DEEP, 0.20, 0.0)
+    w = _lean_window(dowel_shoulder_drop=drop, hands_to_neck=np.full(N, hands), elbow_behind_trunk=np.full(N, elbow))
+    m = dr.DRILLS["good_morning"].check("rounded_back").fn(w)  # type: ignore[union-attr]
+    assert isinstance(m, ms.Measured) is judged
+    if not judged:
+        assert isinstance(m, ms.NotJudged) and "arms lie along the upper back" in m.reason and m.how_to_film
+    else:
+        assert isinstance(m, ms.Measured) and m.value == pytest.approx(0.20)
+
+
+def test_a_good_morning_with_the_bar_on_the_back_says_why_its_back_is_not_judged() -> None:
+    """End to end on synthetic lifters seen from the side: the same rounded good morning (70° of trunk rounding) is
+    flagged when the hands hold a stick behind the neck (elbows raised beside the head), and not judged — with the
+    reason and how to film — when the bar sits on the upper back with the elbows back along it."""
+    from hingecoach.analysis import analyze_track
+    from hingecoach.devtools import synth
+
+    side = synth.CameraSpec(facing="right")
+
+    def rounded_answers(arms: str) -> list[Any]:
+        spec = synth.HingeSpec(reps=3, trunk_round_deg=70.0, arms=arms)  # type: ignore[arg-type]
+        res = analyze_track(synth.generate(spec, side, back_profile_k=21).track, drill="good_morning")
+        return [c for r in res.analysis.reps for c in r.checks if c.code == "rounded_back"]
+
+    assert [c.state for c in rounded_answers("dowel")] == ["fault"] * 3
+    answers = rounded_answers("shoulders")
+    assert [c.state for c in answers] == ["not_judged"] * 3
+    assert all("arms lie along the upper back" in (c.reason or "") and c.how_to_film for c in answers)

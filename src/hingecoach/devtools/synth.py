@@ -84,8 +84,10 @@ class HingeSpec:
     stance_side: Side = "left"
     horizontal: bool = False
     start: Literal["standing", "floor"] = "standing"
-    # bar: straight arms keep a bar against the legs (RDL); through: hands pulled back between the legs (pull-through)
-    arms: Literal["hang", "shoulders", "bar", "through"] = "hang"
+    # bar: straight arms keep a bar against the legs (RDL); through: hands pulled back between the legs (pull-through);
+    # shoulders: a bar held on the upper back, elbows back along it (good morning); dowel: the hands hold a stick
+    # behind the neck, elbows raised beside the head, clear of the upper back (dowel hinge)
+    arms: Literal["hang", "shoulders", "bar", "through", "dowel"] = "hang"
     descent_s: float = 1.2
     bottom_s: float = 0.2
     ascent_s: float = 1.0

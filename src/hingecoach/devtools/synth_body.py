@@ -127,6 +127,11 @@ def _sagittal(spec: HingeSpec, ch: Mapping[str, FloatArray]) -> dict[str, FloatA
         back = np.stack([-td[:, 1], td[:, 0]], axis=-1)
         wrist = p["shoulder"] + s * (0.10 * td + 0.06 * back)
         elbow = p["shoulder"] + s * (-0.10 * td + 0.15 * back)
+    elif spec.arms == "dowel":
+        td = _dir(theta)
+        back = np.stack([-td[:, 1], td[:, 0]], axis=-1)
+        wrist = p["shoulder"] + s * (0.16 * td + 0.07 * back)
+        elbow = p["shoulder"] + s * (0.12 * td + 0.22 * back)
     else:
         elbow = p["shoulder"] + UPPER_ARM * H * down
         wrist = elbow + FOREARM * H * down
