@@ -33,7 +33,15 @@ from hingecoach.judge_inputs import (
     rep_window,
     view_name,
 )
-from hingecoach.measures import BackReference, Baseline, Measured, NotJudged, RepWindow, back_line_medians
+from hingecoach.measures import (
+    BackReference,
+    Baseline,
+    Measured,
+    NotJudged,
+    RepWindow,
+    arms_over_back,
+    back_line_medians,
+)
 from hingecoach.timebase import first_within, last_within
 
 FloatArray = NDArray[np.float64]
@@ -595,7 +603,8 @@ def back_line_frames(kin: KinematicsLike, drill: Drill, view: object) -> tuple[N
     """Per-frame ``(back_ok, back_judged)`` for overlays: the dowel touches all three points / was measurable.
 
     A frame's line breaks when its bow or head gap passes the drill's threshold (single frames are noisy: the checks
-    themselves use medians; this is what a person watching sees).
+    themselves use medians; this is what a person watching sees). Frames where the arms lie along the upper back
+    are not judged, as the check says (:func:`hingecoach.measures.arms_over_back`).
     """
     s = all_series(kin)
     n = int(np.asarray(kin.t_s).shape[0])
@@ -607,6 +616,8 @@ def back_line_frames(kin: KinematicsLike, drill: Drill, view: object) -> tuple[N
     head = np.abs(s.get("dowel_head_gap", np.full(n, np.nan)))
     reliable = np.asarray(kin.reliable, dtype=bool)
     known = np.isfinite(bow) & reliable
+    if "hands_to_neck" in s and "elbow_behind_trunk" in s:
+        known &= ~arms_over_back(s["hands_to_neck"], s["elbow_behind_trunk"])
     with np.errstate(invalid="ignore"):
         broke = (rb is not None) & (bow > (rb.threshold if rb is not None else np.inf))
         broke |= (hd is not None) & np.isfinite(head) & (head > (hd.threshold if hd is not None else np.inf))

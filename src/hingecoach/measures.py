@@ -426,6 +426,14 @@ def _back_measure_hands_away(
 ELBOW_BEHIND_TRUNK: Final[float] = 0.0
 
 
+def arms_over_back(hands_to_neck: FloatArray, elbow_behind_trunk: FloatArray) -> NDArray[np.bool_]:
+    """Per value: the hands at the neck and an elbow behind the trunk at the upper back's height (a bar or stick held
+    at the shoulders), where the back's outline at the shoulders is the arm's (:func:`_arms_over_back`).
+    """
+    with np.errstate(invalid="ignore"):
+        return np.asarray((hands_to_neck < HANDS_AT_NECK) & (elbow_behind_trunk > ELBOW_BEHIND_TRUNK))
+
+
 def _arms_over_back(w: RepWindow, sel: NDArray[np.bool_]) -> NotJudged | None:
     """Not judged when, on the frames read, the hands are at the neck and an elbow lies behind the trunk at the upper
     back's height (a bar or stick held at the shoulders): the outline there is the arm's, and the stick would rest
@@ -440,7 +448,7 @@ def _arms_over_back(w: RepWindow, sel: NDArray[np.bool_]) -> NotJudged | None:
     elbow = w.get("elbow_behind_trunk")[sel] if "elbow_behind_trunk" in w.series else np.full(int(sel.sum()), np.nan)
     if not (np.isfinite(hands).any() and np.isfinite(elbow).any()):
         return None
-    if float(np.nanmedian(hands)) < HANDS_AT_NECK and float(np.nanmedian(elbow)) > ELBOW_BEHIND_TRUNK:
+    if bool(arms_over_back(np.array([np.nanmedian(hands)]), np.array([np.nanmedian(elbow)]))[0]):
         return NotJudged(
             "the arms lie along the upper back (a bar or stick held at the shoulders), so the outline there is the "
             "arm's, not the back's",

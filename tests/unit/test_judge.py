@@ -423,6 +423,19 @@ def test_back_line_frames_mark_breaks_only_where_the_view_can_see() -> None:
     assert not known_f.any() and ok_f.all()
 
 
+def test_back_line_frames_are_not_judged_where_the_arms_lie_along_the_upper_back() -> None:
+    """The overlay shows what the check says: with a bar held on the upper back (hands at the neck, elbows behind
+    the trunk) the rounded back is not judged, so its frames are not drawn as a broken line either; the same rounded
+    back with the hands holding a stick behind the neck is drawn broken at the bottom."""
+    for arms, judged in (("shoulders", False), ("dowel", True)):
+        res = synth.generate(synth.HingeSpec(arms=arms), SIDE_CAM)  # type: ignore[arg-type]
+        kin = compute_kinematics(_with_back(res, 0.2))
+        ok, known = judge.back_line_frames(kin, DRILLS["good_morning"], "side")
+        bottom = res.reps[0].bottom
+        assert bool(known[bottom]) is judged
+        assert bool(ok[bottom]) is not judged
+
+
 # ------------------------------------------------------------------------------------------------ real data
 # OpenPose BODY_25 → BlazePose-33 names (the st17086ts takes come as BODY_25 JSON keypoints).
 BODY25 = {0: "nose", 2: "right_shoulder", 3: "right_elbow", 4: "right_wrist", 5: "left_shoulder", 6: "left_elbow",
