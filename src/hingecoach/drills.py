@@ -1,9 +1,10 @@
 """The one table of drills and their checks. Adding a drill, or tuning a check's threshold, touches only this file.
 
 A :class:`Check` is a measured quantity on one rep (a pure function of a :class:`~hingecoach.measures.RepWindow`,
-defined in :mod:`hingecoach.measures`), a documented threshold with its reason, a severity rule, a coaching cue and
-the passage of the seed article it encodes (quoted verbatim; ``tests/unit/test_drills.py`` checks the quotes against
-the article). A :class:`Drill` is the article's drill with its place on the ladder and the checks that apply to it.
+defined in :mod:`hingecoach.measures`, the back line's in :mod:`hingecoach.measures_back`), a documented threshold with
+its reason, a severity rule, a coaching cue and the passage of the seed article it encodes (quoted verbatim;
+``tests/unit/test_drills.py`` checks the quotes against the article). A :class:`Drill` is the article's drill with its
+place on the ladder and the checks that apply to it.
 
 Thresholds are in the units of the kinematics contract (:mod:`hingecoach.kinematics`): degrees for angles,
 ratios of a body length for distances, so they do not depend on the camera's distance or the lifter's size.
@@ -23,7 +24,6 @@ from hingecoach.measures import (
     MeasureFn,
     measure_bar_distance,
     measure_hand_depth,
-    measure_head_gap,
     measure_hips_first,
     measure_knee_bend,
     measure_knee_hip_ratio,
@@ -31,10 +31,10 @@ from hingecoach.measures import (
     measure_lean_back,
     measure_leg_line,
     measure_pelvis_tilt,
-    measure_shoulder_drop,
     measure_top_hip_flexion,
     measure_trunk_depth,
 )
+from hingecoach.measures_back import measure_head_gap, measure_shoulder_drop
 
 Direction = Literal["above", "below"]
 StartPosition = Literal["standing", "floor", "kneeling", "supine"]

@@ -39,9 +39,8 @@ from hingecoach.measures import (
     Measured,
     NotJudged,
     RepWindow,
-    arms_over_back,
-    back_line_medians,
 )
+from hingecoach.measures_back import arms_over_back, back_line_medians
 from hingecoach.timebase import first_within, last_within
 
 FloatArray = NDArray[np.float64]
@@ -604,7 +603,7 @@ def back_line_frames(kin: KinematicsLike, drill: Drill, view: object) -> tuple[N
 
     A frame's line breaks when its bow or head gap passes the drill's threshold (single frames are noisy: the checks
     themselves use medians; this is what a person watching sees). Frames where the arms lie along the upper back
-    are not judged, as the check says (:func:`hingecoach.measures.arms_over_back`).
+    are not judged, as the check says (:func:`hingecoach.measures_back.arms_over_back`).
     """
     s = all_series(kin)
     n = int(np.asarray(kin.t_s).shape[0])

@@ -19,16 +19,8 @@ from numpy.typing import NDArray
 from scipy.ndimage import percentile_filter
 
 from hingecoach.kinematics import RELIABLE_VISIBILITY, SAGITTAL_PARTS
-from hingecoach.measures import (
-    DEEP_LEAN_MIN_DEG,
-    HIP_PHASE,
-    ROUND_SERIES,
-    TRUNK_LEAN_BODY,
-    TRUNK_LEAN_SEEN,
-    BackReference,
-    Baseline,
-    RepWindow,
-)
+from hingecoach.measures import HIP_PHASE, BackReference, Baseline, RepWindow
+from hingecoach.measures_back import DEEP_LEAN_MIN_DEG, ROUND_SERIES, TRUNK_LEAN_BODY, TRUNK_LEAN_SEEN
 from hingecoach.nanstats import nanmean
 from hingecoach.skeleton import idx, sided
 from hingecoach.timebase import first_within, half_frame_s, last_within

@@ -11,6 +11,7 @@ import pytest
 
 from hingecoach import drills as dr
 from hingecoach import measures as ms
+from hingecoach import measures_back as mb
 from hingecoach.checks_doc import checks_markdown
 from hingecoach.kinematics import SERIES_NAMES
 from hingecoach.schema import DRILL_IDS
@@ -116,23 +117,23 @@ def test_back_line_uses_the_median_over_the_deepest_lean() -> None:
     head = np.full(N, 0.3)
     head[DEEP] = -0.12  # craned past the line at the bottom: measured as a distance
     w = _lean_window(dowel_bow=bow, dowel_head_gap=head)
-    assert ms.measure_dowel_bow(w).value == pytest.approx(0.05)  # type: ignore[union-attr]
-    assert ms.measure_head_gap(w).value == pytest.approx(0.12)  # type: ignore[union-attr]
-    assert ms.back_line_medians(w)["dowel_head_gap_signed"] == pytest.approx(-0.12)
+    assert mb.measure_dowel_bow(w).value == pytest.approx(0.05)  # type: ignore[union-attr]
+    assert mb.measure_head_gap(w).value == pytest.approx(0.12)  # type: ignore[union-attr]
+    assert mb.back_line_medians(w)["dowel_head_gap_signed"] == pytest.approx(-0.12)
 
 
 def test_back_line_says_why_it_cannot_judge() -> None:
     bow = np.where(DEEP, 0.05, 0.0)
     no_lean = ms.RepWindow(series={"hip_flexion_deg": HIP, "dowel_bow": bow}, fps=30.0, bottom=BOTTOM)
-    assert isinstance(ms.measure_dowel_bow(no_lean), ms.NotJudged)
+    assert isinstance(mb.measure_dowel_bow(no_lean), ms.NotJudged)
     small = _lean_window(dowel_bow=bow, trunk_px=np.full(N, 40.0))
-    got = ms.measure_dowel_bow(small)
+    got = mb.measure_dowel_bow(small)
     assert isinstance(got, ms.NotJudged) and "40 px" in got.reason and got.how_to_film
     few = _lean_window(dowel_bow=np.where(HIP >= 85.0, 0.05, np.nan))
-    assert isinstance(ms.measure_dowel_bow(few), ms.NotJudged)
+    assert isinstance(mb.measure_dowel_bow(few), ms.NotJudged)
     own = ms.Baseline(deep_lean_deg=60.0, reference=ms.BackReference(dowel_bow=0.04))
     ref = ms.RepWindow(series=_lean_window(dowel_bow=bow).series, fps=30.0, bottom=BOTTOM, baseline=own)
-    m = ms.measure_dowel_bow(ref)
+    m = mb.measure_dowel_bow(ref)
     assert isinstance(m, ms.Measured) and m.relative and m.value == pytest.approx(0.01)
 
 
@@ -212,7 +213,7 @@ def test_missing_series_means_not_judged() -> None:
     for fn in (ms.measure_knee_bend, ms.measure_bar_distance,
                ms.measure_pelvis_tilt, ms.measure_knee_width, ms.measure_hips_first):  # fmt: skip
         assert fn(w) is None, fn.__name__
-    for fn in (ms.measure_dowel_bow, ms.measure_head_gap):
+    for fn in (mb.measure_dowel_bow, mb.measure_head_gap):
         assert isinstance(fn(w), ms.NotJudged), fn.__name__
 
 
@@ -243,11 +244,11 @@ def test_back_line_takes_the_deepest_15_frames_when_the_deepest_band_is_brief() 
         bottom=BOTTOM,
         baseline=ms.Baseline(deep_lean_deg=84.0),  # only d <= 1 leans this far
     )
-    m = ms.measure_dowel_bow(w)
+    m = mb.measure_dowel_bow(w)
     assert isinstance(m, ms.Measured) and m.value == pytest.approx(0.02)
     shallow = ms.RepWindow(series={**w.series, "trunk_incline_deg": HIP * 0.35}, fps=30.0, bottom=BOTTOM,
                            baseline=ms.Baseline(deep_lean_deg=30.0))  # fmt: skip
-    assert isinstance(ms.measure_dowel_bow(shallow), ms.NotJudged)  # never below 35° of lean
+    assert isinstance(mb.measure_dowel_bow(shallow), ms.NotJudged)  # never below 35° of lean
 
 
 def test_back_line_top_up_stays_near_the_deepest_lean() -> None:
@@ -266,17 +267,17 @@ def test_back_line_top_up_stays_near_the_deepest_lean() -> None:
         bottom=BOTTOM,
         baseline=ms.Baseline(deep_lean_deg=75.0),
     )  # fmt: skip
-    m = ms.measure_head_gap(w)
+    m = mb.measure_head_gap(w)
     assert isinstance(m, ms.Measured) and m.value == pytest.approx(0.02)
 
 
 def test_standard_error_of_a_median_counts_correlated_frames_once() -> None:
     x = np.tile([0.1, 0.3], 15)  # 30 frames, median 0.2, MAD 0.1
     expected = 1.2533 * 1.4826 * 0.1 / np.sqrt(30 / 3)  # 30 fps: three frames per 0.1 s count as one
-    assert ms.median_se(x, 30.0) == pytest.approx(expected)
-    assert ms.median_se(x, 10.0) == pytest.approx(1.2533 * 1.4826 * 0.1 / np.sqrt(30))
-    assert ms.median_se(np.full(30, 0.2), 30.0) == 0.0
-    assert ms.median_se(np.array([0.2]), 30.0) == 0.0
+    assert mb.median_se(x, 30.0) == pytest.approx(expected)
+    assert mb.median_se(x, 10.0) == pytest.approx(1.2533 * 1.4826 * 0.1 / np.sqrt(30))
+    assert mb.median_se(np.full(30, 0.2), 30.0) == 0.0
+    assert mb.median_se(np.array([0.2]), 30.0) == 0.0
 
 
 @pytest.mark.parametrize(("spread", "state"), [(0.0, "fault"), (0.005, "fault"), (0.12, "borderline")])
@@ -289,7 +290,7 @@ def test_a_head_outline_that_jumps_between_frames_is_too_close_to_call(spread: f
     deep = HIP >= 60.0
     head[deep] = 0.20 + spread * np.where(np.arange(N)[deep] % 2 == 0, 1.0, -1.0)
     w = _lean_window(dowel_head_gap=head, hands_to_neck=np.full(N, 1.3))
-    m = ms.measure_head_gap(w)
+    m = mb.measure_head_gap(w)
     assert isinstance(m, ms.Measured) and m.value == pytest.approx(0.20, abs=spread + 1e-9)
     check = dr.DRILLS["rdl"].check("head_out_of_line")
     assert check is not None
@@ -302,7 +303,7 @@ def test_hands_at_the_neck_gate_has_room_on_both_sides(hands: float, judged: boo
     the legs read 0.80 and more. Both copies of the first must leave the head not judged, and the pulls judged."""
     head = np.full(N, 0.5)
     head[DEEP] = 0.30
-    m = ms.measure_head_gap(_lean_window(dowel_head_gap=head, hands_to_neck=np.full(N, hands)))
+    m = mb.measure_head_gap(_lean_window(dowel_head_gap=head, hands_to_neck=np.full(N, hands)))
     assert isinstance(m, ms.Measured) is judged
 
 
