@@ -238,3 +238,28 @@ def test_an_arm_along_the_upper_back_puts_the_elbow_behind_the_trunk(tilt: float
     assert got["one_back"] == pytest.approx(0.15, abs=1e-9)  # the further-back elbow counts
     assert got["hanging"] == pytest.approx(-0.45, abs=1e-9)
     assert np.isnan(got["raised"]) and np.isnan(got["blind"])
+
+
+def test_front_normals_for_all_frames_equal_the_single_frame_answer() -> None:
+    """The vectorised front (used for every frame of a clip) gives exactly the single-frame vote, with landmarks
+    missing at random, for each known side and none; frames with no face and no feet have no front."""
+    from hingecoach.backline import front_normals
+
+    rng = np.random.default_rng(7)
+    frames = []
+    for tilt in np.linspace(0.0, 95.0, 12):
+        for facing in (1, -1):
+            _, xy = silhouette(back(), tilt_deg=float(tilt), facing=facing)
+            xy = xy + rng.normal(0.0, 3.0, xy.shape)
+            xy[rng.integers(0, N_LANDMARKS, 3)] = np.nan
+            frames.append(xy)
+    blind = frames[0].copy()
+    for part in ("nose", "left_heel", "right_heel", "left_foot_index", "right_foot_index"):
+        blind[idx(part)] = np.nan
+    stack = np.stack([*frames, blind])
+    for side in (None, "left", "right"):
+        many = front_normals(stack, side=side)  # type: ignore[arg-type]
+        one = np.stack([front_normal(f, side=side) for f in stack])  # type: ignore[arg-type]
+        np.testing.assert_array_equal(np.isnan(many), np.isnan(one))
+        np.testing.assert_allclose(np.nan_to_num(many), np.nan_to_num(one), atol=1e-12)
+    assert np.isnan(front_normals(stack)[-1]).all()
