@@ -50,28 +50,29 @@ class AvReader:
         self._frames: Iterator[Any] = self._container.decode(self._stream)
         self._frame: Any = None
         self._last_t = -math.inf
-        first = self._peek_rotation()
-        self._turns = round(first / 90.0) % 4
+        # The display rotation is a property of the decoded frames: the first one is decoded here and handed out by
+        # the first grab, so the file is opened once.
+        self._ahead: Any = self._next()
+        rotation = float(getattr(self._ahead, "rotation", 0) or 0) if self._ahead is not None else 0.0
+        self._turns = round(rotation / 90.0) % 4
         w, h = int(self._stream.codec_context.width), int(self._stream.codec_context.height)
         self.size = (h, w) if self._turns % 2 else (w, h)
 
-    def _peek_rotation(self) -> float:
-        """The display rotation in degrees (counter-clockwise), from the first frame; 0 when the file has none."""
+    def _next(self) -> Any:
+        """The next decoded frame, or None at the end or where the data stops decoding."""
         try:
-            with av.open(str(self.path)) as c:
-                frame = next(c.decode(video=0), None)
-                return float(getattr(frame, "rotation", 0) or 0) if frame is not None else 0.0
+            return next(self._frames, None)
         except av.FFmpegError:
-            return 0.0
+            return None
 
     def grab(self) -> bool:
         """The next frame; False at the end — or where the data stops decoding, as OpenCV's reader does (the caller
         counts the frames it got against the header's and says when a file is truncated).
         """
-        try:
-            self._frame = next(self._frames, None)
-        except av.FFmpegError:
-            self._frame = None
+        if self._ahead is not None:
+            self._frame, self._ahead = self._ahead, None
+        else:
+            self._frame = self._next()
         return self._frame is not None
 
     def time_s(self) -> float:
@@ -100,7 +101,7 @@ class AvReader:
         except av.FFmpegError:
             return False
         self._frames = self._container.decode(self._stream)
-        self._frame = None
+        self._frame = self._ahead = None
         return False  # never exact by index: a by-index caller reads on from the start instead
 
     def release(self) -> None:
