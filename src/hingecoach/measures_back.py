@@ -218,9 +218,11 @@ def _arms_over_back(w: RepWindow, sel: NDArray[np.bool_]) -> NotJudged | None:
     on the elbow.
 
     Measured on the dev clips after looking at them: the one good morning with a bar on the back has an elbow
-    +0.17 behind the axis (+0.09 on its mirrored copy), with the hands 0.39–0.50 from the neck; every deadlift, RDL
-    and pull-through keeps both elbows −0.02 or further in front; a hand behind the neck holding a stick raises that
-    elbow beside the head, past the upper back, where it does not count.
+    +0.17 behind the axis (+0.09 on its mirrored copy), with the hands 0.39–0.50 from the neck. Both conditions are
+    needed: with the hands away from the neck a few pulls put a (hidden, guessed) far elbow behind the axis too (up to
+    +0.5), and with the hands at the neck most other clips keep the elbows in front. On the manifest the rule fires on
+    that clip's two reps only. A hand behind the neck holding a stick raises that elbow beside the head, past the
+    upper back, where it does not count.
     """
     hands = w.get("hands_to_neck")[sel]
     elbow = w.get("elbow_behind_trunk")[sel] if "elbow_behind_trunk" in w.series else np.full(int(sel.sum()), np.nan)
