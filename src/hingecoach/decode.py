@@ -172,7 +172,7 @@ def _land(path: Path, want: _Range) -> tuple[FrameReader, bool, float, int]:
     inexact seek falls back to skipping frame by frame; by time, a seek that lands after ``from_s`` is retried from
     further back and finally from the start, so no frame of the range can be skipped.
     """
-    decoder = want.decoder
+    decoder = decoder_for(path, want.decoder)  # probed once: a re-open below must not probe the file again
     reader = open_reader(path, decoder)
     if not want.by_time:
         if want.start > 0 and not reader.seek_frame(want.start):
