@@ -15,7 +15,7 @@ from typing import Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from hingecoach import judge, judge_inputs
+from hingecoach import coaching, judge, judge_inputs
 from hingecoach.config import AnalysisConfig, tuned_drill
 from hingecoach.drills import DRILLS
 from hingecoach.errors import UnknownDrillError
@@ -191,7 +191,7 @@ def analyze_track(
         warnings.extend(Warning(code=c, message=m) for c, m in recognition_warnings(recognition))
         reps = tuple(segment_reps(kin, start_position=_rep_start(drill_id), config=cfg.reps))
     spec = tuned_drill(DRILLS[drill_id], cfg)
-    warnings.extend(Warning(code=c, message=m) for c, m in judge.view_warnings(spec, view))
+    warnings.extend(Warning(code=c, message=m) for c, m in coaching.view_warnings(spec, view))
     if not reps:
         warnings.append(
             Warning(
@@ -216,10 +216,10 @@ def analyze_track(
     outside = judge.judge_outside_reps(spec, kin, reps, baseline=baseline, view=view, frames=frames)
     judged, clip_checks = judge.attach_outside(spec, judged, reps, outside, kin.t_s)
     warnings.extend(
-        Warning(code=c, message=m) for c, m in judge.not_judged_warnings(spec, judged, warnings, clip_checks)
+        Warning(code=c, message=m) for c, m in coaching.not_judged_warnings(spec, judged, warnings, clip_checks)
     )
     rep_models = [rep_model(i + 1, r, j, kin.t_s) for i, (r, j) in enumerate(zip(reps, judged, strict=True))]
-    summary: Summary = judge.summarise(spec, judged, clip_checks)
+    summary: Summary = coaching.summarise(spec, judged, clip_checks)
     if squat:
         summary = Summary(
             rep_count=len(judged), fault_counts={}, score=None, cues=[SQUAT_CUE], next_drill=SQUAT_REMEDY_DRILL

@@ -1,15 +1,13 @@
-"""Judging: each rep against its drill's checks, then the session (score, the one or two cues, the next drill).
+"""Judging: each rep against its drill's checks — fault, clean, borderline or not judged, with the evidence.
 
 Inputs are the kinematics stage's named series and the rep segmenter's frame indices, gathered by
-:mod:`hingecoach.judge_inputs` (series, usable frames, baseline, rep windows); this module decides. The rules come
-from the seed article: a coach gives one or two cues, not ten; progress along the drill ladder when the pattern is clean
-across reps, step back when major faults recur, and "if you do not already have good patterning in the hip hinge you
-should definitely improve that first before adding weight".
+:mod:`hingecoach.judge_inputs` (series, usable frames, baseline, rep windows); this module decides each rep and the
+back-line readings outside the reps. The set's summary, cues and next drill are read from these verdicts by
+:mod:`hingecoach.coaching`.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
@@ -18,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach import schema
-from hingecoach.drills import DRILLS, FAULT_CODES, LADDER, Check, Drill
+from hingecoach.drills import Check, Drill
 from hingecoach.judge_inputs import (
     FILM_TOP_LEGS,
     TOP_OFF_FOOT,
@@ -59,9 +57,7 @@ HEAD_ON_ROUNDED_BACK: Final[str] = (
 )
 #: Points a fault costs on the 0–100 rep score.
 PENALTY: Final[Mapping[str, int]] = {"minor": 15, "major": 35}
-#: Clean reps needed before moving up the ladder (one good rep is luck, three is a pattern).
-MIN_CLEAN_REPS: Final[int] = 3
-_NAMES: Final[Mapping[str, str]] = {
+CHECK_NAMES: Final[Mapping[str, str]] = {
     "rounded_back": "a rounded back",
     "head_out_of_line": "the head's line with the back",
     "squat_pattern": "squatting instead of hinging",
@@ -76,7 +72,7 @@ _NAMES: Final[Mapping[str, str]] = {
     "knees_cave": "knees caving in",
     "incomplete_hip_extension": "the hip extension at the top",
 }
-_HOW_TO_FILM: Final[Mapping[str, str]] = {
+HOW_TO_FILM: Final[Mapping[str, str]] = {
     "side": "film from the side, camera at hip height, whole body in frame (for the back: a fitted top)",
     "front": "film from the front or from behind, whole body in frame",
 }
@@ -147,7 +143,7 @@ def score_faults(faults: Sequence[schema.Fault]) -> int:
 def _view_reason(check: Check, vname: str) -> tuple[str, str]:
     need = "side" if "side" in check.views else "front"
     seen = "an unclear" if vname == "unknown" else "an oblique" if vname == "oblique" else f"a {vname}"
-    return f"{_NAMES.get(check.code, check.code)} cannot be judged from {seen} view", _HOW_TO_FILM[need]
+    return f"{CHECK_NAMES.get(check.code, check.code)} cannot be judged from {seen} view", HOW_TO_FILM[need]
 
 
 #: Standard errors a reading must lie from its threshold to be called fault or clean (about 95 %: a value this
@@ -449,111 +445,6 @@ def attach_outside(
     return out, left
 
 
-# ---------------------------------------------------------------------------------------------- the session
-def _priority(drill: Drill, judged: Sequence[JudgedRep]) -> list[str]:
-    """Fault codes ranked: reps affected (a major counts twice), then the safety order of :data:`FAULT_CODES`."""
-    weight: Counter[str] = Counter()
-    for r in judged:
-        for code in dict.fromkeys(f.code for f in r.faults):
-            sev = max((2 if f.severity == "major" else 1) for f in r.faults if f.code == code)
-            weight[code] += sev
-    order = {c: i for i, c in enumerate(FAULT_CODES)}
-    return sorted(weight, key=lambda c: (-weight[c], order.get(c, len(order))))
-
-
-def _level_index(drill_id: str) -> int:
-    return next(i for i, level in enumerate(LADDER) if drill_id in level)
-
-
-def next_drill(drill: Drill, judged: Sequence[JudgedRep]) -> str | None:
-    """The drill to do next on the ladder (kneeling → dowel/wall → good morning/pull-through/hip thrust → RDL (or the
-    deadlift) → B-stance → single-leg).
-
-    Regress one level when the *same* major fault recurs (≥ 2 reps); progress one level when at least
-    :data:`MIN_CLEAN_REPS` reps were judged and every one was clean; otherwise keep practising this drill.
-    None when no rep could be judged.
-    """
-    reps = [r for r in judged if r.judged]
-    if not reps:
-        return None
-    majors = Counter(code for r in reps for code in {f.code for f in r.faults if f.severity == "major"})
-    lvl = _level_index(drill.id)
-    if any(n >= 2 for n in majors.values()):
-        return LADDER[max(lvl - 1, 0)][0]
-    if len(reps) >= MIN_CLEAN_REPS and all(not r.faults for r in reps):
-        return LADDER[min(lvl + 1, len(LADDER) - 1)][0]
-    return drill.id
-
-
-def summarise(
-    drill: Drill, judged: Sequence[JudgedRep], clip_checks: Sequence[schema.CheckResult] = ()
-) -> schema.Summary:
-    """Session summary: fault counts, mean score of judged reps, at most two cues, the next drill.
-
-    Back-line faults found outside every rep (``clip_checks``) count once each and can earn a cue: a rounded back
-    the segmenter could not put in a rep is still the lifter's most important fault.
-    """
-    counts = Counter(f.code for r in judged for f in r.faults)
-    counts.update(c.code for c in clip_checks if c.state == "fault")
-    scored = [r.score for r in judged if r.judged]
-    nxt = next_drill(drill, judged)
-    cues: list[str] = []
-    ranked = _priority(drill, [r for r in judged if r.judged])
-    ranked += [c.code for c in clip_checks if c.state == "fault" and c.code not in ranked]
-    for code in ranked[:2]:
-        check: Check | None = drill.check(code)
-        if check is not None:
-            cues.append(check.cue)
-    if nxt is not None and _level_index(nxt) < _level_index(drill.id) and drill.loaded:
-        cues = [*cues[:1], "Take the weight off until the pattern is clean: improve the hinge before adding load."]
-    if scored and not cues:
-        cues = (
-            [f"Clean reps: the pattern held every time. Ready for the next step: {DRILLS[nxt].name}."]
-            if nxt is not None and nxt != drill.id
-            else ["Clean reps: keep the same back line and control on every rep."]
-        )
-    return schema.Summary(
-        rep_count=len(judged),
-        fault_counts=dict(sorted(counts.items())),
-        score=round(float(np.mean(scored))) if scored else None,
-        cues=cues,
-        next_drill=nxt,
-    )
-
-
-def not_judged_warnings(
-    drill: Drill,
-    judged: Sequence[JudgedRep],
-    existing: Sequence[schema.Warning] = (),
-    clip_checks: Sequence[schema.CheckResult] = (),
-) -> list[tuple[str, str]]:
-    """``(code, message)`` for each check left unjudged on some reps for a reason other than the view (which
-    :func:`view_warnings` already says): how many reps, the most common reason, and how to film so it can be judged.
-    A back-line reading left unjudged on the deepest-lean frames of a clip without reps (``clip_checks``) is said
-    the same way.
-    """
-    have = {w.code for w in existing}
-    out: list[tuple[str, str]] = []
-    n = len(judged)
-    for check in drill.checks:
-        code = f"not_judged_{check.code}"
-        if code in have:
-            continue
-        missing = [c for r in judged for c in r.checks if c.code == check.code and c.state == "not_judged"]
-        where = f"on {len(missing)} of {n} reps"
-        if not missing:
-            missing = [c for c in clip_checks if c.code == check.code and c.state == "not_judged"]
-            where = "on the frames of deepest lean (no rep was found)"
-        if not missing:
-            continue
-        reason, _ = Counter(c.reason or "" for c in missing).most_common(1)[0]
-        how = next((c.how_to_film for c in missing if c.reason == reason and c.how_to_film), None)
-        name = _NAMES.get(check.code, check.code).capitalize()
-        msg = f"{name} not judged {where}: {reason}" + (f". To judge it: {how}." if how else ".")
-        out.append((code, msg))
-    return out
-
-
 def reference_from_analysis(analysis: schema.Analysis) -> BackReference | None:
     """The athlete's neutral back reference from an earlier analysis: medians of the dowel values of its judged
     side-view reps. None when that analysis has no clean back-line reading (never a reference from a faulty set).
@@ -581,23 +472,6 @@ def reference_from_analysis(analysis: schema.Analysis) -> BackReference | None:
     )
 
 
-def view_warnings(drill: Drill, view: object) -> list[tuple[str, str]]:
-    """``(code, message)`` for each of the drill's checks the camera view cannot show (said, never guessed)."""
-    vname = view_name(view)
-    out: list[tuple[str, str]] = []
-    blind = {c.code: c for c in drill.checks if vname not in c.views}
-    for code, check in blind.items():
-        need = "side" if "side" in check.views else "front"
-        seen = "an unclear" if vname == "unknown" else f"a {vname}" if vname != "oblique" else "an oblique"
-        out.append(
-            (
-                f"not_judged_{code}",
-                f"{_NAMES.get(code, code).capitalize()} cannot be judged from {seen} view: {_HOW_TO_FILM[need]}.",
-            )
-        )
-    return out
-
-
 def back_line_frames(kin: KinematicsLike, drill: Drill, view: object) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """Per-frame ``(back_ok, back_judged)`` for overlays: the dowel touches all three points / was measurable.
 
@@ -621,12 +495,3 @@ def back_line_frames(kin: KinematicsLike, drill: Drill, view: object) -> tuple[N
         broke = (rb is not None) & (bow > (rb.threshold if rb is not None else np.inf))
         broke |= (hd is not None) & np.isfinite(head) & (head > (hd.threshold if hd is not None else np.inf))
     return np.asarray(~(known & broke)), np.asarray(known)
-
-
-# ---------------------------------------------------------------------------------------------- recognition
-def recognise_drill(kin: KinematicsLike, reps: Sequence[RepLike], view: object) -> tuple[str, float]:
-    """Moved to :func:`hingecoach.recognise.recognise` (which also says why); ``(result, confidence)``."""
-    from hingecoach.recognise import recognise
-
-    rec = recognise(kin, reps, view)
-    return rec.result, rec.confidence

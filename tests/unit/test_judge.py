@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hingecoach import judge, judge_inputs, schema
+from hingecoach import coaching, judge, judge_inputs, schema
 from hingecoach.backline import DORSAL_U
 from hingecoach.devtools import synth
 from hingecoach.drills import DRILLS, LADDER, Drill
@@ -301,7 +301,7 @@ def test_without_any_rep_a_back_line_that_cannot_be_read_says_why() -> None:
     assert rb.state == "not_judged" and rb.value is None
     assert rb.reason and "outline was not found" in rb.reason and rb.how_to_film
     assert judge.judge_outside_reps(DRILLS["rdl"], kin, res.reps, baseline=base, view="side") == []
-    said = dict(judge.not_judged_warnings(DRILLS["rdl"], [], (), list(out.values())))
+    said = dict(coaching.not_judged_warnings(DRILLS["rdl"], [], (), list(out.values())))
     assert "no rep was found" in said["not_judged_rounded_back"] and rb.how_to_film in said["not_judged_rounded_back"]
 
 
@@ -350,11 +350,11 @@ def test_a_front_view_does_not_guess_the_back_and_says_why() -> None:
     reps = _run(DRILLS["rdl"], view="front", camera=FRONT_CAM, trunk_round_deg=70.0)
     assert all("rounded_back" not in [f.code for f in r.faults] for r in reps)
     assert all("rounded_back" in r.not_judged for r in reps)
-    warnings = dict(judge.view_warnings(DRILLS["rdl"], "front"))
+    warnings = dict(coaching.view_warnings(DRILLS["rdl"], "front"))
     assert "cannot be judged from a front view" in warnings["not_judged_rounded_back"]
     assert "side" in warnings["not_judged_rounded_back"]
-    assert judge.view_warnings(DRILLS["rdl"], "side") == []
-    oblique = dict(judge.view_warnings(DRILLS["rdl"], "oblique"))
+    assert coaching.view_warnings(DRILLS["rdl"], "side") == []
+    oblique = dict(coaching.view_warnings(DRILLS["rdl"], "oblique"))
     assert "not_judged_rounded_back" in oblique and "not_judged_squat_pattern" not in oblique
 
 
@@ -367,7 +367,7 @@ def test_unreliable_reps_are_not_judged() -> None:
     assert not kin.reliable.any()
     out = judge.judge_rep(DRILLS["rdl"], kin, res.reps[0], view="side")
     assert not out.judged and out.faults == [] and out.score == 0
-    assert judge.summarise(DRILLS["rdl"], [out]).score is None
+    assert coaching.summarise(DRILLS["rdl"], [out]).score is None
 
 
 # ------------------------------------------------------------------------------------------------ session
@@ -384,7 +384,7 @@ def test_summary_gives_at_most_two_cues_ranked_by_reps_affected() -> None:
         _rep(("locked_knees", "minor"), ("head_out_of_line", "minor")),
         _rep(("rounded_back", "minor")),
     ]
-    s = judge.summarise(drill, reps)
+    s = coaching.summarise(drill, reps)
     assert s.rep_count == 4
     assert s.fault_counts == {"head_out_of_line": 1, "locked_knees": 3, "rounded_back": 2}
     assert s.cues == [drill.check("locked_knees").cue, drill.check("rounded_back").cue]  # type: ignore[union-attr]
@@ -394,22 +394,22 @@ def test_summary_gives_at_most_two_cues_ranked_by_reps_affected() -> None:
 
 def test_ladder_progress_regress_and_stay() -> None:
     clean = [_rep() for _ in range(3)]
-    assert judge.next_drill(DRILLS["hinge_kneeling"], clean) == "hinge_dowel"
-    assert judge.next_drill(DRILLS["hinge_dowel"], clean) == "good_morning"
-    assert judge.next_drill(DRILLS["good_morning"], clean) == "rdl"
-    assert judge.next_drill(DRILLS["rdl"], clean) == "b_stance_rdl"
-    assert judge.next_drill(DRILLS["deadlift"], clean) == "b_stance_rdl"
-    assert judge.next_drill(DRILLS["single_leg_rdl"], clean) == "single_leg_rdl"
-    assert judge.next_drill(DRILLS["rdl"], clean[:2]) == "rdl"  # two clean reps are not yet a pattern
+    assert coaching.next_drill(DRILLS["hinge_kneeling"], clean) == "hinge_dowel"
+    assert coaching.next_drill(DRILLS["hinge_dowel"], clean) == "good_morning"
+    assert coaching.next_drill(DRILLS["good_morning"], clean) == "rdl"
+    assert coaching.next_drill(DRILLS["rdl"], clean) == "b_stance_rdl"
+    assert coaching.next_drill(DRILLS["deadlift"], clean) == "b_stance_rdl"
+    assert coaching.next_drill(DRILLS["single_leg_rdl"], clean) == "single_leg_rdl"
+    assert coaching.next_drill(DRILLS["rdl"], clean[:2]) == "rdl"  # two clean reps are not yet a pattern
     majors = [_rep(("rounded_back", "major")), _rep(("rounded_back", "major")), _rep()]
-    assert judge.next_drill(DRILLS["rdl"], majors) == "good_morning"
-    assert judge.next_drill(DRILLS["hinge_kneeling"], majors) == "hinge_kneeling"
+    assert coaching.next_drill(DRILLS["rdl"], majors) == "good_morning"
+    assert coaching.next_drill(DRILLS["hinge_kneeling"], majors) == "hinge_kneeling"
     mixed = [_rep(("rounded_back", "major")), _rep(("locked_knees", "major"))]
-    assert judge.next_drill(DRILLS["rdl"], mixed) == "rdl"  # different majors once each: not yet recurring
-    assert judge.next_drill(DRILLS["rdl"], []) is None
-    s = judge.summarise(DRILLS["rdl"], majors)
+    assert coaching.next_drill(DRILLS["rdl"], mixed) == "rdl"  # different majors once each: not yet recurring
+    assert coaching.next_drill(DRILLS["rdl"], []) is None
+    s = coaching.summarise(DRILLS["rdl"], majors)
     assert len(s.cues) == 2 and "before adding load" in s.cues[1]
-    assert "Clean reps" in judge.summarise(DRILLS["rdl"], clean).cues[0]
+    assert "Clean reps" in coaching.summarise(DRILLS["rdl"], clean).cues[0]
     assert LADDER[0] == ("hinge_kneeling",)
 
 

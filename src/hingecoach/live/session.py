@@ -35,7 +35,7 @@ from typing import Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from hingecoach import judge, judge_inputs
+from hingecoach import coaching, judge, judge_inputs
 from hingecoach.analysis import check_drill_id, rep_model
 from hingecoach.config import AnalysisConfig, LiveConfig, tuned_drill
 from hingecoach.drills import DRILLS, FAULT_CODES, Drill
@@ -233,8 +233,8 @@ class LiveSession:
         return events
 
     def summary(self) -> Summary:
-        """Summary of the current set so far (the same :func:`judge.summarise` as a file's)."""
-        return judge.summarise(self._drill(), list(self._set_reps))
+        """Summary of the current set so far (the same :func:`coaching.summarise` as a file's)."""
+        return coaching.summarise(self._drill(), list(self._set_reps))
 
     # ------------------------------------------------------------------ setup
     def _setup_step(self, t: float, i: int, events: list[LiveEvent]) -> None:
