@@ -28,7 +28,7 @@ from hingecoach.analysis import analyze_track
 from hingecoach.devtools.evaluate import NotCachedError, cached_track, read_manifest
 from hingecoach.errors import HingecoachError
 from hingecoach.live import LiveEvent, LiveSession, RepJudgedEvent
-from hingecoach.live.session import push_track_frame
+from hingecoach.live.replay import push_track_frame
 from hingecoach.track import PoseTrack
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,8 +9,9 @@ from hingecoach.live.events import (
     SetupEvent,
     SetupProblem,
 )
+from hingecoach.live.replay import replay
 from hingecoach.live.ring import FrameRing
-from hingecoach.live.session import LiveSession, replay
+from hingecoach.live.session import LiveSession
 
 __all__ = [
     "FrameRing",
