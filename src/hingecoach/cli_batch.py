@@ -85,7 +85,8 @@ def batch(
 ) -> None:
     """Analyse a whole archive; resumable (a rerun skips clips already analysed the same way)."""
     from hingecoach.analysis import check_drill_id
-    from hingecoach.batch import BatchEvent, open_store, run_batch, save_to_store
+    from hingecoach.batch import BatchEvent, run_batch
+    from hingecoach.batch_store import open_store, save_to_store
 
     try:
         config = config_from(config_file)
