@@ -23,7 +23,6 @@ from hingecoach.judge_inputs import (
     ClipFrames,
     KinematicsLike,
     RepLike,
-    all_series,
     clip_frames,
     compute_baseline,
     hidden_parts,
@@ -38,7 +37,7 @@ from hingecoach.measures import (
     NotJudged,
     RepWindow,
 )
-from hingecoach.measures_back import arms_over_back, back_line_medians
+from hingecoach.measures_back import HANDS_AT_NECK, arms_over_back, back_line_medians
 from hingecoach.timebase import first_within, last_within
 
 FloatArray = NDArray[np.float64]
@@ -475,23 +474,30 @@ def reference_from_analysis(analysis: schema.Analysis) -> BackReference | None:
 def back_line_frames(kin: KinematicsLike, drill: Drill, view: object) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """Per-frame ``(back_ok, back_judged)`` for overlays: the dowel touches all three points / was measurable.
 
-    A frame's line breaks when its bow or head gap passes the drill's threshold (single frames are noisy: the checks
-    themselves use medians; this is what a person watching sees). Frames where the arms lie along the upper back
-    are not judged, as the check says (:func:`hingecoach.measures_back.arms_over_back`).
+    A frame's line breaks when its rounded-back reading or its head gap passes the drill's threshold (single frames
+    are noisy: the checks themselves use medians; this is what a person watching sees). Each reading is drawn on
+    the frames its check reads (:class:`~hingecoach.judge_inputs.ClipFrames`): the rounded back wherever the trunk
+    is seen, plates over the shins or not; the head on whole-body frames with the hands away from the neck. Why: an
+    overlay that said "not judged" on the frame where the report puts a rounded back (plates hiding the ankle)
+    contradicted the report. Frames where the arms lie along the upper back are not judged, as the check says
+    (:func:`hingecoach.measures_back.arms_over_back`).
     """
-    s = all_series(kin)
     n = int(np.asarray(kin.t_s).shape[0])
     rb, hd = drill.check("rounded_back"), drill.check("head_out_of_line")
     views = (rb.views if rb is not None else frozenset()) | (hd.views if hd is not None else frozenset())
     if view_name(view) not in views:
         return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
-    bow = s.get(rb.quantity if rb is not None else "dowel_tail_gap", np.full(n, np.nan))
-    head = np.abs(s.get("dowel_head_gap", np.full(n, np.nan)))
-    reliable = np.asarray(kin.reliable, dtype=bool)
-    known = np.isfinite(bow) & reliable
-    if "hands_to_neck" in s and "elbow_behind_trunk" in s:
-        known &= ~arms_over_back(s["hands_to_neck"], s["elbow_behind_trunk"])
+    f = clip_frames(kin)
+    s, nan, none = f.series, np.full(n, np.nan), np.zeros(n, dtype=bool)
+    hands = s.get("hands_to_neck", nan)
+    known_bow, broke_bow, known_head, broke_head = none, none, none, none
     with np.errstate(invalid="ignore"):
-        broke = (rb is not None) & (bow > (rb.threshold if rb is not None else np.inf))
-        broke |= (hd is not None) & np.isfinite(head) & (head > (hd.threshold if hd is not None else np.inf))
-    return np.asarray(~(known & broke)), np.asarray(known)
+        if rb is not None:
+            bow = s.get(rb.quantity, nan)
+            known_bow = np.isfinite(bow) & f.trunk & ~arms_over_back(hands, s.get("elbow_behind_trunk", nan))
+            broke_bow = known_bow & (bow > rb.threshold)
+        if hd is not None:
+            head = np.abs(s.get("dowel_head_gap", nan))
+            known_head = np.isfinite(head) & f.body & ~(hands < HANDS_AT_NECK)
+            broke_head = known_head & (head > hd.threshold)
+    return np.asarray(~(broke_bow | broke_head)), np.asarray(known_bow | known_head)

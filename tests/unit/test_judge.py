@@ -436,6 +436,31 @@ def test_back_line_frames_are_not_judged_where_the_arms_lie_along_the_upper_back
         assert bool(ok[bottom]) is not judged
 
 
+def test_back_line_frames_draw_the_rounded_back_where_plates_hide_the_legs() -> None:
+    """The overlay reads each back-line check's own frames: with the ankles hidden on the deepest frames (plates
+    over the shins) the rounded back is still judged there, by the check and on the drawing alike, while the head's
+    line (read on whole-body frames only) is not drawn there."""
+    res = synth.generate(synth.HingeSpec(), SIDE_CAM)
+    check = DRILLS["rdl"].check("rounded_back")
+    assert check is not None
+    track = _with_back(res, check.major_at + 0.02)
+    hip = res.angles["hip_flexion_deg"]
+    deep = hip > 0.6 * np.nanmax(hip)
+    vis = track.visibility.copy()
+    for name in ("left_ankle", "right_ankle"):
+        vis[deep, idx(name)] = 0.05
+    kin = compute_kinematics(replace(track, visibility=vis))
+    assert not np.asarray(kin.reliable)[deep].any()  # the legs' landmarks are lost on exactly those frames
+    reps = [judge.judge_rep(DRILLS["rdl"], kin, r, view="side") for r in res.reps]
+    assert all("rounded_back" in {f.code for f in r.faults} for r in reps)
+    ok, known = judge.back_line_frames(kin, DRILLS["rdl"], "side")
+    bottoms = [r.bottom for r in res.reps]
+    assert known[bottoms].all() and not ok[bottoms].any()
+    head_only = replace(DRILLS["rdl"], checks=tuple(c for c in DRILLS["rdl"].checks if c.code != "rounded_back"))
+    _, head_known = judge.back_line_frames(kin, head_only, "side")
+    assert not head_known[deep].any() and head_known[~deep].any()
+
+
 # ------------------------------------------------------------------------------------------------ real data
 # OpenPose BODY_25 → BlazePose-33 names (the st17086ts takes come as BODY_25 JSON keypoints).
 BODY25 = {0: "nose", 2: "right_shoulder", 3: "right_elbow", 4: "right_wrist", 5: "left_shoulder", 6: "left_elbow",
