@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from typing import Any, Final
 
-from hingecoach.batch import MAX_ATTEMPTS, ClipFn, ClipJob, ClipResult
+from hingecoach.batch_clip import MAX_ATTEMPTS, ClipFn, ClipJob, ClipResult
 
 _JOIN_S: Final[float] = 5.0
 
@@ -31,7 +31,7 @@ _JOIN_S: Final[float] = 5.0
 def _worker_main(conn: Connection, fn: ClipFn, threads: int) -> None:
     """A batch worker: clips in on the pipe, results out, until a ``None`` or the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver handles Ctrl-C and stops us
-    from hingecoach.batch import limit_threads
+    from hingecoach.batch_clip import limit_threads
 
     limit_threads(threads)
     while True:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hingecoach import __version__
-from hingecoach.batch import ClipRecord
+from hingecoach.batch_clip import ClipRecord
 from hingecoach.fileio import write_text_atomic
 
 RESULTS_JSONL = "results.jsonl"

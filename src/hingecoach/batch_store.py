@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hingecoach.batch import ClipRecord
+from hingecoach.batch_clip import ClipRecord
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from hingecoach.batch import BatchEvent, ClipJob, ClipRecord, ClipResult, analyze_clip, run_batch
+from hingecoach.batch import BatchEvent, run_batch
+from hingecoach.batch_clip import ClipJob, ClipRecord, ClipResult, analyze_clip
 from hingecoach.config import AnalysisConfig
 from hingecoach.provenance import config_hash, content_sha256, model_sha256
 from hingecoach.schema import Analysis

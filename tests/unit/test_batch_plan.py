@@ -15,16 +15,13 @@ import pytest
 from hingecoach.batch import (
     BatchInputError,
     ClipEntry,
-    ClipJob,
-    ClipRecord,
-    ClipResult,
-    analyze_clip,
     discover,
     plan,
     read_manifest,
     threads_per_worker,
     write_result,
 )
+from hingecoach.batch_clip import ClipJob, ClipRecord, ClipResult, analyze_clip
 from hingecoach.batch_inputs import hash_clips
 from hingecoach.batch_pool import longest_first, run_local
 from hingecoach.batch_report import csv_text, index_html, jsonl_text, totals, write_index_files

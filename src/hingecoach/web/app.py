@@ -23,11 +23,10 @@ from hingecoach import __version__
 from hingecoach.web import security
 from hingecoach.web.deps import LoginRequiredError
 from hingecoach.web.jobs import JobRunner
-from hingecoach.web.live import SessionFactory, core_session
+from hingecoach.web.live import MODEL_URL, SessionFactory, core_session
 from hingecoach.web.repo import Repo
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-MODEL_URL = "/models/pose_landmarker_full.task"
 
 
 def default_data_dir() -> Path:

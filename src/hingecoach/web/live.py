@@ -48,6 +48,8 @@ from hingecoach.web.mask import MaskError, decode_mask
 if TYPE_CHECKING:
     from hingecoach.measures import BackReference
 
+#: Where the browser fetches the pose model it runs (served by :mod:`hingecoach.web.app` from the installed model file).
+MODEL_URL = "/models/pose_landmarker_full.task"
 MAX_MESSAGE_BYTES = 256 * 1024
 """One frame's landmarks are ~4 kB of JSON and its run-length mask a few kB; anything far larger is not ours."""
 

@@ -20,8 +20,8 @@ from hingecoach.ladder import PlanDecision, decide
 from hingecoach.schema import DRILL_IDS
 from hingecoach.store import StoreError
 from hingecoach.web import security
-from hingecoach.web.app import MODEL_URL
 from hingecoach.web.deps import caller_of, page_caller, repo_of, require_csrf
+from hingecoach.web.live import MODEL_URL
 from hingecoach.web.repo import Caller, NameTakenError, Repo, SessionView
 
 router = APIRouter(include_in_schema=False)
