@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hingecoach import filtering, rep_signal, reps
 from hingecoach.drills import DRILLS, Check, Drill
@@ -34,6 +34,14 @@ class FilterConfig(BaseModel):
     swap_ratio: float = Field(default=filtering.SWAP_RATIO, gt=0, le=1, description="swap: cost ratio")
     swap_min_gain: float = Field(default=filtering.SWAP_MIN_GAIN, ge=0, description="swap: gain (trunk lengths)")
     swap_max_burst_s: float = Field(default=filtering.SWAP_MAX_BURST_S, gt=0, description="swap: longest burst (s)")
+
+    @field_validator("jump_window")
+    @classmethod
+    def _odd_window(cls, v: int) -> int:
+        """A running median centred on each frame needs an odd window (an even one was a crash deep in the filter)."""
+        if v % 2 == 0:
+            raise ValueError(f"jump_window must be odd (a window centred on each frame), not {v}")
+        return v
 
 
 class RepConfig(BaseModel):

@@ -24,11 +24,10 @@ import math
 from typing import Final
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 from hingecoach.butter import butter_lowpass_sos, sosfilt, sosfilt_zi
-from hingecoach.nanstats import nanmean, nanmedian
+from hingecoach.nanstats import nanmean, rolling_nanmedian
 from hingecoach.skeleton import INDEX
 from hingecoach.timebase import sample_rate_hz
 from hingecoach.track import PoseTrack
@@ -188,10 +187,7 @@ def reject_jumps(
     if t < 3 or not np.isfinite(scale_px):
         return np.zeros(xy_px.shape[:2], dtype=bool)
     w = min(window, t if t % 2 else t - 1)
-    half = w // 2
-    padded = np.pad(xy_px, ((half, half), (0, 0), (0, 0)), constant_values=np.nan)
-    win = sliding_window_view(padded, w, axis=0)  # (T, 33, 2, w)
-    med = nanmedian(win, axis=-1)
+    med = rolling_nanmedian(xy_px, w)  # (T, 33, 2)
     dev = np.linalg.norm(xy_px - med, axis=-1)
     return np.asarray(np.isfinite(dev) & (dev > max_dev * scale_px))
 

@@ -53,12 +53,11 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 from hingecoach.backline import axis_position, dowel, elbow_behind_trunk, pair_mean
 from hingecoach.filtering import body_scale_px, clean_track, is_clean
-from hingecoach.nanstats import nanmean, nanmedian
+from hingecoach.nanstats import nanmean, rolling_nanmedian
 from hingecoach.skeleton import INDEX, SIDES, Side, other, sided
 from hingecoach.timebase import sample_rate_hz
 from hingecoach.track import PoseTrack
@@ -221,9 +220,7 @@ def reject_angle_spikes(
     w = max(3, round(window_s * fps) | 1)
     if x.shape[0] < w:
         return x.copy()
-    half = w // 2
-    padded = np.pad(x, [(half, half)] + [(0, 0)] * (x.ndim - 1), constant_values=np.nan)
-    med = nanmedian(sliding_window_view(padded, w, axis=0), axis=-1)
+    med = rolling_nanmedian(x, w)
     with np.errstate(invalid="ignore"):
         bad = np.abs(x - med) > max_dev_deg
     return np.asarray(np.where(bad, np.nan, x), dtype=np.float64)

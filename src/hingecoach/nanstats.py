@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
@@ -44,3 +45,18 @@ def nanmedian(a: NDArray[Any], axis: int) -> FloatArray:
     hi = np.maximum(n // 2, 0)[..., None]
     mid = (np.take_along_axis(srt, lo, axis=-1) + np.take_along_axis(srt, hi, axis=-1))[..., 0] / 2.0
     return np.asarray(np.where(n > 0, mid, np.nan), dtype=np.float64)
+
+
+def rolling_nanmedian(x: NDArray[Any], window: int) -> FloatArray:
+    """Centred running median along axis 0 over ``window`` frames (odd), NaNs ignored; the ends see a shorter
+    window (padded with NaN), so the output has the input's shape. NaN where a window holds no number.
+
+    Why one helper: the landmark jump test, the angle screen and the overlay's back line all ask "what do the frames
+    around this one say", and each must treat a lost frame as missing, not as zero.
+    """
+    if window < 1 or window % 2 == 0:
+        raise ValueError(f"a centred running median needs an odd window, not {window}")
+    a = np.asarray(x, dtype=np.float64)
+    half = window // 2
+    padded = np.pad(a, [(half, half)] + [(0, 0)] * (a.ndim - 1), constant_values=np.nan)
+    return nanmedian(sliding_window_view(padded, window, axis=0), axis=-1)

@@ -91,6 +91,7 @@ def test_config_files_json_and_toml(tmp_path: Path) -> None:
         ("c.json", "[1, 2]", "a table of settings, not list"),
         ("c.json", '{"reps": {"min_rep_s": "slow"}}', "reps.min_rep_s"),
         ("c.json", '{"smoothing": 3}', "smoothing: Extra inputs are not permitted"),
+        ("c.json", '{"filtering": {"jump_window": 8}}', "jump_window must be odd"),
     ],
 )
 def test_a_bad_config_file_is_one_clear_error(tmp_path: Path, name: str, text: str, message: str) -> None:
