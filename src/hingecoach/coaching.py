@@ -72,7 +72,9 @@ def summarise(
     scored = [r.score for r in judged if r.judged]
     nxt = next_drill(drill, judged)
     cues: list[str] = []
-    ranked = _priority(drill, [r for r in judged if r.judged])
+    # Every rep's faults earn cues, judged whole or not: a rep whose legs were hidden (no score) still carries the
+    # rounded back its trunk showed, and a fault the report lists must come with the coach's cue.
+    ranked = _priority(drill, judged)
     ranked += [c.code for c in clip_checks if c.state == "fault" and c.code not in ranked]
     for code in ranked[:2]:
         check: Check | None = drill.check(code)

@@ -377,6 +377,18 @@ def _rep(*faults: tuple[str, str]) -> judge.JudgedRep:
     return judge.JudgedRep(metrics={}, faults=fs, score=judge.score_faults(fs), judged=True)
 
 
+def test_a_rounded_back_on_a_rep_whose_legs_were_hidden_still_earns_its_cue() -> None:
+    """Plates over the shins leave a rep unjudged for the leg checks (no score), but the rounded back is read on the
+    trunk alone: a fault the report lists must come with the coach's cue, not an empty list of cues."""
+    drill = DRILLS["deadlift"]
+    fs = [schema.Fault(code="rounded_back", severity="major", at_s=1.0, cue="x")]
+    legs_hidden = judge.JudgedRep(metrics={}, faults=fs, score=0, judged=False)
+    s = coaching.summarise(drill, [legs_hidden])
+    assert s.fault_counts == {"rounded_back": 1} and s.score is None
+    assert s.cues == [drill.check("rounded_back").cue]  # type: ignore[union-attr]
+    assert s.next_drill is None  # no rep was judged whole: neither progress nor regress on it
+
+
 def test_summary_gives_at_most_two_cues_ranked_by_reps_affected() -> None:
     drill = DRILLS["rdl"]
     reps = [
