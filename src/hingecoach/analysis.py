@@ -63,17 +63,23 @@ SQUAT_CUE: Final[str] = (
 
 
 def recognition_warnings(rec: Recognition) -> list[tuple[str, str]]:
-    """The warnings that say what ``--drill auto`` decided, how sure it was, and what it did about it."""
-    out = [("drill_recognised", f"drill recognised as {rec.result} (confidence {rec.confidence:.2f}): {rec.reason}")]
+    """The warnings that say what ``--drill auto`` decided, how sure it was, and what it did about it: one warning
+    each (a squat or a clip it could not tell is said as such, never as "recognised as could_not_tell").
+    """
+    out: list[tuple[str, str]] = []
+    if rec.result not in (NOT_A_HINGE, COULD_NOT_TELL):
+        out.append(
+            ("drill_recognised", f"drill recognised as {rec.result} (confidence {rec.confidence:.2f}): {rec.reason}")
+        )
     if rec.result == NOT_A_HINGE:
         ratio = rec.features.get("knee_hip_ratio", float("nan"))
         measured = f" (knee ÷ hip flexion at the bottom {ratio:.2f})" if np.isfinite(ratio) else ""
         out.append(
             (
                 "not_a_hinge",
-                f"this looks like a squat{measured}: the knees bend as much as the hips and the trunk stays upright, "
-                "so it is not judged as a hip hinge (squat_pattern). Practise the wall hip hinge: push the hips back "
-                "to the wall.",
+                f"this looks like a squat{measured}, confidence {rec.confidence:.2f}: the knees bend as much as the "
+                "hips and the trunk stays upright, so it is not judged as a hip hinge (squat_pattern). Practise the "
+                "wall hip hinge: push the hips back to the wall.",
             )
         )
     elif rec.result == COULD_NOT_TELL:
