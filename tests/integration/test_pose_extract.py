@@ -1,5 +1,6 @@
 import itertools
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -102,6 +103,20 @@ def test_shoulders_out_for_some_frames_is_a_warning() -> None:
         xy[:3, sided(side, "shoulder"), 1] = -20.0
     (code, message), = check_track(_with(tr, xy_px=xy))
     assert code == "partly_out_of_frame" and message.startswith("shoulders are out of frame in 30%")
+
+
+def test_two_parts_out_of_frame_are_one_warning_naming_both() -> None:
+    """One warning per code (consumers key warnings by code): knees and feet below the frame's edge on 3 of 10
+    frames are said once, both named."""
+    tr = _standing_track(10)
+    xy = tr.xy_px.copy()
+    for side in ("left", "right"):
+        for part in ("knee", "ankle", "heel", "foot_index"):
+            xy[:3, sided(side, part), 1] = tr.image_wh[1] + 40.0
+    warnings = check_track(_with(tr, xy_px=xy))
+    assert [code for code, _ in warnings] == ["partly_out_of_frame"]
+    message = warnings[0][1]
+    assert re.match(r"(knees and feet|feet and knees) are out of frame in 30% of frames; ", message), message
 
 
 def test_hidden_but_inside_is_occlusion_not_out_of_frame() -> None:

@@ -131,15 +131,25 @@ def check_track(track: PoseTrack, *, min_coverage: float = 0.5) -> list[Warning]
             f"{worst_label} are out of frame in {worst_out:.0%} of frames; "
             "step back so your whole body is visible"
         )
-    for label, (out_share, hidden_share) in shares.items():
-        if out_share > OUT_OF_FRAME_WARN_SHARE:
-            warnings.append(
-                ("partly_out_of_frame", f"{label} are out of frame in {out_share:.0%} of frames; "
-                 "checks that need them are less reliable")
-            )
-        if hidden_share > HIDDEN_WARN_SHARE:
-            warnings.append(
-                ("part_hidden", f"{label} are hidden (e.g. behind the plates) in {hidden_share:.0%} of frames; "
-                 "checks that need them are less reliable")
-            )
+    # One warning per code, naming every part it concerns (a consumer may key warnings by code).
+    out = {label: share for label, (share, _) in shares.items() if share > OUT_OF_FRAME_WARN_SHARE}
+    hidden = {label: share for label, (_, share) in shares.items() if share > HIDDEN_WARN_SHARE}
+    if out:
+        warnings.append(("partly_out_of_frame", f"{_parts(out)} out of frame in {_shares(out)} of frames; "
+                         "checks that need them are less reliable"))  # fmt: skip
+    if hidden:
+        warnings.append(("part_hidden", f"{_parts(hidden)} hidden (e.g. behind the plates) in {_shares(hidden)} of "
+                         "frames; checks that need them are less reliable"))  # fmt: skip
     return warnings
+
+
+def _parts(shares: dict[str, float]) -> str:
+    """``"knees and feet are"`` / ``"feet are"``: the parts a warning is about, as the sentence's subject."""
+    names = list(shares)
+    return (" and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]) + " are"
+
+
+def _shares(shares: dict[str, float]) -> str:
+    """``"24%"`` when every part shares it, else each part's: ``"24% and 12%"`` (in the parts' order)."""
+    pct = [f"{v:.0%}" for v in shares.values()]
+    return pct[0] if len(set(pct)) == 1 else " and ".join([", ".join(pct[:-1]), pct[-1]])
