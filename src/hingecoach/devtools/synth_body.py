@@ -1,4 +1,5 @@
-"""The synthetic lifter's body: a planar sagittal chain posed in 3-D (used by :mod:`hingecoach.devtools.synth`).
+"""The synthetic lifter's body and what it does: :class:`HingeSpec` (the motion and its faults) and the planar
+sagittal chain posed in 3-D (used by :mod:`hingecoach.devtools.synth`, which re-exports the spec).
 
 Kept apart from the generator so each module stays readable. All positions are metres in the body frame: ``u``
 forward (where the toes point), ``v`` up, lateral positive to the lifter's left. The spec's angles are the joint
@@ -8,17 +9,67 @@ angles of this chain exactly; see :mod:`hingecoach.devtools.synth` for the conve
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Final
+from dataclasses import dataclass
+from typing import Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach.skeleton import INDEX, N_LANDMARKS, SIDES, Side, other
 
-if TYPE_CHECKING:
-    from hingecoach.devtools.synth import HingeSpec
-
 FloatArray = NDArray[np.float64]
+
+@dataclass(frozen=True)
+class HingeSpec:
+    """What the synthetic lifter does. Angles are the *bottom* of each rep unless said otherwise.
+
+    Faults (all 0 = a clean hinge): ``trunk_round_deg`` spinal flexion spread evenly from hip to shoulder;
+    ``head_drop_deg`` neck flexion (negative = looking up); ``lean_back_deg`` hip hyperextension at the top;
+    ``lockout_deficit_deg`` hip flexion left at the top (never stands tall); ``knee_valgus_deg`` knees caving in
+    (frontal plane); ``pelvis_drop_deg`` frontal tilt of the hip line, the free-leg side (right side when bilateral)
+    rising; ``hips_rise_first`` 0–1 share of the ascent in which the knees straighten before the hips open.
+    ``fault_reps`` (1-based) limits the faults to some reps; None = every rep.
+    """
+
+    reps: int = 3
+    hip_flexion_deg: float = 80.0
+    knee_flexion_deg: float = 20.0
+    knee_top_deg: float = 0.0
+    shin_ratio: float = 0.5
+    trunk_round_deg: float = 0.0
+    head_drop_deg: float = 0.0
+    lean_back_deg: float = 0.0
+    lockout_deficit_deg: float = 0.0
+    knee_valgus_deg: float = 0.0
+    pelvis_drop_deg: float = 0.0
+    hips_rise_first: float = 0.0
+    squat: bool = False
+    single_leg: bool = False
+    stance_side: Side = "left"
+    horizontal: bool = False
+    start: Literal["standing", "floor"] = "standing"
+    # bar: straight arms keep a bar against the legs (RDL); through: hands pulled back between the legs (pull-through);
+    # shoulders: a bar held on the upper back, elbows back along it (good morning); dowel: the hands hold a stick
+    # behind the neck, elbows raised beside the head, clear of the upper back (dowel hinge)
+    arms: Literal["hang", "shoulders", "bar", "through", "dowel"] = "hang"
+    descent_s: float = 1.2
+    bottom_s: float = 0.2
+    ascent_s: float = 1.0
+    top_s: float = 0.6
+    setup_s: float = 0.8
+    tail_s: float = 0.8
+    fault_reps: tuple[int, ...] | None = None
+    height_m: float = 1.75
+
+    def __post_init__(self) -> None:
+        if self.reps < 0:
+            raise ValueError("reps must be >= 0")
+        if not 0.0 <= self.hips_rise_first <= 1.0:
+            raise ValueError("hips_rise_first must be in [0, 1]")
+        if min(self.descent_s, self.ascent_s) <= 0 or min(self.bottom_s, self.top_s, self.setup_s, self.tail_s) < 0:
+            raise ValueError("phase durations must be positive (holds may be 0)")
+
+
 
 #: Body proportions as fractions of standing height (Drillis & Contini / Winter anthropometry, rounded; the
 #: widths are where BlazePose puts its shoulder and hip landmarks: 0.75 and 0.43 trunk lengths apart on real clips).
