@@ -75,6 +75,13 @@ def print_figures(fig: dict[str, Any]) -> None:
             f"{_pct(lo['clean_clips_with_false_alarm'])} (in-sample {_pct(ins['clean_clips_with_false_alarm'])}) "
             f"of {lo['clean_clips']:.0f}"
         )
+    cj = f.get("clean_clips_judged")
+    if cj is not None:
+        out.print(
+            f"Clean clips on which something was judged ({cj['judged']} of {cj['clean_clips']}; nothing judged on "
+            f"{len(cj['nothing_judged'])}, which the figure above counts as clean): with any fault LOLO "
+            f"{_pct(cj['with_false_alarm_lolo'])} (in-sample {_pct(cj['with_false_alarm_in_sample'])})"
+        )
     out.print(
         f"drill recognised (auto): {_pct(dr['accuracy'])} of {dr['clips']} clips (rule-based: out-of-sample for "
         f"every lifter; mean over {len(dr['per_lifter'])} lifters {_pct(dr['mean_over_lifters'])}) · lifters: "

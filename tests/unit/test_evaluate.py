@@ -167,6 +167,22 @@ def test_threshold_fitted_on_two_lifters_scores_the_third() -> None:
     assert real["lolo"]["headline"]["clean_clips"] == 3 and fig["lolo"]["headline"]["clean_clips"] == 4
 
 
+def test_clean_clips_nothing_was_judged_on_are_counted_apart() -> None:
+    """A clean clip on which no check gave an answer (a front view of a back-line drill, no rep found) counts as
+    clean in the headline without having been looked at: the false-alarm share is also given over the clean clips
+    that had an answer, with the unanswered ones named."""
+    clips = _three_lifters()
+    blind_row = _row("f1", 1, set(), view="front", lifter="D")
+    blind = RepRecord(1, True, (CheckAnswer("rounded_back", "not_judged", None, "front view"),))
+    clips.append(ClipOutcome(blind_row, 1, "front", "deadlift", frozenset(), 0, checks=(SPEC,), reps=(blind,)))
+    fig = fault_figures(clips)
+    cj = fig["clean_clips_judged"]
+    assert cj["clean_clips"] == fig["lolo"]["headline"]["clean_clips"] == 5
+    assert cj["nothing_judged"] == ["f1"] and cj["judged"] == 4
+    assert cj["with_false_alarm_lolo"] == pytest.approx(2 / 4)  # c1 and the render, as in the test above
+    assert fig["lolo"]["headline"]["clean_clips_with_false_alarm"] == pytest.approx(2 / 5)  # f1 counted clean
+
+
 def test_every_miss_and_false_alarm_is_listed_with_why() -> None:
     fig = fault_figures(_three_lifters())
     missed = {(m["path"], m["kind"]) for m in fig["missed"]}

@@ -284,6 +284,34 @@ def _thresholds_by_lifter(folds: Mapping[tuple[str, str], Fold]) -> dict[str, di
     return dict(out)
 
 
+def _judged_anything(o: ClipOutcome) -> bool:
+    """Whether any check gave this clip an answer (fault, clean or borderline) on a rep or outside the reps."""
+    return any(a.state in JUDGED_STATES for a in [x for r in o.reps for x in r.answers] + list(o.outside))
+
+
+def clean_clips_judged(
+    ok: Sequence[ClipOutcome], lolo_found: Mapping[str, frozenset[str]], tool_found: Mapping[str, frozenset[str]]
+) -> dict[str, Any]:
+    """The false-alarm figure over the clean clips on which something was judged, beside the clean clips on which
+    nothing was (no rep found and no deep-lean frames): those count as clean in the headline without having been
+    looked at, which flatters it (a clean clip the tool never judged is not a clean verdict).
+    """
+    clean = [o for o in ok if o.row.faults_known and not o.row.faults]
+    judged = [o for o in clean if _judged_anything(o)]
+    judged_paths = {o.row.path for o in judged}
+
+    def share(found: Mapping[str, frozenset[str]]) -> float:
+        return sum(bool(found[o.row.path]) for o in judged) / len(judged) if judged else float("nan")
+
+    return {
+        "clean_clips": len(clean),
+        "nothing_judged": sorted(o.row.path for o in clean if o.row.path not in judged_paths),
+        "judged": len(judged),
+        "with_false_alarm_lolo": share(lolo_found),
+        "with_false_alarm_in_sample": share(tool_found),
+    }
+
+
 def fault_figures(outcomes: Sequence[ClipOutcome]) -> dict[str, Any]:
     """In-sample and leave-one-lifter-out fault figures, per-rep recall and the folds, for one set of clips."""
     ok = [o for o in outcomes if o.error is None]
@@ -310,6 +338,7 @@ def fault_figures(outcomes: Sequence[ClipOutcome]) -> dict[str, Any]:
     real = [o for o in ok if not o.row.synthetic]
     return {
         "lolo": _score(ok, lolo_found),
+        "clean_clips_judged": clean_clips_judged(ok, lolo_found, tool_found),
         "in_sample": _score(ok, tool_found),
         # Beside the headline, not instead of it: the rendered clips are there for drills with no real clip, and a
         # render's skin is not a person's outline, so the figure on filmed lifters alone is worth seeing too.
