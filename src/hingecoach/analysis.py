@@ -21,7 +21,7 @@ from hingecoach.drills import DRILLS
 from hingecoach.errors import UnknownDrillError
 from hingecoach.filtering import clean_track
 from hingecoach.kinematics import Kinematics, compute_kinematics
-from hingecoach.measures import BackReference
+from hingecoach.measures import BackReference, Baseline
 from hingecoach.pose.quality import check_track
 from hingecoach.provenance import config_hash, content_sha256, drills_table_version, package_version
 from hingecoach.provenance import model_sha256 as model_sha256_of
@@ -53,6 +53,9 @@ class AnalysisResult:
     reps: tuple[RepSegment, ...]
     phases: NDArray[np.int8]
     view: ViewEstimate
+    #: What the checks read, built once per clip: the overlay draws the back line on the same frames.
+    frames: judge_inputs.ClipFrames | None = None
+    baseline: Baseline | None = None
 
 
 #: The cue a squat gets instead of hinge faults: the squat_pattern check's explanation and cue.
@@ -275,6 +278,8 @@ def analyze_track(
         reps=reps,
         phases=phase_labels(kin, reps, cfg.reps),
         view=view,
+        frames=frames,
+        baseline=baseline,
     )
 
 

@@ -38,12 +38,11 @@ from hingecoach.measures import (
     RepWindow,
 )
 from hingecoach.measures_back import (
-    DEEP_LEAN_MIN_DEG,
     HANDS_AT_NECK,
-    TOPUP_SPAN_DEG,
     WANT_BACK_FRAMES,
     arms_over_back,
     back_line_medians,
+    lean_floor_deg,
 )
 from hingecoach.nanstats import rolling_nanmedian
 from hingecoach.timebase import first_within, last_within
@@ -479,7 +478,14 @@ def reference_from_analysis(analysis: schema.Analysis) -> BackReference | None:
     )
 
 
-def back_line_frames(kin: KinematicsLike, drill: Drill, view: object) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+def back_line_frames(
+    kin: KinematicsLike,
+    drill: Drill,
+    view: object,
+    *,
+    frames: ClipFrames | None = None,
+    baseline: Baseline | None = None,
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """Per-frame ``(back_ok, back_judged)`` for overlays: the dowel touches all three points / was measurable.
 
     Each reading is drawn on the frames its check reads (:class:`~hingecoach.judge_inputs.ClipFrames`): the rounded
@@ -500,13 +506,13 @@ def back_line_frames(kin: KinematicsLike, drill: Drill, view: object) -> tuple[N
     views = (rb.views if rb is not None else frozenset()) | (hd.views if hd is not None else frozenset())
     if view_name(view) not in views:
         return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
-    f = clip_frames(kin)
+    f = clip_frames(kin) if frames is None else frames  # the analysis passes the ones its checks read
     s, nan, none = f.series, np.full(n, np.nan), np.zeros(n, dtype=bool)
     hands = s.get("hands_to_neck", nan)
     known_bow, broke_bow, known_head, broke_head = none, none, none, none
     with np.errstate(invalid="ignore"):
         lean = np.abs(s.get("trunk_incline_deg", nan))
-        base = compute_baseline(kin, frames=f)
+        base = compute_baseline(kin, frames=f) if baseline is None else baseline
         if rb is not None:
             bow = s.get(rb.quantity, nan)
             leaning = _deep(lean, base.deep_lean_seen_deg)
@@ -525,10 +531,8 @@ def _running(x: FloatArray, keep: NDArray[np.bool_]) -> FloatArray:
 
 
 def _deep(lean: FloatArray, level: float | None) -> NDArray[np.bool_]:
-    """Frames leaning far enough for the back line's reading: within the checks' top-up span of the clip's deep
-    level (:func:`hingecoach.measures_back._back_frames`), and never less than the minimum lean.
-    """
+    """Frames leaning far enough for the back line's reading (:func:`hingecoach.measures_back.lean_floor_deg`)."""
     if level is None:
         return np.zeros(lean.shape, dtype=bool)
     with np.errstate(invalid="ignore"):
-        return np.asarray(lean >= max(DEEP_LEAN_MIN_DEG, level - TOPUP_SPAN_DEG))
+        return np.asarray(lean >= lean_floor_deg(level))

@@ -70,6 +70,13 @@ TRUNK_LEAN_SEEN: Final[str] = "trunk_incline_seen_deg"
 TRUNK_LEAN_BODY: Final[str] = "trunk_incline_body_deg"
 
 
+def lean_floor_deg(level: float) -> float:
+    """The least trunk lean (deg) whose frames may be read for the back line, given the clip's deep level: within
+    :data:`TOPUP_SPAN_DEG` of it and never below :data:`DEEP_LEAN_MIN_DEG` (the checks' top-up, the overlay's band).
+    """
+    return max(DEEP_LEAN_MIN_DEG, level - TOPUP_SPAN_DEG)
+
+
 def _back_frames(w: RepWindow, name: str) -> NDArray[np.bool_] | NotJudged:
     """Frames of deepest trunk lean with a measured back line, or why there are not enough of them."""
     base = w.baseline
@@ -89,7 +96,7 @@ def _back_frames(w: RepWindow, name: str) -> NDArray[np.bool_] | NotJudged:
     x = w.get(name)
     with np.errstate(invalid="ignore"):
         deep = np.abs(lean) >= level
-        floor = np.isfinite(x) & (np.abs(lean) >= max(DEEP_LEAN_MIN_DEG, level - TOPUP_SPAN_DEG))
+        floor = np.isfinite(x) & (np.abs(lean) >= lean_floor_deg(level))
     if int((deep & np.isfinite(x)).sum()) < WANT_BACK_FRAMES and int(floor.sum()) > int(deep.sum()):
         order = np.flatnonzero(floor)[np.argsort(-np.abs(lean[floor]), kind="stable")]
         deep = deep.copy()

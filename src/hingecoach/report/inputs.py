@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,6 +20,10 @@ from hingecoach.kinematics import Kinematics
 from hingecoach.schema import Analysis, Rep
 from hingecoach.skeleton import Side, sided
 from hingecoach.track import PoseTrack
+
+if TYPE_CHECKING:  # the judge's types, for the analysis result's fields (the module imports the judge lazily)
+    from hingecoach.judge_inputs import ClipFrames
+    from hingecoach.measures import Baseline
 
 FloatArray = NDArray[np.float64]
 
@@ -64,6 +68,12 @@ class AnalysisResultLike(Protocol):
 
     @property
     def view(self) -> object: ...
+
+    @property
+    def frames(self) -> ClipFrames | None: ...
+
+    @property
+    def baseline(self) -> Baseline | None: ...
 
 
 class KinematicsLike(Protocol):
@@ -186,7 +196,9 @@ class ReportInputs:
         head = None
         series = "dowel_shoulder_drop"
         if drill is not None:
-            back_ok, back_judged = judge.back_line_frames(kin, drill, result.view)
+            back_ok, back_judged = judge.back_line_frames(
+                kin, drill, result.view, frames=result.frames, baseline=result.baseline
+            )
             check = drill.check("rounded_back")
             threshold = check.threshold if check is not None else None
             series = check.quantity if check is not None else series
