@@ -38,13 +38,8 @@ from hingecoach.measures import (
     RepWindow,
 )
 from hingecoach.measures_back import (
-    HANDS_AT_NECK,
-    WANT_BACK_FRAMES,
-    arms_over_back,
     back_line_medians,
-    lean_floor_deg,
 )
-from hingecoach.nanstats import rolling_nanmedian
 from hingecoach.timebase import first_within, last_within
 
 FloatArray = NDArray[np.float64]
@@ -476,63 +471,3 @@ def reference_from_analysis(analysis: schema.Analysis) -> BackReference | None:
         dowel_tail_gap=tail,
         dowel_shoulder_drop=drop,
     )
-
-
-def back_line_frames(
-    kin: KinematicsLike,
-    drill: Drill,
-    view: object,
-    *,
-    frames: ClipFrames | None = None,
-    baseline: Baseline | None = None,
-) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-    """Per-frame ``(back_ok, back_judged)`` for overlays: the dowel touches all three points / was measurable.
-
-    Each reading is drawn on the frames its check reads (:class:`~hingecoach.judge_inputs.ClipFrames`): the rounded
-    back wherever the trunk is seen, plates over the shins or not; the head on whole-body frames with the hands away
-    from the neck; both only where the trunk leans within the checks' top-up span of the clip's deep level
-    (:func:`_deep`). A frame's line breaks where the running median of its reading over
-    :data:`~hingecoach.measures_back.WANT_BACK_FRAMES` judged frames passes the drill's threshold: the checks take
-    such medians too, and a single frame's contour is noise. Frames where the arms lie along the upper back are not
-    judged, as the check says (:func:`hingecoach.measures_back.arms_over_back`).
-
-    Why: the drawing must say what the report says. Reading only frames with the legs' landmarks left the dowel
-    blank where plates hide the shins and the report put a rounded back, and every frame's own value drew upright
-    lifters' lines broken. On the manifest's side-view reps with a back-line verdict, the rep's frames show a break
-    on 19 of 19 faulty reps (before: 17, two blank) and none on 8 of 11 clean ones (before: 1).
-    """
-    n = int(np.asarray(kin.t_s).shape[0])
-    rb, hd = drill.check("rounded_back"), drill.check("head_out_of_line")
-    views = (rb.views if rb is not None else frozenset()) | (hd.views if hd is not None else frozenset())
-    if view_name(view) not in views:
-        return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
-    f = clip_frames(kin) if frames is None else frames  # the analysis passes the ones its checks read
-    s, nan, none = f.series, np.full(n, np.nan), np.zeros(n, dtype=bool)
-    hands = s.get("hands_to_neck", nan)
-    known_bow, broke_bow, known_head, broke_head = none, none, none, none
-    with np.errstate(invalid="ignore"):
-        lean = np.abs(s.get("trunk_incline_deg", nan))
-        base = compute_baseline(kin, frames=f) if baseline is None else baseline
-        if rb is not None:
-            bow = s.get(rb.quantity, nan)
-            leaning = _deep(lean, base.deep_lean_seen_deg)
-            known_bow = np.isfinite(bow) & f.trunk & leaning & ~arms_over_back(hands, s.get("elbow_behind_trunk", nan))
-            broke_bow = known_bow & (_running(bow, known_bow) > rb.threshold)
-        if hd is not None:
-            head = np.abs(s.get("dowel_head_gap", nan))
-            known_head = np.isfinite(head) & f.body & _deep(lean, base.deep_lean_deg) & ~(hands < HANDS_AT_NECK)
-            broke_head = known_head & (_running(head, known_head) > hd.threshold)
-    return np.asarray(~(broke_bow | broke_head)), np.asarray(known_bow | known_head)
-
-
-def _running(x: FloatArray, keep: NDArray[np.bool_]) -> FloatArray:
-    """Running median of ``x`` over the frames in ``keep`` (the others count as missing)."""
-    return rolling_nanmedian(np.where(keep, x, np.nan), WANT_BACK_FRAMES)
-
-
-def _deep(lean: FloatArray, level: float | None) -> NDArray[np.bool_]:
-    """Frames leaning far enough for the back line's reading (:func:`hingecoach.measures_back.lean_floor_deg`)."""
-    if level is None:
-        return np.zeros(lean.shape, dtype=bool)
-    with np.errstate(invalid="ignore"):
-        return np.asarray(lean >= lean_floor_deg(level))

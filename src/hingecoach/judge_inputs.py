@@ -374,6 +374,21 @@ def _setup_start(hip: FloatArray | None, start: int, lo: int) -> int:
     return start - (int(below[0]) if below.size else seg.shape[0])
 
 
+def window_span(kin: KinematicsLike, rep: RepLike, *, frames: ClipFrames | None = None) -> tuple[int, int]:
+    """First and last frame (inclusive) of the rep's window as :func:`rep_window` cuts it: the rep, its top hold and,
+    for a floor pull, its set-up — the frames the rep's checks read, which the overlay draws as the rep's answer.
+    """
+    f = clip_frames(kin) if frames is None else frames
+    return _span(f.series.get("hip_flexion_deg"), np.asarray(kin.t_s, dtype=np.float64), rep)
+
+
+def _span(hip: FloatArray | None, t: FloatArray, rep: RepLike) -> tuple[int, int]:
+    a0, b0 = int(rep.start), int(rep.end)
+    b = _top_hold_end(hip, b0, last_within(t, b0, TOP_HOLD_S))
+    a = _setup_start(hip, a0, first_within(t, a0, TOP_HOLD_S)) if int(rep.bottom) == a0 else a0
+    return a, b
+
+
 def rep_window(
     kin: KinematicsLike,
     rep: RepLike,
@@ -393,9 +408,7 @@ def rep_window(
     t = np.asarray(kin.t_s, dtype=np.float64)
     n = int(t.shape[0])
     a0, b0 = int(rep.start), int(rep.end)
-    hip = s.get("hip_flexion_deg")
-    b = _top_hold_end(hip, b0, last_within(t, b0, TOP_HOLD_S))
-    a = _setup_start(hip, a0, first_within(t, a0, TOP_HOLD_S)) if int(rep.bottom) == a0 else a0
+    a, b = _span(s.get("hip_flexion_deg"), t, rep)
     keep = f.legs[a : b + 1]
     # The top is out of view when most frames just after the rep's end are unusable (a cut, the lifter leaving).
     after = f.legs[b0 + 1 : max(b0 + 1, last_within(t, b0, TOP_LOST_S)) + 1]

@@ -19,7 +19,7 @@ import pytest
 from hingecoach.devtools.render_figure import write_figure_video
 from hingecoach.devtools.synth import CameraSpec, HingeSpec, SynthResult, generate
 from hingecoach.report import OutputFiles, ReportInputs, render_overlay, write_all
-from hingecoach.report.overlay import AMBER, GREEN, RED
+from hingecoach.report.annotators import AMBER, GREEN, RED
 from hingecoach.schema import Analysis, Fault, Rep, Source, Summary
 from hingecoach.skeleton import sided
 from hingecoach.track import PoseTrack

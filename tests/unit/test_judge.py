@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hingecoach import coaching, judge, judge_inputs, schema
+from hingecoach import backline_frames, coaching, judge, judge_inputs, schema
 from hingecoach.backline import DORSAL_U
 from hingecoach.devtools import synth
 from hingecoach.drills import DRILLS, LADDER, Drill
@@ -347,6 +347,8 @@ def test_back_line_held_range_ends_where_the_line_breaks() -> None:
     humped = compute_kinematics(_with_back(res, 0.2))
     held = judge.judge_rep(DRILLS["rdl"], humped, res.reps[0], view="side").back_held_deg
     assert held is not None and 0.5 * 80 < held < 0.7 * 80
+
+
 def test_a_front_view_does_not_guess_the_back_and_says_why() -> None:
     reps = _run(DRILLS["rdl"], view="front", camera=FRONT_CAM, trunk_round_deg=70.0)
     assert all("rounded_back" not in [f.code for f in r.faults] for r in reps)
@@ -426,18 +428,24 @@ def test_ladder_progress_regress_and_stay() -> None:
     assert LADDER[0] == ("hinge_kneeling",)
 
 
+def _line(kin: object, drill: object, view: str, reps: tuple[schema.Rep, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """``(ok, known)`` per frame from :func:`backline_frames.back_line`: not drawn broken / judged at all."""
+    state = backline_frames.back_line(kin, drill, view, reps=reps).state  # type: ignore[arg-type]
+    return state != backline_frames.LINE_BREAKS, state != backline_frames.LINE_UNKNOWN
+
+
 def test_back_line_frames_mark_breaks_only_where_the_view_can_see() -> None:
     """From the side the rounded bottom is drawn broken and the standing frames are not judged (the back line is
     read only where the trunk leans, as the checks read it); from the front nothing is judged."""
     res = synth.generate(synth.HingeSpec(), SIDE_CAM)
     kin = compute_kinematics(_with_back(res, 0.2))
-    ok, known = judge.back_line_frames(kin, DRILLS["rdl"], "side")
+    ok, known = _line(kin, DRILLS["rdl"], "side")
     assert ok.shape == known.shape == kin.t_s.shape
     bottoms = [r.bottom for r in res.reps]
     assert known[bottoms].all() and not ok[bottoms].any()
     lean = np.abs(judge_inputs.all_series(kin)["trunk_incline_deg"])
     assert not known[lean < DEEP_LEAN_MIN_DEG].any() and ok[lean < DEEP_LEAN_MIN_DEG].all() and not known[0]
-    ok_f, known_f = judge.back_line_frames(kin, DRILLS["rdl"], "front")
+    ok_f, known_f = _line(kin, DRILLS["rdl"], "front")
     assert not known_f.any() and ok_f.all()
 
 
@@ -448,7 +456,7 @@ def test_back_line_frames_are_not_judged_where_the_arms_lie_along_the_upper_back
     for arms, judged in (("shoulders", False), ("dowel", True)):
         res = synth.generate(synth.HingeSpec(arms=arms), SIDE_CAM)  # type: ignore[arg-type]
         kin = compute_kinematics(_with_back(res, 0.2))
-        ok, known = judge.back_line_frames(kin, DRILLS["good_morning"], "side")
+        ok, known = _line(kin, DRILLS["good_morning"], "side")
         bottom = res.reps[0].bottom
         assert bool(known[bottom]) is judged
         assert bool(ok[bottom]) is not judged
@@ -471,12 +479,72 @@ def test_back_line_frames_draw_the_rounded_back_where_plates_hide_the_legs() -> 
     assert not np.asarray(kin.reliable)[deep].any()  # the legs' landmarks are lost on exactly those frames
     reps = [judge.judge_rep(DRILLS["rdl"], kin, r, view="side") for r in res.reps]
     assert all("rounded_back" in {f.code for f in r.faults} for r in reps)
-    ok, known = judge.back_line_frames(kin, DRILLS["rdl"], "side")
+    ok, known = _line(kin, DRILLS["rdl"], "side")
     bottoms = [r.bottom for r in res.reps]
     assert known[bottoms].all() and not ok[bottoms].any()
     head_only = replace(DRILLS["rdl"], checks=tuple(c for c in DRILLS["rdl"].checks if c.code != "rounded_back"))
-    _, head_known = judge.back_line_frames(kin, head_only, "side")
+    _, head_known = _line(kin, head_only, "side")
     assert not head_known[deep].any()
+
+
+def _answered(r: synth.RepTruth, t_s: np.ndarray, index: int, state: str) -> schema.Rep:
+    """A rep of the analysis whose rounded-back check answered ``state`` (the other checks left out)."""
+    check = schema.CheckResult(code="rounded_back", state=state)  # type: ignore[arg-type]
+    return schema.Rep(
+        index=index,
+        start_s=float(t_s[r.start]),
+        bottom_s=float(t_s[r.bottom]),
+        end_s=float(t_s[r.end]),
+        start_frame=r.start,
+        bottom_frame=r.bottom,
+        end_frame=r.end,
+        descent_s=0.0,
+        ascent_s=0.0,
+        metrics={},
+        score=100,
+        checks=[check],
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "drawn"),
+    [
+        ("fault", backline_frames.LINE_BREAKS),
+        ("borderline", backline_frames.LINE_NEAR),
+        ("clean", backline_frames.LINE_HOLDS),
+        ("not_judged", backline_frames.LINE_UNKNOWN),
+    ],
+)
+def test_back_line_draws_each_rep_as_its_answer_says(answer: str, drawn: int) -> None:
+    """The same rounded bottom (0.2 trunk lengths, past the threshold on every deep frame) is drawn broken, too close
+    to call, holding or not judged as the rep's rounded-back answer says; the other reps, answered fault, stay
+    broken, and without any rep answers every deep frame is drawn broken (the frames' own readings)."""
+    res = synth.generate(synth.HingeSpec(reps=3), SIDE_CAM)
+    kin = compute_kinematics(_with_back(res, 0.2))
+    t = np.asarray(kin.t_s)
+    reps = tuple(_answered(r, t, i + 1, answer if i == 1 else "fault") for i, r in enumerate(res.reps))
+    line = backline_frames.back_line(kin, DRILLS["rdl"], "side", reps=reps)
+    bottoms = [r.bottom for r in res.reps]
+    assert line.bow[bottoms[1]] == drawn and line.state[bottoms[1]] == drawn
+    assert (line.bow[[bottoms[0], bottoms[2]]] == backline_frames.LINE_BREAKS).all()
+    middle = slice(res.reps[1].start, res.reps[1].end + 1)
+    assert not (line.bow[middle] == backline_frames.LINE_BREAKS).any() or answer == "fault"
+    bare = backline_frames.back_line(kin, DRILLS["rdl"], "side")
+    assert (bare.bow[bottoms] == backline_frames.LINE_BREAKS).all()
+
+
+def test_back_line_leaves_frames_outside_every_rep_not_judged() -> None:
+    """A deep, rounded stretch that is no rep of the analysis (a set-down, a rest between takes) is drawn not judged
+    when the clip has reps — the report says nothing about it — and by its own frames when the clip has none."""
+    res = synth.generate(synth.HingeSpec(reps=3), SIDE_CAM)
+    kin = compute_kinematics(_with_back(res, 0.2))
+    t = np.asarray(kin.t_s)
+    reps = (_answered(res.reps[0], t, 1, "fault"), _answered(res.reps[2], t, 2, "fault"))  # the middle one is not a rep
+    line = backline_frames.back_line(kin, DRILLS["rdl"], "side", reps=reps)
+    middle = res.reps[1].bottom
+    assert line.state[middle] == backline_frames.LINE_UNKNOWN
+    assert line.state[res.reps[0].bottom] == line.state[res.reps[2].bottom] == backline_frames.LINE_BREAKS
+    assert backline_frames.back_line(kin, DRILLS["rdl"], "side").state[middle] == backline_frames.LINE_BREAKS
 
 
 # ------------------------------------------------------------------------------------------------ real data

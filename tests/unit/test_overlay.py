@@ -8,15 +8,8 @@ import numpy as np
 import pytest
 
 from hingecoach.report import _text
-from hingecoach.report.inputs import (
-    BACK_BREAKS,
-    BACK_HOLDS,
-    BACK_UNKNOWN,
-    ReportInputs,
-    best_and_worst,
-    key_frame_targets,
-)
-from hingecoach.report.overlay import (
+from hingecoach.report.annotators import (
+    AMBER,
     GREEN,
     GREY,
     RED,
@@ -24,6 +17,15 @@ from hingecoach.report.overlay import (
     CueAnnotator,
     HudAnnotator,
     SkeletonAnnotator,
+)
+from hingecoach.report.inputs import (
+    BACK_BREAKS,
+    BACK_HOLDS,
+    BACK_NEAR,
+    BACK_UNKNOWN,
+    ReportInputs,
+    best_and_worst,
+    key_frame_targets,
 )
 from hingecoach.report.video_sink import even_size, fps_fraction, output_size
 from hingecoach.schema import Analysis, Fault, Rep, Source, Summary
@@ -282,3 +284,35 @@ def test_the_virtual_dowel_is_drawn_where_it_touches_and_lifts(hump: float, colo
     assert (np.abs(patch.astype(int) - np.array(colour)).sum(axis=1) < 40).any()
     codes = {f.code for r in result.analysis.reps for f in r.faults}
     assert ("rounded_back" in codes) is (hump > 0)
+
+
+def test_a_rep_too_close_to_call_is_drawn_amber_where_the_stick_lifts() -> None:
+    """A borderline rounded back is neither red nor green: the stick and the upper-back contact (where the stick
+    lifts) are amber, the head's contact keeps its own reading's colour, and the panel says "too close to call"."""
+    from dataclasses import replace as dc_replace
+
+    from hingecoach.analysis import analyze_track
+    from hingecoach.backline_frames import LINE_HOLDS, LINE_NEAR, BackLine
+    from hingecoach.report.overlay import OverlayPainter
+
+    res, track = _hump_track(0.2)
+    inputs = ReportInputs.from_result(analyze_track(track, drill="rdl"))  # type: ignore[arg-type]
+    assert inputs.back_line is not None
+    bottom = res.reps[0].bottom  # type: ignore[attr-defined]
+    assert inputs.back_line.bow[bottom] == BACK_BREAKS  # the analysis itself: a fault, drawn red
+    bow = np.where(inputs.back_line.bow == BACK_BREAKS, LINE_NEAR, inputs.back_line.bow).astype(np.int8)
+    head = np.full(bow.shape, LINE_HOLDS, dtype=np.int8)
+    painter = OverlayPainter(dc_replace(inputs, back_line=BackLine(bow, head)), track)  # type: ignore[arg-type]
+    assert painter.back_state[bottom] == BACK_NEAR
+    frame = np.zeros((480, 640, 3), np.uint8)
+    painter.paint(frame, bottom)
+
+    def colour_at(point: np.ndarray) -> np.ndarray:
+        x, y = np.round(point).astype(int)
+        return frame[y - 2 : y + 3, x - 2 : x + 3].reshape(-1, 3).astype(int)
+
+    assert (np.abs(colour_at(painter.dowel_points[bottom, 1]) - np.array(AMBER)).sum(axis=1) < 40).any()
+    assert (np.abs(colour_at(painter.dowel_points[bottom, 2]) - np.array(GREEN)).sum(axis=1) < 40).any()
+    ends = painter.dowel_ends[bottom]
+    mid = ends[0] + 0.15 * (ends[1] - ends[0])  # on the stick, away from the contacts
+    assert (np.abs(colour_at(mid) - np.array(AMBER)).sum(axis=1) < 40).any()

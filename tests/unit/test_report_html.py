@@ -113,3 +113,32 @@ def test_overlay_link_is_relative_to_the_report(tmp_path: Path) -> None:
     html = path.read_text()
     assert 'src="../videos/overlay.mp4"' in html and "clip.mp4" in html
     assert list((tmp_path / "report").iterdir()) == [path]
+
+
+def test_a_rep_without_faults_says_which_checks_were_too_close_to_call_or_not_judged() -> None:
+    """ "Clean" only when every check answered clean; a borderline check gets an amber chip with its reason, and the
+    checks not judged one grey chip whose tooltip says why and how to film."""
+    from dataclasses import replace
+
+    from hingecoach.schema import CheckResult
+
+    inputs = _inputs({}, [], [])
+    clean_html = render_report_html(inputs)
+    assert 'class="chip clean">clean<' in clean_html
+    checks = [
+        CheckResult(code="rounded_back", state="borderline", value=0.084, threshold=0.08, band=0.01,
+                    reason="0.084 is within ±0.01 of the threshold 0.08: too close to call"),
+        CheckResult(code="head_out_of_line", state="not_judged", reason="the head is hidden",
+                    how_to_film="film side-on with the whole body in view"),
+        CheckResult(code="locked_knees", state="clean", value=20.0, threshold=10.0),
+    ]  # fmt: skip
+    rep = inputs.analysis.reps[0].model_copy(update={"checks": checks})
+    analysis = inputs.analysis.model_copy(update={"reps": [rep]})
+    html = render_report_html(replace(inputs, analysis=analysis))
+    assert 'class="chip clean"' not in html
+    assert "Rounded back: too close to call" in html and "0.084 is within ±0.01" in html
+    assert "not judged: head out of line" in html
+    assert "the head is hidden — film side-on with the whole body in view" in html
+    only_unjudged = inputs.analysis.model_copy(update={"reps": [rep.model_copy(update={"checks": checks[1:]})]})
+    html2 = render_report_html(replace(inputs, analysis=only_unjudged))
+    assert 'class="chip clean">no fault found<' in html2 and "too close to call" not in html2

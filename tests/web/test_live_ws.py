@@ -90,7 +90,10 @@ def test_socket_replay_says_what_the_core_says(client: TestClient, faulty_track:
     history = client.app.state.repo.store.history(me["athlete_name"])  # type: ignore[attr-defined]
     assert [r.id for r in history] == sorted(s["id"] for s in sessions)
     assert client.get(f"/api/athletes/{me['athlete_id']}/plan").json()["athlete"] == me["athlete_name"]
-    assert client.get(f"/sessions/{sessions[0]['id']}").status_code == 200  # the set's page: its reps and faults
+    page = client.get(f"/sessions/{sessions[0]['id']}")  # the set's page: its reps, faults and unsure checks
+    assert page.status_code == 200 and "locked knees" in page.text and "Too close to call" in page.text
+    unsure = {c["code"] for r in doc["reps"] for c in r["checks"] if c["state"] in ("borderline", "not_judged")}
+    assert all(code.replace("_", " ") in page.text for code in unsure)
 
 
 def test_a_coach_trains_only_a_linked_athlete(client: TestClient, faulty_track: PoseTrack) -> None:

@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hingecoach.fileio import write_text_atomic
-from hingecoach.report.inputs import BACK_BREAKS, BACK_HOLDS, PHASE_NAMES, ReportInputs
+from hingecoach.report.inputs import BACK_BREAKS, BACK_HOLDS, BACK_NEAR, PHASE_NAMES, ReportInputs
 from hingecoach.schema import Analysis
 from hingecoach.skeleton import LANDMARK_NAMES
 from hingecoach.track import PoseTrack
@@ -72,7 +72,7 @@ def csv_text(
         r = np.asarray(rep_number)
         cols.append(("rep", [str(v) if v > 0 else "" for v in r.tolist()]))
     if back_state is not None:
-        lookup = {BACK_HOLDS: "holds", BACK_BREAKS: "breaks"}
+        lookup = {BACK_HOLDS: "holds", BACK_BREAKS: "breaks", BACK_NEAR: "borderline"}
         cols.append(("back_line", [lookup.get(int(v), "") for v in back_state.tolist()]))
     for name, values in series.items():
         decimals = 2 if name.endswith("_deg") else 4

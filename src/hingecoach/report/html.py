@@ -114,11 +114,27 @@ def _rep_row(rep: Rep, columns: list[MetricColumn]) -> dict[str, Any]:
             {"code": f.code, "name": pretty_code(f.code), "severity": f.severity, "cue": f.cue, "at": f"{f.at_s:.2f}"}
             for f in rep.faults
         ],
+        "close": _answers(rep, "borderline"),
+        "unjudged": _answers(rep, "not_judged") if rep.judged else [],
         "score": rep.score,
         "score_class": score_class(rep.score) if rep.judged else "none",
         "partial": rep.partial,
         "judged": rep.judged,
     }
+
+
+def _answers(rep: Rep, state: str) -> list[dict[str, str]]:
+    """The rep's checks that answered ``state`` ("borderline", "not_judged"): name and why, for a chip's tooltip.
+
+    Why: a rep with no fault is not the same as a clean rep when a check was too close to call or could not be
+    judged; the table says which, and the tooltip says why and how to film so that it can be judged.
+    """
+    out = []
+    for c in rep.checks:
+        if c.state == state:
+            why = " — ".join(t for t in (c.reason, c.how_to_film) if t)
+            out.append({"code": c.code, "name": pretty_code(c.code), "why": why})
+    return out
 
 
 def report_context(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from hingecoach.backline_frames import LINE_BREAKS, LINE_HOLDS, LINE_NEAR, LINE_UNKNOWN, BackLine, back_line
 from hingecoach.drills import HEAD_GAP_THRESHOLD, ROUNDED_BACK_THRESHOLD
 from hingecoach.kinematics import Kinematics
 from hingecoach.schema import Analysis, Rep
@@ -30,9 +31,11 @@ FloatArray = NDArray[np.float64]
 PHASE_NAMES: Final[tuple[str, ...]] = ("setup", "descent", "bottom", "ascent", "lockout")
 """Phase codes as :func:`hingecoach.reps.phase_labels` numbers them (0..4); -1 = unknown."""
 
-BACK_HOLDS: Final[int] = 1
-BACK_BREAKS: Final[int] = 0
-BACK_UNKNOWN: Final[int] = -1
+BACK_HOLDS: Final[int] = LINE_HOLDS
+BACK_BREAKS: Final[int] = LINE_BREAKS
+BACK_UNKNOWN: Final[int] = LINE_UNKNOWN
+#: Frames of a rep whose back-line answer is borderline, where the reading passes the threshold: too close to call.
+BACK_NEAR: Final[int] = LINE_NEAR
 
 CUE_WINDOW_S: Final[float] = 1.0
 """A fault's cue is shown on the overlay from ``at_s - 1 s`` to ``at_s + 1 s``: long enough to read one sentence."""
@@ -44,6 +47,7 @@ BACK_LABELS: Final[dict[str, str]] = {
     "dowel_tail_gap": "Dowel gap at the tailbone (÷ trunk length)",
     "dowel_bow": "Back above the dowel (÷ trunk length)",
 }
+
 
 @dataclass(frozen=True)
 class DrillText:
@@ -97,6 +101,8 @@ class ReportInputs:
         phases: ``(T,)`` int8 phase codes (see :data:`PHASE_NAMES`), -1 unknown; None when not computed.
         back_ok: ``(T,)`` bool, True where the back line (head–upper back–tailbone) holds; None when not judged.
         back_judged: ``(T,)`` bool, False where the back line could not be judged (overrides ``back_ok``).
+        back_line: each back-line reading's per-frame state, drawn as the reps' answers say
+            (:func:`hingecoach.backline_frames.back_line`); when set it wins over ``back_ok`` and ``back_judged``.
         back_deviation: ``(T,)`` the deviation series the back-line check thresholds (e.g. ``back_bulge``), or None.
         back_threshold: the threshold on ``back_deviation`` above which the line counts as broken.
         back_label: axis label for ``back_deviation`` in plots.
@@ -112,6 +118,7 @@ class ReportInputs:
     phases: NDArray[np.int8] | None = None
     back_ok: NDArray[np.bool_] | None = None
     back_judged: NDArray[np.bool_] | None = None
+    back_line: BackLine | None = None
     back_deviation: FloatArray | None = None
     back_threshold: float | None = None
     #: The drill's back-line thresholds (bow, head gap), so the overlay's dowel lifts where the checks say it does.
@@ -133,6 +140,8 @@ class ReportInputs:
             arr = getattr(self, name)
             if arr is not None and np.shape(arr) != t:
                 raise ValueError(f"{name} has shape {np.shape(arr)}, expected {t}")
+        if self.back_line is not None and self.back_line.bow.shape != t:
+            raise ValueError(f"back_line has shape {self.back_line.bow.shape}, expected {t}")
         if self.track is not None and self.track.n_frames != t[0]:
             raise ValueError(f"track has {self.track.n_frames} frames, t_s has {t[0]}")
 
@@ -179,10 +188,9 @@ class ReportInputs:
     def from_result(cls, result: AnalysisResultLike) -> ReportInputs:
         """Build from :class:`hingecoach.analysis.AnalysisResult`: kinematics, phases and the per-frame back line.
 
-        The back line's state and threshold come from the judged drill (:func:`hingecoach.judge.back_line_frames`
+        The back line's state and threshold come from the judged drill (:func:`hingecoach.backline_frames.back_line`
         and the drill's ``rounded_back`` check), so the overlay shows exactly what the judge used.
         """
-        from hingecoach import judge
         from hingecoach.config import AnalysisConfig, tuned_drill
         from hingecoach.drills import DRILLS
 
@@ -191,13 +199,13 @@ class ReportInputs:
         prov = result.analysis.provenance
         if drill is not None and prov is not None and prov.config:
             drill = tuned_drill(drill, AnalysisConfig.model_validate(prov.config))  # the thresholds the judge used
-        back_ok = back_judged = None
+        line = None
         threshold = None
         head = None
         series = "dowel_shoulder_drop"
         if drill is not None:
-            back_ok, back_judged = judge.back_line_frames(
-                kin, drill, result.view, frames=result.frames, baseline=result.baseline
+            line = back_line(
+                kin, drill, result.view, frames=result.frames, baseline=result.baseline, reps=result.analysis.reps
             )
             check = drill.check("rounded_back")
             threshold = check.threshold if check is not None else None
@@ -208,13 +216,12 @@ class ReportInputs:
             kin,
             result.analysis,
             phases=result.phases,
-            back_ok=back_ok,
-            back_judged=back_judged,
             back_series=series,
             back_threshold=threshold,
         )
         return replace(
             built,
+            back_line=line,
             bow_max=threshold if threshold is not None else ROUNDED_BACK_THRESHOLD,
             head_max=head if head is not None else HEAD_GAP_THRESHOLD,
         )
@@ -225,7 +232,9 @@ class ReportInputs:
         return int(self.t_s.shape[0])
 
     def back_state(self) -> NDArray[np.int8]:
-        """``(T,)`` int8: 1 the back line holds, 0 it breaks, -1 it could not be judged on that frame."""
+        """``(T,)`` int8: 1 the back line holds, 0 it breaks, 2 too close to call, -1 not judged on that frame."""
+        if self.back_line is not None:
+            return self.back_line.state
         state = np.full(self.n_frames, BACK_UNKNOWN, dtype=np.int8)
         if self.back_ok is not None:
             state[:] = np.where(np.asarray(self.back_ok, dtype=bool), BACK_HOLDS, BACK_BREAKS)

@@ -1,13 +1,13 @@
 """Coaching overlay on the source video: skeleton, the dowel line, live angles, rep counter, phase and cues.
 
-Annotators follow one pattern (as in roboflow/supervision): style goes in ``__init__``, and
-``annotate(frame, ...) -> frame`` draws in place on a BGR ``uint8`` frame and returns it. They hold no per-video
-state; :class:`OverlayPainter` precomputes every per-frame timeline once (vectorised over frames) and then only
-looks values up while the video is decoded, in a single pass, by :func:`render_overlay`.
+:class:`OverlayPainter` precomputes every per-frame timeline once (vectorised over frames) and then only looks
+values up while the video is decoded, in a single pass, by :func:`render_overlay`; the drawing itself is done by
+the annotators of :mod:`hingecoach.report.annotators`.
 
 The dowel line is the article's three-point check ("back of your head, between your shoulder blades, and the
-tailbone") drawn from the ear through the shoulder to the hip: green while the back line holds, red where it
-breaks, grey where it could not be judged.
+tailbone") drawn from the ear through the shoulder to the hip, or as the stick the checks laid on the silhouette:
+green while the back line holds, red where it breaks, amber where the rep's answer is too close to call, grey
+where it could not be judged.
 """
 
 from __future__ import annotations
@@ -15,352 +15,36 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from hingecoach.backline import axis_position, dowel, is_dorsal_profile, to_image
 from hingecoach.errors import VideoError
-from hingecoach.report import _text
-from hingecoach.report._text import BGR, BGRA
-from hingecoach.report.inputs import BACK_BREAKS, BACK_HOLDS, BACK_UNKNOWN, PHASE_NAMES, ReportInputs, key_frame_targets
+from hingecoach.report.annotators import (
+    AngleLabelAnnotator,
+    BackLineAnnotator,
+    CueAnnotator,
+    DowelAnnotator,
+    Frame,
+    HudAnnotator,
+    SkeletonAnnotator,
+    contact_states,
+    deg_text,
+    dowel_geometry,
+)
+from hingecoach.report.inputs import (
+    BACK_HOLDS,
+    BACK_UNKNOWN,
+    PHASE_NAMES,
+    ReportInputs,
+    key_frame_targets,
+)
 from hingecoach.report.video_sink import VideoSink, output_size
-from hingecoach.skeleton import BONES, INDEX, Side, other, sided
+from hingecoach.skeleton import INDEX, Side, sided
 from hingecoach.track import PoseTrack
 
-Frame = NDArray[np.uint8]
 ProgressFn = Callable[[int, int], None]
-
-GREEN: Final[BGR] = (70, 200, 40)
-RED: Final[BGR] = (40, 40, 235)
-GREY: Final[BGR] = (170, 170, 170)
-WHITE: Final[BGR] = (245, 245, 245)
-INK: Final[BGR] = (30, 30, 30)
-PANEL: Final[BGRA] = (28, 24, 22, 200)
-AMBER: Final[BGR] = (20, 170, 250)
-PHASE_COLORS: Final[dict[str, BGR]] = {
-    "setup": (150, 150, 150),
-    "descent": (235, 160, 60),
-    "bottom": (200, 90, 150),
-    "ascent": (200, 180, 40),
-    "lockout": (230, 230, 230),
-}
-
-
-def unit_px(frame: Frame) -> float:
-    """Drawing unit: 1.0 on a 540-px short side, so strokes and text keep their look at any resolution."""
-    return max(0.75, float(min(frame.shape[:2])) / 540.0)
-
-
-def _pt(xy: NDArray[np.float64]) -> tuple[int, int]:
-    return round(float(xy[0])), round(float(xy[1]))
-
-
-class SkeletonAnnotator:
-    """BlazePose bones and joints; the side facing the camera bright, the far side dimmed.
-
-    Args:
-        near_color / far_color: bone colours (BGR) of the near and far side (the midline uses ``near_color``).
-        min_visibility: landmarks below this BlazePose visibility are not drawn (no guessing on screen).
-        thickness: bone width in px at a 540-px short side (scaled with the frame).
-
-    """
-
-    def __init__(
-        self,
-        near_color: BGR = WHITE,
-        far_color: BGR = (150, 150, 150),
-        *,
-        min_visibility: float = 0.5,
-        thickness: float = 2.5,
-    ) -> None:
-        self.near_color = near_color
-        self.far_color = far_color
-        self.min_visibility = min_visibility
-        self.thickness = thickness
-
-    def annotate(
-        self, frame: Frame, xy_px: NDArray[np.float64], visibility: NDArray[np.float64], near_side: Side | None = None
-    ) -> Frame:
-        u = unit_px(frame)
-        ok = np.isfinite(xy_px).all(axis=1) & (visibility >= self.min_visibility)
-        far_prefix = f"{other(near_side)}_" if near_side else "\0"
-        t = max(1, round(self.thickness * u))
-        for layer in ("far", "near"):
-            for a, b in BONES:
-                ia, ib = INDEX[a], INDEX[b]
-                if not (ok[ia] and ok[ib]):
-                    continue
-                is_far = a.startswith(far_prefix) or b.startswith(far_prefix)
-                if is_far != (layer == "far"):
-                    continue
-                color = self.far_color if is_far else self.near_color
-                cv2.line(frame, _pt(xy_px[ia]), _pt(xy_px[ib]), INK, t + 2, cv2.LINE_AA)
-                cv2.line(frame, _pt(xy_px[ia]), _pt(xy_px[ib]), color, t, cv2.LINE_AA)
-        r = max(2, round(2.2 * u))
-        for i in np.flatnonzero(ok[11:]) + 11:  # body joints only; the face points would clutter the head
-            is_far = near_side is not None and str(_NAMES[i]).startswith(far_prefix)
-            cv2.circle(frame, _pt(xy_px[i]), r + 1, INK, -1, cv2.LINE_AA)
-            cv2.circle(frame, _pt(xy_px[i]), r, self.far_color if is_far else self.near_color, -1, cv2.LINE_AA)
-        return frame
-
-
-_NAMES: Final[tuple[str, ...]] = tuple(INDEX)
-
-
-class BackLineAnnotator:
-    """The dowel: ear → shoulder → hip as one thick line with the three contact points marked.
-
-    Args:
-        holds_color / breaks_color / unknown_color: BGR colour for back-line state 1 / 0 / -1.
-        thickness: line width in px at a 540-px short side.
-
-    """
-
-    def __init__(
-        self,
-        holds_color: BGR = GREEN,
-        breaks_color: BGR = RED,
-        unknown_color: BGR = GREY,
-        *,
-        thickness: float = 7.0,
-    ) -> None:
-        self.colors = {BACK_HOLDS: holds_color, BACK_BREAKS: breaks_color}
-        self.unknown_color = unknown_color
-        self.thickness = thickness
-
-    def color(self, state: int) -> BGR:
-        return self.colors.get(int(state), self.unknown_color)
-
-    def annotate(self, frame: Frame, points_px: NDArray[np.float64], state: int) -> Frame:
-        """``points_px``: ``(3, 2)`` ear, shoulder, hip; nothing is drawn if any is missing."""
-        if not np.isfinite(points_px).all():
-            return frame
-        u = unit_px(frame)
-        t = max(2, round(self.thickness * u))
-        pts = np.round(points_px).astype(np.int32).reshape(-1, 1, 2)
-        color = self.color(state)
-        cv2.polylines(frame, [pts], False, INK, t + max(2, t // 2), cv2.LINE_AA)
-        cv2.polylines(frame, [pts], False, color, t, cv2.LINE_AA)
-        for p in points_px:
-            cv2.circle(frame, _pt(p), t, INK, -1, cv2.LINE_AA)
-            cv2.circle(frame, _pt(p), max(2, t - 2), color, -1, cv2.LINE_AA)
-        return frame
-
-
-class DowelAnnotator:
-    """The virtual dowel as the tool measured it: the stick laid on the silhouette's back, from the tailbone past
-    the head, with its three contacts — each green while the back touches the stick there, red where it lifts off.
-
-    Args:
-        thickness: stick width in px at a 540-px short side.
-
-    """
-
-    def __init__(self, touch_color: BGR = GREEN, lift_color: BGR = RED, *, thickness: float = 5.0) -> None:
-        self.touch_color = touch_color
-        self.lift_color = lift_color
-        self.thickness = thickness
-
-    def annotate(
-        self, frame: Frame, stick_px: NDArray[np.float64], contacts: Sequence[tuple[NDArray[np.float64], bool]]
-    ) -> Frame:
-        """``stick_px``: ``(2, 2)`` the stick's ends; ``contacts``: (point, touches) for tailbone, upper back, head."""
-        if not np.isfinite(stick_px).all():
-            return frame
-        u = unit_px(frame)
-        t = max(2, round(self.thickness * u))
-        a, b = _pt(stick_px[0]), _pt(stick_px[1])
-        broken = any(not ok for _, ok in contacts)
-        cv2.line(frame, a, b, INK, t + max(2, t // 2), cv2.LINE_AA)
-        cv2.line(frame, a, b, self.lift_color if broken else self.touch_color, t, cv2.LINE_AA)
-        for point, ok in contacts:
-            if not np.isfinite(point).all():
-                continue
-            r = max(3, round(1.6 * t))
-            cv2.circle(frame, _pt(point), r + 2, INK, -1, cv2.LINE_AA)
-            cv2.circle(frame, _pt(point), r, self.touch_color if ok else self.lift_color, -1, cv2.LINE_AA)
-        return frame
-
-
-def dowel_geometry(
-    track: PoseTrack, *, bow_max: float, head_max: float
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
-    """Per frame, in the track's pixels: the stick's ends ``(T, 2, 2)``, the contact points ``(T, 3, 2)`` (tailbone,
-    the back at the shoulder line, head) and whether the back touches the stick at each ``(T, 3)`` — the same dowel
-    the checks measure (:func:`hingecoach.backline.dowel`), thresholded like them (``bow_max``: the rounded-back
-    threshold on the shoulders' drop). NaN where the dorsal profile says nothing.
-    """
-    n = track.n_frames
-    ends = np.full((n, 2, 2), np.nan)
-    points = np.full((n, 3, 2), np.nan)
-    touch = np.ones((n, 3), dtype=bool)
-    if not is_dorsal_profile(track.back_profile):
-        return ends, points, touch
-    assert track.back_profile is not None
-    d = dowel(track.back_profile, axis_position(track.xy_px, "ear"))
-    for i in np.flatnonzero(np.isfinite(d.line_slope)):
-        head_u = d.head_u[i] if np.isfinite(d.head_u[i]) else 1.3
-        us = np.array([d.tail_u[i] - 0.15, head_u + 0.1, d.tail_u[i], 1.0, head_u])
-        vs = d.line_at_hip[i] + d.line_slope[i] * us
-        if np.isfinite(d.head_gap[i]):
-            vs[4] -= d.head_gap[i]  # the back of the head itself, off the stick by its gap
-        drop = float(d.shoulder_drop[i]) if np.isfinite(d.shoulder_drop[i]) else 0.0
-        vs[3] -= max(drop, 0.0)  # the back at the shoulder line, fallen away below the stick
-        img = to_image(track.xy_px[i], us, vs)
-        ends[i] = img[:2]
-        points[i] = img[2:]
-        touch[i] = (
-            not (np.isfinite(d.tail_gap[i]) and d.tail_gap[i] > bow_max),
-            not (np.isfinite(d.shoulder_drop[i]) and d.shoulder_drop[i] > bow_max),
-            not (np.isfinite(d.head_gap[i]) and abs(d.head_gap[i]) > head_max),
-        )
-    return ends, points, touch
-
-
-class AngleLabelAnnotator:
-    """A small rounded label with a joint angle (``"hip 63°"``) placed beside the joint."""
-
-    def __init__(self, text_color: BGR = WHITE, background: BGRA = PANEL, size: float = 15.0) -> None:
-        self.text_color = text_color
-        self.background = background
-        self.size = size
-
-    def annotate(self, frame: Frame, anchor_px: NDArray[np.float64], text: str, *, left: bool = False) -> Frame:
-        if not np.isfinite(anchor_px).all():
-            return frame
-        u = unit_px(frame)
-        s = round(self.size * u)
-        patch = _text.label(text, s, self.text_color, self.background, bold=True, pad_px=s // 3, radius_px=s // 3)
-        w, h = _text.size(patch)
-        off = round(14 * u)
-        x = int(anchor_px[0]) - w - off if left else int(anchor_px[0]) + off
-        return _text.blit(frame, patch, x, int(anchor_px[1]) - h // 2)
-
-
-_BACK_TEXT: Final[dict[int, str]] = {
-    BACK_HOLDS: "Back line holds",
-    BACK_BREAKS: "Back line breaks",
-    BACK_UNKNOWN: "Back line: not judged",
-}
-
-
-class HudAnnotator:
-    """Top-left panel: rep counter, phase, live hip/knee angles and the back-line state, readable at a glance."""
-
-    def __init__(self, size: float = 17.0, background: BGRA = PANEL) -> None:
-        self.size = size
-        self.background = background
-
-    def annotate(
-        self,
-        frame: Frame,
-        *,
-        reps_done: int,
-        reps_total: int,
-        phase: str | None,
-        hip_deg: float,
-        knee_deg: float,
-        back_state: int,
-        back_color: BGR,
-    ) -> Frame:
-        u = unit_px(frame)
-        s = round(self.size * u)
-        m = round(12 * u)
-        count = _text.label(f"{reps_done}", int(s * 2.4), WHITE, bold=True)
-        count_lbl = _text.label(f"REPS  / {reps_total}", int(s * 0.8), (200, 200, 200), bold=True)
-        phase_txt = phase.upper() if phase else "—"
-        phase_patch = _text.label(
-            phase_txt,
-            int(s * 0.8),
-            INK,
-            (*PHASE_COLORS.get(phase or "", GREY), 255),
-            bold=True,
-            pad_px=s // 4,
-            radius_px=s // 3,
-        )
-        angles = _text.label(f"Hip {_deg(hip_deg)}   Knee {_deg(knee_deg)}", s, WHITE)
-        back_txt = _BACK_TEXT.get(back_state, _BACK_TEXT[BACK_UNKNOWN])
-        back = _text.label(back_txt, s, WHITE, bold=back_state == BACK_BREAKS)
-        dot_r = max(4, s // 3)
-        # The panel is sized for the widest text it can ever show, so it does not jitter from frame to frame.
-        widest_angles = _text.label("Hip 180°   Knee 180°", s, WHITE)
-        widest_back = max(
-            (_text.label(txt, s, WHITE, bold=txt.endswith("breaks")) for txt in _BACK_TEXT.values()),
-            key=lambda p: _text.size(p)[0],
-        )
-        parts_w = [
-            _text.size(count)[0] + m + max(_text.size(count_lbl)[0], _text.size(phase_patch)[0]),
-            max(_text.size(angles)[0], _text.size(widest_angles)[0]),
-            2 * dot_r + m // 2 + max(_text.size(back)[0], _text.size(widest_back)[0]),
-        ]
-        w = max(parts_w) + 2 * m
-        h_top = max(_text.size(count)[1], _text.size(count_lbl)[1] + _text.size(phase_patch)[1] + m // 2)
-        h = m + h_top + m // 2 + _text.size(angles)[1] + m // 2 + _text.size(back)[1] + m
-        x0 = y0 = m
-        _blend_rect(frame, x0, y0, w, h, self.background, radius=m)
-        y = y0 + m
-        _text.blit(frame, count, x0 + m, y)
-        cx = x0 + m + _text.size(count)[0] + m
-        _text.blit(frame, count_lbl, cx, y + int(0.15 * s))
-        _text.blit(frame, phase_patch, cx, y + int(0.15 * s) + _text.size(count_lbl)[1] + m // 2)
-        y += h_top + m // 2
-        _text.blit(frame, angles, x0 + m, y)
-        y += _text.size(angles)[1] + m // 2
-        cy = y + _text.size(back)[1] // 2
-        cv2.circle(frame, (x0 + m + dot_r, cy), dot_r, back_color, -1, cv2.LINE_AA)
-        _text.blit(frame, back, x0 + m + 2 * dot_r + m // 2, y)
-        return frame
-
-
-class CueAnnotator:
-    """Coaching cues as banners along the bottom of the frame (wrapped to the frame width)."""
-
-    def __init__(self, size: float = 18.0, background: BGRA = PANEL, accent: BGR = AMBER) -> None:
-        self.size = size
-        self.background = background
-        self.accent = accent
-
-    def annotate(self, frame: Frame, cues: Sequence[str]) -> Frame:
-        if not cues:
-            return frame
-        u = unit_px(frame)
-        s = round(self.size * u)
-        m = round(12 * u)
-        max_w = frame.shape[1] - 2 * m - 2 * (s // 2) - s
-        y = frame.shape[0] - m
-        for cue in reversed(list(cues)):
-            text = "\n".join(_text.wrap(cue, s, max_w, bold=True))
-            patch = _text.label(
-                text, s, WHITE, self.background, bold=True, pad_px=s // 2, radius_px=s // 3, accent=self.accent
-            )
-            w, h = _text.size(patch)
-            y -= h
-            _text.blit(frame, patch, (frame.shape[1] - w) // 2, y)
-            y -= m // 2
-        return frame
-
-
-def _deg(value: float) -> str:
-    return f"{value:.0f}°" if np.isfinite(value) else "–"
-
-
-def _blend_rect(frame: Frame, x: int, y: int, w: int, h: int, color: BGRA, radius: int) -> None:
-    """Semi-transparent rounded rectangle (alpha from ``color[3]``), blended in place."""
-    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, frame.shape[1]), min(y + h, frame.shape[0])
-    if x0 >= x1 or y0 >= y1:
-        return
-    mask = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
-    r = max(0, min(radius, (x1 - x0) // 2, (y1 - y0) // 2))
-    cv2.rectangle(mask, (r, 0), (x1 - x0 - 1 - r, y1 - y0 - 1), 255, -1)
-    cv2.rectangle(mask, (0, r), (x1 - x0 - 1, y1 - y0 - 1 - r), 255, -1)
-    for cx, cy in ((r, r), (x1 - x0 - 1 - r, r), (r, y1 - y0 - 1 - r), (x1 - x0 - 1 - r, y1 - y0 - 1 - r)):
-        cv2.circle(mask, (cx, cy), r, 255, -1, cv2.LINE_AA)
-    a = (mask.astype(np.float32) * (color[3] / 255.0 / 255.0))[..., None]
-    roi = frame[y0:y1, x0:x1].astype(np.float32)
-    frame[y0:y1, x0:x1] = (roi + (np.array(color[:3], np.float32) - roi) * a + 0.5).astype(np.uint8)
 
 
 @dataclass(frozen=True)
@@ -419,7 +103,13 @@ class OverlayPainter:
         judged = self.back_state != BACK_UNKNOWN
         self.dowel_ends = ends * scale
         self.dowel_points = points * scale
-        self.dowel_touch = touch
+        line = inputs.back_line
+        if line is not None:
+            bow, head = line.bow, line.head
+        else:  # one state for the whole line: the head's contact shows it only where the head lifts on the frame
+            bow = self.back_state
+            head = np.where(touch[:, 2] & (bow >= 0), BACK_HOLDS, bow).astype(np.int8)
+        self.contact_state = contact_states(bow, head, touch)
         self.has_dowel = judged & np.isfinite(ends).all(axis=(1, 2))
 
     def paint(self, frame: Frame, i: int) -> Frame:
@@ -431,14 +121,17 @@ class OverlayPainter:
         st.skeleton.annotate(frame, xy, vis, near_side=self.side)
         state = int(self.back_state[i])
         if self.has_dowel[i]:
-            contacts = [(self.dowel_points[i, k], bool(self.dowel_touch[i, k])) for k in range(3)]
-            st.dowel.annotate(frame, self.dowel_ends[i], contacts)
+            color = st.back_line.color
+            contacts = [(self.dowel_points[i, k], color(int(self.contact_state[i, k]))) for k in range(3)]
+            st.dowel.annotate(frame, self.dowel_ends[i], color(state), contacts)
         else:
             st.back_line.annotate(frame, xy[self.dowel_idx], state)
         if np.isfinite(self.hip_deg[i]):
-            st.angle_label.annotate(frame, xy[self.hip_idx], f"hip {_deg(self.hip_deg[i])}", left=self.labels_left)
+            st.angle_label.annotate(frame, xy[self.hip_idx], f"hip {deg_text(self.hip_deg[i])}", left=self.labels_left)
         if np.isfinite(self.knee_deg[i]):
-            st.angle_label.annotate(frame, xy[self.knee_idx], f"knee {_deg(self.knee_deg[i])}", left=self.labels_left)
+            st.angle_label.annotate(
+                frame, xy[self.knee_idx], f"knee {deg_text(self.knee_deg[i])}", left=self.labels_left
+            )
         st.hud.annotate(
             frame,
             reps_done=int(self.reps_done[i]),

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from hingecoach.report.inputs import BACK_BREAKS, BACK_HOLDS, ReportInputs
+from hingecoach.report.inputs import BACK_BREAKS, BACK_HOLDS, BACK_NEAR, ReportInputs
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -30,6 +30,7 @@ BACK_COLOR: Final[str] = "#0f766e"
 HOLD_COLOR: Final[str] = "#22c55e"
 BREAK_COLOR: Final[str] = "#ef4444"
 UNKNOWN_COLOR: Final[str] = "#d4d4d8"
+NEAR_COLOR: Final[str] = "#f59e0b"
 REP_FILL: Final[tuple[str, str]] = ("#e0e7ff", "#ede9fe")
 MAJOR_COLOR: Final[str] = "#dc2626"
 MINOR_COLOR: Final[str] = "#f59e0b"
@@ -100,10 +101,12 @@ def _mark_faults(ax: Axes, inputs: ReportInputs, *, labels: bool) -> None:
 
 
 def _state_strip(ax: Axes, inputs: ReportInputs) -> None:
-    """Per-frame back-line state as a coloured strip: green holds, red breaks, grey not judged."""
+    """Per-frame back-line state as a coloured strip: green holds, red breaks, amber too close to call, grey not
+    judged.
+    """
     state = inputs.back_state()
-    palette = np.array([_hex_rgb(UNKNOWN_COLOR), _hex_rgb(BREAK_COLOR), _hex_rgb(HOLD_COLOR)])
-    rgb = palette[np.clip(state.astype(np.int64) + 1, 0, 2)][None, :, :]
+    palette = np.array([_hex_rgb(c) for c in (UNKNOWN_COLOR, BREAK_COLOR, HOLD_COLOR, NEAR_COLOR)])
+    rgb = palette[np.clip(state.astype(np.int64) + 1, 0, 3)][None, :, :]
     t = inputs.t_s
     half = (t[1] - t[0]) / 2 if t.size > 1 else 0.5
     ax.imshow(rgb, aspect="auto", extent=(t[0] - half, t[-1] + half, 0, 1), interpolation="nearest")
@@ -173,8 +176,11 @@ def _timeline_figure(inputs: ReportInputs, width_in: float) -> Figure:
         axes[k].set_xlabel("Time (s)")
         held = float((state == BACK_HOLDS).sum()) / max(int((state >= 0).sum()), 1)
         broke = int((state == BACK_BREAKS).sum())
+        near = int((state == BACK_NEAR).sum())
         axes[k].set_title(
-            f"back line held on {held:.0%} of judged frames" + (f", broke on {broke} frames" if broke else ""),
+            f"back line held on {held:.0%} of judged frames"
+            + (f", broke on {broke} frames" if broke else "")
+            + (f", too close to call on {near}" if near else ""),
             fontsize=8,
             color="#6b7280",
             loc="right",
