@@ -17,7 +17,7 @@ import numpy as np
 
 from hingecoach import schema
 from hingecoach.drills import DRILLS, FAULT_CODES, LADDER, Check, Drill
-from hingecoach.judge import CHECK_NAMES, HOW_TO_FILM, JudgedRep
+from hingecoach.judge import BACK_LINE_CODES, CHECK_NAMES, HOW_TO_FILM, JudgedRep
 from hingecoach.judge_inputs import view_name
 
 #: Clean reps needed before moving up the ladder (one good rep is luck, three is a pattern).
@@ -95,6 +95,47 @@ def summarise(
         cues=cues,
         next_drill=nxt,
     )
+
+
+def rep_verdict(rep: schema.Rep) -> str:
+    """One line for a rep, as a coach would say it after the rep: its first fault, or "good rep" only when nothing
+    was too close to call and the back line was judged.
+
+    Why: "good rep" on a rep whose back line was too close to call, or could not be seen, praises what the tool did
+    not see — a lifter turned 45° to the camera would hear it after every rounded back. Such a rep says what held it
+    back and, for an unseen back line, how to film so that it can be judged.
+    """
+    lead = f"Rep {rep.index}: "
+    if is_good_rep(rep):
+        return lead + "good rep."
+    if rep.faults:
+        return lead + f"watch {CHECK_NAMES.get(rep.faults[0].code, rep.faults[0].code)}."
+    unseen = [c for c in rep.checks if c.state == "not_judged" and c.code in BACK_LINE_CODES]
+    if not rep.judged:
+        why = next((c.reason for c in rep.checks if c.state == "not_judged" and c.reason), None)
+        return lead + "not judged" + (f": {why}." if why else ": the body was not seen well enough.")
+    close = [CHECK_NAMES.get(c.code, c.code) for c in rep.checks if c.state == "borderline"]
+    if close:
+        return lead + f"no clear fault, but {_and(close)} {'was' if len(close) == 1 else 'were'} too close to call."
+    if unseen:
+        how = next((c.how_to_film for c in unseen if c.how_to_film), None)
+        names = _and([CHECK_NAMES.get(c.code, c.code) for c in unseen])
+        return lead + f"no fault seen, but {names} could not be judged" + (f": {how}." if how else ".")
+    return lead + "no fault seen."
+
+
+def is_good_rep(rep: schema.Rep) -> bool:
+    """Judged, no fault, no check too close to call, and the back line (where the drill reads it) judged."""
+    return (
+        rep.judged
+        and not rep.faults
+        and not any(c.state == "borderline" for c in rep.checks)
+        and not any(c.state == "not_judged" and c.code in BACK_LINE_CODES for c in rep.checks)
+    )
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def not_judged_warnings(

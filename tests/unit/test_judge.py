@@ -697,3 +697,37 @@ def test_an_unfinished_lockout_needs_the_top_held_on_camera() -> None:
     (answer,) = [c for c in short.checks if c.code == "incomplete_lockout"]
     assert answer.state == "not_judged" and answer.reason == "the top of the rep is out of view", answer
     assert answer.how_to_film == "keep the camera running until you stand tall"
+
+
+def _verdict_rep(*checks: schema.CheckResult, judged: bool = True, faults: tuple[schema.Fault, ...] = ()) -> schema.Rep:
+    return schema.Rep(
+        index=3, start_s=0.0, bottom_s=1.0, end_s=2.0, start_frame=0, bottom_frame=10, end_frame=20, descent_s=1.0,
+        ascent_s=1.0, metrics={}, score=100, judged=judged, checks=list(checks), faults=list(faults),
+    )  # fmt: skip
+
+
+def test_good_rep_is_said_only_when_the_back_line_was_judged_and_nothing_was_too_close_to_call() -> None:
+    """A live rep without a fault is "good" only when its back line was seen and no check sat on its threshold; else
+    the verdict says which check was too close to call, or which could not be judged and how to film for it."""
+    clean = schema.CheckResult(code="rounded_back", state="clean", value=0.02, threshold=0.08)
+    knees = schema.CheckResult(code="locked_knees", state="clean", value=20.0, threshold=10.0)
+    assert coaching.rep_verdict(_verdict_rep(clean, knees)) == "Rep 3: good rep."
+    assert coaching.is_good_rep(_verdict_rep(clean, knees))
+    near = schema.CheckResult(code="rounded_back", state="borderline", value=0.084, threshold=0.08)
+    text = coaching.rep_verdict(_verdict_rep(near, knees))
+    assert text == "Rep 3: no clear fault, but a rounded back was too close to call."
+    assert not coaching.is_good_rep(_verdict_rep(near, knees))
+    unseen = schema.CheckResult(
+        code="rounded_back", state="not_judged", reason="a rounded back cannot be judged from a front view",
+        how_to_film=judge.HOW_TO_FILM["side"],
+    )  # fmt: skip
+    text = coaching.rep_verdict(_verdict_rep(unseen, knees))
+    assert text.startswith("Rep 3: no fault seen, but a rounded back could not be judged: ")
+    assert judge.HOW_TO_FILM["side"] in text
+    side_blind = schema.CheckResult(code="knees_cave", state="not_judged", reason="cannot be judged from a side view")
+    assert coaching.is_good_rep(_verdict_rep(clean, side_blind))  # a check the drill's view never shows is no doubt
+    lost = schema.CheckResult(code="rounded_back", state="not_judged", reason="the landmarks were lost on this rep")
+    lost_rep = _verdict_rep(lost, judged=False)
+    assert coaching.rep_verdict(lost_rep) == "Rep 3: not judged: the landmarks were lost on this rep."
+    fault = schema.Fault(code="rounded_back", severity="major", at_s=1.0, cue="Keep the three points.", value=0.2)
+    assert coaching.rep_verdict(_verdict_rep(clean, faults=(fault,))) == "Rep 3: watch a rounded back."

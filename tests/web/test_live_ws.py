@@ -72,6 +72,10 @@ def test_socket_replay_says_what_the_core_says(client: TestClient, faulty_track:
     assert len(ref_reps) >= 3, "the reference itself must see the reps"
     assert [e["cue_id"] for e in got_reps] == [e["cue_id"] for e in ref_reps]
     assert "locked_knees" in [e["cue_id"] for e in got_reps], "the faulty reps must raise their cue"
+    assert [e["verdict"] for e in got_reps] == [e["verdict"] for e in ref_reps]
+    for e in got_reps:  # each rep's one line: "good rep" never on a rep with a fault
+        assert e["verdict"].startswith(f"Rep {e['rep']['index']}: ")
+        assert not (e["good_rep"] and e["cue_id"]) and e["good_rep"] == e["verdict"].endswith("good rep.")
     assert [e["rep"]["index"] for e in got_reps] == [e["rep"]["index"] for e in ref_reps]
     counts = [e["count"] for e in got if e["type"] == "rep_count"]
     assert counts == [e["count"] for e in reference if e["type"] == "rep_count"]

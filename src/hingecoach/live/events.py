@@ -46,7 +46,10 @@ class RepCountEvent(_Event):
 
 
 class RepJudgedEvent(_Event):
-    """One rep, judged by the drill's checks; ``cue_id``/``cue``: the one thing to fix next (None = clean)."""
+    """One rep, judged by the drill's checks; ``cue_id``/``cue``: the one thing to fix next (None = no fault);
+    ``verdict``: the rep in one line (:func:`hingecoach.coaching.rep_verdict`: "good rep" only when the back line was
+    judged and nothing was too close to call).
+    """
 
     type: Literal["rep"] = "rep"
     set_index: int
@@ -55,6 +58,8 @@ class RepJudgedEvent(_Event):
     rep: Rep
     cue_id: str | None = None
     cue: str | None = None
+    verdict: str = ""
+    good_rep: bool = False
 
 
 class SetSummaryEvent(_Event):

@@ -535,6 +535,8 @@ class LiveSession:
                 rep=rep,
                 cue_id=None if cue is None else cue[0],
                 cue=None if cue is None else cue[1],
+                verdict=coaching.rep_verdict(rep),
+                good_rep=coaching.is_good_rep(rep),
             )
         )
 

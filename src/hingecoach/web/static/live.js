@@ -135,9 +135,11 @@ function showCue(ev) {
     stats.cues.push({ rep: ev.rep.index, id: ev.cue_id, text: ev.cue });
     speaker.say(ev.cue_id, ev.cue);
   } else {
+    // The server's one-line verdict: "good rep" only when the back line was judged and nothing was too close to call.
+    const verdict = ev.verdict || `Rep ${ev.rep.index}: good rep.`;
     box.hidden = false;
-    box.className = "cue clean";
-    box.textContent = `Rep ${ev.rep.index}: good rep.`;
+    box.className = ev.good_rep || !ev.verdict ? "cue clean" : "cue unsure";
+    box.textContent = verdict;
   }
 }
 
