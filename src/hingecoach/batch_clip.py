@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any, Final, Literal
 
 from hingecoach.config import AnalysisConfig
 from hingecoach.errors import HingecoachError
+from hingecoach.judge import BACK_LINE_CODES
 from hingecoach.provenance import model_sha256
 
 #: A clip whose worker process dies is tried this many times in all (the first try plus one retry).
@@ -182,6 +184,10 @@ class ClipRecord:
     rep_count: int | None = None
     score: int | None = None
     fault_counts: dict[str, int] = field(default_factory=dict)
+    #: Reps per check whose answer was too close to call (neither fault nor clean).
+    borderline_counts: dict[str, int] = field(default_factory=dict)
+    #: Reps on which the back line (rounded back or the head's line) got an answer; 0 = never seen (e.g. a front view).
+    back_judged_reps: int | None = None
     warnings: list[str] = field(default_factory=list)
     error_code: str | None = None
     error_message: str | None = None
@@ -203,6 +209,12 @@ def record_from_analysis(
     """Summarise an ``analysis@1`` document (parsed JSON) into a record."""
     summary = doc.get("summary") or {}
     counts = {str(k): int(v) for k, v in (summary.get("fault_counts") or {}).items() if int(v) > 0}
+    rep_checks = [[c for c in r.get("checks") or [] if isinstance(c, dict)] for r in doc.get("reps") or []]
+    borderline = Counter(str(c.get("code")) for checks in rep_checks for c in checks if c.get("state") == "borderline")
+    answered = ("fault", "clean", "borderline")
+    back_seen = sum(
+        any(c.get("code") in BACK_LINE_CODES and c.get("state") in answered for c in checks) for checks in rep_checks
+    )
     return ClipRecord(
         path=path,
         status=status,
@@ -214,6 +226,8 @@ def record_from_analysis(
         rep_count=summary.get("rep_count"),
         score=summary.get("score"),
         fault_counts=counts,
+        borderline_counts=dict(sorted(borderline.items())),
+        back_judged_reps=back_seen,
         warnings=[str(w.get("code")) for w in doc.get("warnings") or []],
         **extra,
     )

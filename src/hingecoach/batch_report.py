@@ -32,6 +32,8 @@ CSV_COLUMNS = (
     "reps",
     "score",
     "faults",
+    "too_close_to_call",
+    "back_judged_reps",
     "error_code",
     "error_message",
     "result_file",
@@ -62,6 +64,8 @@ def csv_text(records: list[ClipRecord]) -> str:
                 "" if r.rep_count is None else r.rep_count,
                 "" if r.score is None else r.score,
                 _faults_text(r.fault_counts),
+                _faults_text(r.borderline_counts),
+                "" if r.back_judged_reps is None else r.back_judged_reps,
                 r.error_code or "",
                 r.error_message or "",
                 r.result_file or "",
@@ -90,6 +94,17 @@ def totals(records: list[ClipRecord]) -> dict[str, Any]:
     }
 
 
+def _verdict(r: ClipRecord) -> str:
+    """The chip of a clip without faults: "clean" only when reps were judged with the back line seen on some."""
+    if r.fault_counts:
+        return ""
+    if not r.rep_count:
+        return "no rep found"
+    if r.back_judged_reps == 0:
+        return "no fault found · back line not judged"
+    return "no fault found · some too close to call" if r.borderline_counts else "clean"
+
+
 def index_html(records: list[ClipRecord], *, backend: str, wall_s: float) -> str:
     from hingecoach.report.html import _environment, pretty_code, score_class
 
@@ -105,6 +120,8 @@ def index_html(records: list[ClipRecord], *, backend: str, wall_s: float) -> str
             "score": r.score,
             "score_class": score_class(r.score),
             "faults": [{"code": c, "name": pretty_code(c), "count": n} for c, n in sorted(r.fault_counts.items())],
+            "close": [{"code": c, "name": pretty_code(c), "count": n} for c, n in sorted(r.borderline_counts.items())],
+            "verdict": _verdict(r),
             "href": r.result_file,
             "note": r.error_message if r.status == "duplicate" else "",
         }

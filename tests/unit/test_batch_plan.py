@@ -293,3 +293,30 @@ def test_largest_clips_are_handed_out_first(tmp_path: Path) -> None:
     (tmp_path / "gone.mp4").unlink()  # unreadable: last, its worker reports it
     order = [Path(j.path).name for j in longest_first(jobs)]
     assert order == ["b.mp4", "d.mp4", "c.mp4", "a.mp4", "gone.mp4"]  # ties keep their order
+
+
+def test_a_clip_is_called_clean_only_when_its_back_line_was_judged() -> None:
+    """The record counts each check's borderline reps and the reps whose back line got an answer, and the index
+    says "clean" only for a clip with judged reps, its back line seen and nothing too close to call."""
+    from hingecoach.batch_clip import record_from_analysis
+
+    def doc(*rep_checks: list[dict[str, str]]) -> dict[str, object]:
+        return {"drill": "rdl", "camera_view": "side", "summary": {"rep_count": len(rep_checks), "fault_counts": {}},
+                "reps": [{"checks": c} for c in rep_checks]}  # fmt: skip
+
+    side = doc([{"code": "rounded_back", "state": "clean"}], [{"code": "rounded_back", "state": "borderline"}])
+    rec = record_from_analysis(side, path="/a/s.mp4", status="analysed", athlete=None, sha="s")
+    assert rec.borderline_counts == {"rounded_back": 1} and rec.back_judged_reps == 2
+    front = doc([{"code": "rounded_back", "state": "not_judged"}, {"code": "knees_cave", "state": "clean"}])
+    rec_front = record_from_analysis(front, path="/a/f.mp4", status="analysed", athlete=None, sha="f")
+    assert rec_front.back_judged_reps == 0 and rec_front.borderline_counts == {}
+    clean = record_from_analysis(doc([{"code": "head_out_of_line", "state": "clean"}]), path="/a/c.mp4",
+                                 status="analysed", athlete=None, sha="c")  # fmt: skip
+    none = record_from_analysis(doc(), path="/a/n.mp4", status="analysed", athlete=None, sha="n")
+    html = index_html([rec, rec_front, clean, none], backend="local", wall_s=1.0)
+    assert html.count('class="chip clean">clean<') == 1
+    assert "Rounded back too close to call × 1" in html and "no fault found · some too close to call" in html
+    assert "no fault found · back line not judged" in html and "no rep found" in html
+    row = csv_text([rec]).splitlines()
+    assert row[0].split(",")[7:10] == ["faults", "too_close_to_call", "back_judged_reps"]
+    assert row[1].split(",")[7:10] == ["", "rounded_back:1", "2"]
