@@ -43,6 +43,11 @@ DORSAL_U: Final[FloatArray] = np.round(np.arange(-0.30, 1.70 + 1e-9, 0.05), 3)
 #: Where the dowel touches: the tailbone region and the upper back "between your shoulder blades" (trunk lengths).
 TAIL_REGION: Final[tuple[float, float]] = (-0.10, 0.15)
 UPPER_REGION: Final[tuple[float, float]] = (0.60, 1.00)
+#: The lower back's own stick, for when the arms cover the upper back (a bar or stick held at the shoulders): laid on
+#: the sacrum and the back just below the shoulder blades, under where an elbow can lie (:data:`ARM_OVER_U` starts at
+#: 0.50), it spans the lumbar spine (u ≈ 0.05–0.40) and shows it rounding (trunk lengths).
+SACRUM_REGION: Final[tuple[float, float]] = (-0.10, 0.05)
+LOWER_REGION: Final[tuple[float, float]] = (0.40, 0.50)
 #: The back of the head: stations from just below the ear's level to towards the crown (trunk lengths from the ear).
 HEAD_REGION: Final[tuple[float, float]] = (-0.05, 0.15)
 #: A point may stand this far above the stick and still count as under it (trunk lengths; the contour's own noise).
@@ -237,6 +242,9 @@ class Dowel:
     #: How far the back at the shoulder line (u = 1) falls below the stick: a rounded upper back curls the shoulders
     #: down and forward off the line the tailbone and the mid-back set (0 or a little above on a flat back).
     shoulder_drop: FloatArray
+    #: The lower back's bow: a stick laid on the tailbone region and :data:`LOWER_REGION`, how far the back between
+    #: rises above it (the lumbar spine rounding; a neutral lower back curves in, below the stick: ≤ 0).
+    lumbar_bow: FloatArray
     tail_u: FloatArray
     upper_u: FloatArray
     head_u: FloatArray
@@ -249,18 +257,14 @@ def _region(lo: float, hi: float) -> NDArray[np.intp]:
     return np.flatnonzero((u >= lo - 1e-9) & (u <= hi + 1e-9))
 
 
-def dowel(profile: FloatArray, head_u: FloatArray | None = None) -> Dowel:
-    """Lay the virtual dowel on dorsal profiles ``(T, K)`` (vectorised over frames) and measure its three contacts.
-
-    ``head_u``: ``(T,)`` the ear's position along the axis (:func:`axis_position`); the back of the head is read
-    from :data:`HEAD_REGION` around it. Without it, the head gap is NaN.
+def _bridge(
+    p: FloatArray, ti: NDArray[np.intp], si: NDArray[np.intp]
+) -> tuple[NDArray[np.bool_], FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The stick resting on the stations ``ti`` (below) and ``si`` (above) of profiles ``p`` ``(T, K)``: per frame
+    ``(ok, lower_u, upper_u, lower_v, upper_v, slope, bow)``, ``bow`` how far the back between the two contacts
+    rises above it.
     """
-    p = np.atleast_2d(np.asarray(profile, dtype=np.float64))
     n = p.shape[0]
-    nan = np.full(n, np.nan)
-    if p.shape[1] != DORSAL_U.shape[0]:
-        return Dowel(nan, nan, nan, nan, nan, nan, nan, nan, nan)
-    ti, si = _region(*TAIL_REGION), _region(*UPPER_REGION)
     vt, vs = p[:, ti], p[:, si]
     ut, us = DORSAL_U[ti], DORSAL_U[si]
     ok = (np.isfinite(vt).mean(axis=1) >= MIN_FINITE_SHARE) & (np.isfinite(vs).mean(axis=1) >= MIN_FINITE_SHARE)
@@ -293,6 +297,24 @@ def dowel(profile: FloatArray, head_u: FloatArray | None = None) -> Dowel:
     seg = np.where(between & np.isfinite(dev), dev, -np.inf)
     enough = (between & np.isfinite(dev)).sum(axis=1) >= MIN_FINITE_SHARE * np.maximum(between.sum(axis=1), 1)
     bow = np.where(ok & enough, np.max(seg, axis=1), np.nan)
+    return ok, tail_u, upper_u, tail_v, upper_v, k, bow
+
+
+def dowel(profile: FloatArray, head_u: FloatArray | None = None) -> Dowel:
+    """Lay the virtual dowel on dorsal profiles ``(T, K)`` (vectorised over frames) and measure its three contacts.
+
+    ``head_u``: ``(T,)`` the ear's position along the axis (:func:`axis_position`); the back of the head is read
+    from :data:`HEAD_REGION` around it. Without it, the head gap is NaN.
+    """
+    p = np.atleast_2d(np.asarray(profile, dtype=np.float64))
+    n = p.shape[0]
+    nan = np.full(n, np.nan)
+    if p.shape[1] != DORSAL_U.shape[0]:
+        return Dowel(nan, nan, nan, nan, nan, nan, nan, nan, nan, nan)
+    ok, tail_u, upper_u, tail_v, upper_v, k, bow = _bridge(p, _region(*TAIL_REGION), _region(*UPPER_REGION))
+    line_at_hip = tail_v - k * tail_u
+    lower_ok, *_, lumbar = _bridge(p, _region(*SACRUM_REGION), _region(*LOWER_REGION))
+    lumbar_bow = np.where(lower_ok, lumbar, np.nan)
     # Tail gap: hold the stick on the upper-back contact and let it pivot down onto the profile below.
     # Points near the pivot are left out: there the contour's noise, divided by a short lever, would tip the stick.
     below = (DORSAL_U[None, :] >= TAIL_REGION[0] - 1e-9) & (DORSAL_U[None, :] <= upper_u[:, None] - PIVOT_LEVER)
@@ -319,6 +341,7 @@ def dowel(profile: FloatArray, head_u: FloatArray | None = None) -> Dowel:
     shoulder_drop = line_at_hip + k * DORSAL_U[SHOULDER_STATION] - shoulder
     return Dowel(
         bow=bow,
+        lumbar_bow=lumbar_bow,
         tail_gap=np.where(bad, np.nan, tail_gap),
         head_gap=head_gap,
         shoulder_drop=np.where(bad | ~np.isfinite(shoulder), np.nan, shoulder_drop),

@@ -74,8 +74,9 @@ def back_line(
     from the neck; both only where the trunk leans within the checks' top-up span of the clip's deep level
     (:func:`_deep`). A frame's line breaks where the running median of its reading over
     :data:`~hingecoach.measures_back.WANT_BACK_FRAMES` judged frames passes the drill's threshold: the checks take
-    such medians too, and a single frame's contour is noise. Frames where the arms lie along the upper back are not
-    judged, as the check says (:func:`hingecoach.measures_back.arms_over_back`).
+    such medians too, and a single frame's contour is noise. Where the arms lie along the upper back
+    (:func:`hingecoach.measures_back.arms_over_back`) the rounded back is read as the check reads it there, from the
+    lower back's own stick (its alternate reading).
 
     Inside each of ``reps`` (its window: the rep, its top hold and a floor pull's set-up, the frames its checks read)
     the rep's own answer for the check decides what a break is drawn as: a fault keeps it, a borderline answer draws
@@ -105,8 +106,14 @@ def back_line(
         if rb is not None:
             bow = s.get(rb.quantity, nan)
             leaning = _deep(lean, base.deep_lean_seen_deg)
-            known_bow = np.isfinite(bow) & f.trunk & leaning & ~arms_over_back(hands, s.get("elbow_behind_trunk", nan))
+            arms = arms_over_back(hands, s.get("elbow_behind_trunk", nan))
+            known_bow = np.isfinite(bow) & f.trunk & leaning & ~arms
             broke_bow = known_bow & (_running(bow, known_bow) > rb.threshold)
+            if rb.alternate is not None:  # under arms on the upper back, the lower back's own reading
+                low = s.get(rb.alternate.quantity, nan)
+                known_low = np.isfinite(low) & f.trunk & leaning & arms
+                broke_bow = broke_bow | (known_low & (_running(low, known_low) > rb.alternate.threshold))
+                known_bow = known_bow | known_low
         if hd is not None:
             head = np.abs(s.get("dowel_head_gap", nan))
             known_head = np.isfinite(head) & f.body & _deep(lean, base.deep_lean_deg) & ~(hands < HANDS_AT_NECK)

@@ -21,6 +21,7 @@ from typing import Final, Literal
 import numpy as np
 
 from hingecoach.measures import (
+    AltReading,
     MeasureFn,
     measure_bar_distance,
     measure_hand_depth,
@@ -101,6 +102,8 @@ class Check:
     #: inside it is reported as borderline, neither fault nor clean, so noise (a mirrored copy of the clip, another
     #: phone) cannot flip the answer.
     band: float = 0.0
+    #: A second reading for reps its own quantity cannot see (the check's measure returns ``Measured(alternate=True)``).
+    alternate: AltReading | None = None
 
     @property
     def severity_rule(self) -> str:
@@ -180,20 +183,28 @@ def rounded_back() -> Check:
             "gap at the tailbone and the mid-back bow are measured and reported beside it: on the lifters the tool "
             "had never seen, an upper back rounded over a flat lower back left the tailbone on the stick. Against "
             "the athlete's own neutral set a drop of 0.04 more is the fault (one lifter's ten neutral clips span "
-            "0.021–0.047). Not judged where the hands are at the neck and an elbow lies behind the trunk at the upper "
-            "back (a bar held at the shoulders): there the outline is the arm's. "
+            "0.021–0.047). Where the hands are at the neck and an elbow lies behind the trunk at the upper back (a bar "
+            "or stick held at the shoulders, as the article's good morning holds it) the outline there is the arm's: "
+            "the lower back is read instead, below the arms: a stick on the sacrum and the back just below the "
+            "shoulder blades, and how far the lumbar spine rises above it (`dowel_lumbar_bow`; \"don't go too far or "
+            "you'll end up letting your lumbar spine round\"). It can find the fault but not clear the upper back the "
+            "arms hide, so below the fault it says not judged. Backs not labelled rounded read 0.000–0.023 on the 34 "
+            "labelled side-view clips, the dev lifter's whole-back rounding 0.028–0.036 (upper-back rounding alone "
+            "~0); 0.03 lies between them, band 0.01 (chosen by looking at those values, not refitted: no labelled "
+            "clip rounds under a bar on the shoulders). "
             "Side view only: in any other view the silhouette is not the spine's profile."
         ),
         cue="Keep your back long and flat: fold at the hips like a hinge, don't curl into a candy cane.",
         seed_quote=Q_CANDY,
         views=SIDE,
-        series=("dowel_shoulder_drop", "trunk_incline_deg", "trunk_px"),
+        series=("dowel_shoulder_drop", "dowel_lumbar_bow", "trunk_incline_deg", "trunk_px"),
         fn=measure_shoulder_drop,
         fitted=True,
         band=0.01,
         reference_threshold=0.04,
         reference_major_at=0.08,
         reference_band=0.01,
+        alternate=AltReading("dowel_lumbar_bow", threshold=0.03, major_at=0.06, band=0.01),
     )
 
 

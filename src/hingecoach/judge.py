@@ -155,14 +155,19 @@ SE_BAND: Final[float] = 2.0
 def answer(check: Check, m: Measured, *, at_s: float | None = None) -> schema.CheckResult:
     """Fault, clean or borderline for one measured value (the band keeps noise from flipping the answer)."""
     rel = m.relative and check.reference_threshold is not None
+    alt = check.alternate if m.alternate else None
     threshold = float(check.reference_threshold) if rel else check.threshold  # type: ignore[arg-type]
     major = float(check.reference_major_at) if rel and check.reference_major_at is not None else check.major_at
+    documented = check.reference_band if rel else check.band
+    quantity = check.quantity + ("_vs_own_reference" if rel else "")
+    if alt is not None:  # the check's second reading (e.g. the lower back below arms that cover the upper back)
+        threshold, major, documented, quantity = alt.threshold, alt.major_at, alt.band, alt.quantity
     # The check's documented band, widened to cover this reading's own uncertainty (its frames' spread).
-    band = max((check.reference_band if rel else check.band) * m.band_scale, SE_BAND * m.se)
+    band = max(documented * m.band_scale, SE_BAND * m.se)
     v = float(m.value)
     common = {
         "code": check.code,
-        "quantity": check.quantity + ("_vs_own_reference" if rel else ""),
+        "quantity": quantity,
         "value": _round(v),
         "threshold": threshold,
         "band": band,
@@ -260,6 +265,10 @@ def judge_rep(
             res = answer(check, m, at_s=float(t[min(frame, t.shape[0] - 1)]))
             if m.bound is not None and not _bound_decides(check, m.bound, res.state):
                 m = None  # part of the frames hidden, and they could change the answer: said as hidden below
+            elif m.unless_fault is not None and res.state != "fault":
+                # A partial reading (the lower back below arms that hide the upper back) cannot clear the check.
+                found = f"; what could be read held ({res.quantity} {res.value:.3g} against {res.threshold:g})"
+                m = replace(m.unless_fault, reason=m.unless_fault.reason + found)
         if m is None or isinstance(m, NotJudged) or res is None:
             metrics[check.quantity] = None
             if isinstance(m, NotJudged):

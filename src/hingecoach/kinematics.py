@@ -21,6 +21,8 @@ dowel_bow                  ratio   virtual dowel (hingecoach.backline.dowel) on 
 dowel_head_gap             ratio   back of the head below (+, dropped) or past (−, craned) the stick ÷ trunk length
 dowel_tail_gap             ratio   stick held on the upper back: how far it lifts off the tailbone ÷ trunk length
 dowel_shoulder_drop        ratio   how far the back at the shoulder line falls below the stick ÷ trunk length
+dowel_lumbar_bow           ratio   a stick on the tailbone and the back just below the shoulder blades: how far the
+                                   lower back rises above it ÷ trunk length (read where arms hide the upper back)
 trunk_px                   px      hip→shoulder length at the pose model's working resolution (long side ≤ 960 px)
 hands_to_neck              ratio   nearer wrist's distance from the neck (shoulder–ear midpoint) ÷ trunk length
 elbow_behind_trunk         ratio   further-back elbow at the upper back's height behind the hip→shoulder axis ÷ trunk
@@ -96,6 +98,7 @@ SERIES_NAMES: Final[tuple[str, ...]] = (
     "dowel_head_gap",
     "dowel_tail_gap",
     "dowel_shoulder_drop",
+    "dowel_lumbar_bow",
     "trunk_px",
     "hands_to_neck",
     "elbow_behind_trunk",
@@ -351,6 +354,7 @@ def dowel_series(track: PoseTrack) -> dict[str, FloatArray]:
             "dowel_head_gap": d.head_gap,
             "dowel_tail_gap": d.tail_gap,
             "dowel_shoulder_drop": d.shoulder_drop,
+            "dowel_lumbar_bow": d.lumbar_bow,
         }
     )
     out["elbow_behind_trunk"] = elbow_behind_trunk(xy)

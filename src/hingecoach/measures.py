@@ -166,6 +166,24 @@ class Measured:
     #: for a minimum. The judge keeps only an answer the hidden frames could not change (a knee seen bent 112° on
     #: part of the bottom is not locked, whatever the rest did) and says "not judged" otherwise.
     bound: Literal["at_least", "at_most"] | None = None
+    #: The value is the check's alternate reading (:attr:`hingecoach.drills.Check.alternate`), taken where its own
+    #: quantity cannot be seen; the judge then uses that reading's threshold, major level and band.
+    alternate: bool = False
+    #: A reading that can show the fault but not clear it (it sees only part of what the check is about): any answer
+    #: but a fault is this "not judged" instead (the judge adds what the reading found).
+    unless_fault: NotJudged | None = None
+
+
+@dataclass(frozen=True)
+class AltReading:
+    """A check's second reading, for reps on which its own quantity cannot be seen (e.g. the lower back's bow where
+    arms cover the upper back): its quantity, thresholds and band, in its own unit.
+    """
+
+    quantity: str
+    threshold: float
+    major_at: float
+    band: float
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ thresholds and cues are in :mod:`hingecoach.drills`; the rep window and the answ
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Final
 
 import numpy as np
@@ -62,7 +63,9 @@ FILM_BACK: Final[str] = (
 
 #: The series the rounded-back reading needs: the trunk and its silhouette, not the legs
 #: (:func:`hingecoach.judge_inputs.trunk_usable_frames`).
-ROUND_SERIES: Final[frozenset[str]] = frozenset({"dowel_bow", "dowel_tail_gap", "dowel_shoulder_drop"})
+ROUND_SERIES: Final[frozenset[str]] = frozenset(
+    {"dowel_bow", "dowel_tail_gap", "dowel_shoulder_drop", "dowel_lumbar_bow"}
+)
 #: The trunk's incline on the frames where the trunk is seen (the rounded-back reading's deepest frames).
 TRUNK_LEAN_SEEN: Final[str] = "trunk_incline_seen_deg"
 #: The trunk's incline on the whole-body frames before the planted-feet rule (the head's deepest frames; see
@@ -157,7 +160,7 @@ def back_line_medians(w: RepWindow) -> dict[str, float | None]:
     """
     out: dict[str, float | None] = {}
     names = {"dowel_bow": "dowel_bow", "dowel_head_gap": "dowel_head_gap_signed", "dowel_tail_gap": "dowel_tail_gap",
-             "dowel_shoulder_drop": "dowel_shoulder_drop"}  # fmt: skip
+             "dowel_shoulder_drop": "dowel_shoulder_drop", "dowel_lumbar_bow": "dowel_lumbar_bow"}  # fmt: skip
     for name, key in names.items():
         sel = _back_frames(w, name)
         out[key] = None if isinstance(sel, NotJudged) else float(np.median(w.get(name)[sel]))
@@ -261,7 +264,25 @@ def measure_shoulder_drop(w: RepWindow) -> Measured | NotJudged:
     sel = _back_frames(w, "dowel_shoulder_drop")
     if isinstance(sel, NotJudged):
         return sel
-    return _arms_over_back(w, sel) or _back_measure(w, "dowel_shoulder_drop", ref, absolute=False)
+    covered = _arms_over_back(w, sel)
+    if covered is None:
+        return _back_measure(w, "dowel_shoulder_drop", ref, absolute=False)
+    return _lower_back(w, covered) or covered
+
+
+def _lower_back(w: RepWindow, covered: NotJudged) -> Measured | None:
+    """The lower back's bow below arms that cover the upper back (the rounded-back check's alternate reading), or
+    None when it cannot be read either. It can find a rounded lower back but not clear the upper back the arms hide,
+    so any answer but a fault stays ``covered`` (not judged).
+
+    Why: the article's good morning holds a stick across the shoulders, and its warning for that drill is the lower
+    back: "don't go too far or you'll end up letting your lumbar spine round the wrong direction". The arms hide the
+    shoulders' drop, not the lumbar spine.
+    """
+    if isinstance(_back_frames(w, "dowel_lumbar_bow"), NotJudged):
+        return None
+    m = _back_measure(w, "dowel_lumbar_bow", None, absolute=False)
+    return None if isinstance(m, NotJudged) else replace(m, alternate=True, unless_fault=covered)
 
 
 def measure_head_gap(w: RepWindow) -> Measured | NotJudged:

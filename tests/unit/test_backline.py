@@ -263,3 +263,17 @@ def test_front_normals_for_all_frames_equal_the_single_frame_answer() -> None:
         np.testing.assert_array_equal(np.isnan(many), np.isnan(one))
         np.testing.assert_allclose(np.nan_to_num(many), np.nan_to_num(one), atol=1e-12)
     assert np.isnan(front_normals(stack)[-1]).all()
+
+
+@pytest.mark.parametrize("h", [0.0, 0.02, 0.05])
+def test_the_lower_back_stick_reads_a_lumbar_bow_of_known_size_and_ignores_the_upper_back(h: float) -> None:
+    """A stick on the sacrum and the back below the shoulder blades rises off a lumbar bow of height ``h`` by ``h``
+    (stations every 0.05: within 0.003), and a curl of the upper back alone (shoulders dropping 0.1 below the main
+    stick) leaves it at 0: the lower back's reading is the lumbar spine's, whatever the arms cover above it."""
+    u = DORSAL_U
+    flat = np.where(u > 1.55, np.nan, 0.18)
+    lumbar = h * np.clip(np.sin(np.pi * (u - 0.05) / 0.35), 0.0, None) * ((u > 0.05) & (u < 0.40))
+    curl = -0.1 * np.clip((u - 0.7) / 0.3, 0.0, None)
+    d = dowel(np.stack([flat + lumbar, flat + curl]))
+    assert abs(d.lumbar_bow[0] - h) < 0.003
+    assert abs(d.lumbar_bow[1]) < 1e-9 and d.shoulder_drop[1] > 0.09

@@ -389,3 +389,41 @@ def test_a_good_morning_with_the_bar_on_the_back_says_why_its_back_is_not_judged
     answers = rounded_answers("shoulders")
     assert [c.state for c in answers] == ["not_judged"] * 3
     assert all("arms lie along the upper back" in (c.reason or "") and c.how_to_film for c in answers)
+    # The synthetic rounding curls the upper back: the lower back below the arms held, which cannot clear the check.
+    assert all("what could be read held (dowel_lumbar_bow" in (c.reason or "") for c in answers)
+
+
+@pytest.mark.parametrize(("lumbar", "state"), [(0.0, "not_judged"), (0.02, "not_judged"), (0.06, "fault")])
+def test_a_lower_back_rounding_under_a_bar_on_the_shoulders_is_found(lumbar: float, state: str) -> None:
+    """Under a bar on the shoulders the rounded-back check reads the lower back below the arms: a lumbar spine that
+    rises 0.06 trunk lengths above a stick on the tailbone and the back below the shoulder blades is a fault (the
+    article's warning for the good morning); a flat or barely bowed one (0.02: borderline at most) cannot clear the
+    upper back the arms hide, so the check stays not judged. With the stick held behind the neck (elbows up) the
+    shoulders' own reading is used as before."""
+    from dataclasses import replace
+
+    from hingecoach.analysis import analyze_track
+    from hingecoach.backline import DORSAL_U
+    from hingecoach.devtools import synth
+
+    def with_lumbar(arms: str) -> Any:
+        res = synth.generate(synth.HingeSpec(reps=3, arms=arms), synth.CameraSpec(facing="right"))  # type: ignore[arg-type]
+        u = DORSAL_U
+        flat = np.where(u > 1.55, np.nan, 0.18)
+        # The lumbar spine bowing out between the sacrum and the thoracolumbar junction (u 0.05-0.40), peak mid-way.
+        bump = lumbar * np.clip(np.sin(np.pi * (u - 0.05) / 0.35), 0.0, None) * ((u > 0.05) & (u < 0.40))
+        prof = np.tile(flat, (res.track.n_frames, 1))
+        hip = res.angles["hip_flexion_deg"]
+        prof[hip > 0.6 * np.nanmax(hip)] = flat + bump
+        track = replace(res.track, back_profile=prof)
+        return [c for r in analyze_track(track, drill="good_morning").analysis.reps for c in r.checks
+                if c.code == "rounded_back"]  # fmt: skip
+
+    under_bar = with_lumbar("shoulders")
+    assert [c.state for c in under_bar] == [state] * 3
+    if state == "fault":
+        assert all(c.quantity == "dowel_lumbar_bow" and c.threshold == 0.03 for c in under_bar)
+        assert all(abs((c.value or 0) - lumbar) < 0.01 for c in under_bar)
+    held = with_lumbar("dowel")
+    assert all(c.quantity == "dowel_shoulder_drop" for c in held)
+

@@ -451,15 +451,22 @@ def test_back_line_frames_mark_breaks_only_where_the_view_can_see() -> None:
 
 def test_back_line_frames_are_not_judged_where_the_arms_lie_along_the_upper_back() -> None:
     """The overlay shows what the check says: with a bar held on the upper back (hands at the neck, elbows behind
-    the trunk) the rounded back is not judged, so its frames are not drawn as a broken line either; the same rounded
-    back with the hands holding a stick behind the neck is drawn broken at the bottom."""
+    the trunk) an upper-back curl is not judged — the lower back below the arms held, which cannot clear it — so its
+    frames are not drawn as a broken line either; the same rounded back with the hands holding a stick behind the
+    neck is drawn broken at the bottom. Frame by frame (no rep answers) the bar's frames read the lower back: whole."""
+    from hingecoach.analysis import analyze_track
+
     for arms, judged in (("shoulders", False), ("dowel", True)):
         res = synth.generate(synth.HingeSpec(arms=arms), SIDE_CAM)  # type: ignore[arg-type]
-        kin = compute_kinematics(_with_back(res, 0.2))
-        ok, known = _line(kin, DRILLS["good_morning"], "side")
+        track = _with_back(res, 0.2)
+        kin = compute_kinematics(track)
+        reps = tuple(analyze_track(track, drill="good_morning").analysis.reps)
+        ok, known = _line(kin, DRILLS["good_morning"], "side", reps)
         bottom = res.reps[0].bottom
         assert bool(known[bottom]) is judged
         assert bool(ok[bottom]) is not judged
+        frame_ok, frame_known = _line(kin, DRILLS["good_morning"], "side")
+        assert frame_known[bottom] and bool(frame_ok[bottom]) is not judged
 
 
 def test_back_line_frames_draw_the_rounded_back_where_plates_hide_the_legs() -> None:
