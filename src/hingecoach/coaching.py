@@ -19,6 +19,7 @@ from hingecoach import schema
 from hingecoach.drills import DRILLS, FAULT_CODES, LADDER, Check, Drill
 from hingecoach.judge import BACK_LINE_CODES, CHECK_NAMES, HOW_TO_FILM, JudgedRep
 from hingecoach.judge_inputs import view_name
+from hingecoach.wording import and_list
 
 #: Clean reps needed before moving up the ladder (one good rep is luck, three is a pattern).
 MIN_CLEAN_REPS: Final[int] = 3
@@ -116,10 +117,10 @@ def rep_verdict(rep: schema.Rep) -> str:
         return lead + "not judged" + (f": {why}." if why else ": the body was not seen well enough.")
     close = [CHECK_NAMES.get(c.code, c.code) for c in rep.checks if c.state == "borderline"]
     if close:
-        return lead + f"no clear fault, but {_and(close)} {'was' if len(close) == 1 else 'were'} too close to call."
+        return lead + f"no clear fault, but {and_list(close)} {'was' if len(close) == 1 else 'were'} too close to call."
     if unseen:
         how = next((c.how_to_film for c in unseen if c.how_to_film), None)
-        names = _and([CHECK_NAMES.get(c.code, c.code) for c in unseen])
+        names = and_list([CHECK_NAMES.get(c.code, c.code) for c in unseen])
         return lead + f"no fault seen, but {names} could not be judged" + (f": {how}." if how else ".")
     return lead + "no fault seen."
 
@@ -132,10 +133,6 @@ def is_good_rep(rep: schema.Rep) -> bool:
         and not any(c.state == "borderline" for c in rep.checks)
         and not any(c.state == "not_judged" and c.code in BACK_LINE_CODES for c in rep.checks)
     )
-
-
-def _and(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def not_judged_warnings(

@@ -25,6 +25,7 @@ from hingecoach.nanstats import nanmean
 from hingecoach.skeleton import idx, sided
 from hingecoach.timebase import first_within, half_frame_s, last_within
 from hingecoach.track import PoseTrack
+from hingecoach.wording import and_list
 
 FloatArray = NDArray[np.float64]
 
@@ -486,7 +487,7 @@ def hidden_reason(parts: Sequence[str], fallback: str, where: str = "at the bott
     """The not-judged reason and how to film, for a check whose landmarks were hidden ``where``."""
     if not parts:
         return fallback, "keep the whole body in frame and in good light, one person in view"
-    names = " and ".join((", ".join(parts[:-1]), parts[-1])) if len(parts) > 1 else parts[0]
+    names = and_list(parts)
     verb = "were" if len(parts) > 1 else "was"
     legs = any(p in ("knee", "ankle") for p in parts)
     return (

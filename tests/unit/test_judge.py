@@ -738,3 +738,14 @@ def test_good_rep_is_said_only_when_the_back_line_was_judged_and_nothing_was_too
     assert coaching.rep_verdict(lost_rep) == "Rep 3: not judged: the landmarks were lost on this rep."
     fault = schema.Fault(code="rounded_back", severity="major", at_s=1.0, cue="Keep the three points.", value=0.2)
     assert coaching.rep_verdict(_verdict_rep(clean, faults=(fault,))) == "Rep 3: watch a rounded back."
+
+
+def test_lists_read_as_a_sentence() -> None:
+    from hingecoach.wording import and_list
+
+    assert [and_list(x) for x in ([], ["knees"], ["knees", "feet"], ["hips", "knees", "feet"])] == [
+        "",
+        "knees",
+        "knees and feet",
+        "hips, knees and feet",
+    ]

@@ -31,6 +31,7 @@ from hingecoach.errors import MultiplePeopleError, NoPersonError, OutOfFrameErro
 from hingecoach.pose.people import LifterVerdict, judge_lifter, summarise
 from hingecoach.skeleton import sided
 from hingecoach.track import PoseTrack
+from hingecoach.wording import and_list
 
 #: Below this share of frames with a person (but above ``min_coverage``) the analysis warns about gaps.
 LOW_COVERAGE_WARN: Final[float] = 0.8
@@ -146,10 +147,10 @@ def check_track(track: PoseTrack, *, min_coverage: float = 0.5) -> list[Warning]
 def _parts(shares: dict[str, float]) -> str:
     """``"knees and feet are"`` / ``"feet are"``: the parts a warning is about, as the sentence's subject."""
     names = list(shares)
-    return (" and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]) + " are"
+    return and_list(names) + " are"
 
 
 def _shares(shares: dict[str, float]) -> str:
     """``"24%"`` when every part shares it, else each part's: ``"24% and 12%"`` (in the parts' order)."""
     pct = [f"{v:.0%}" for v in shares.values()]
-    return pct[0] if len(set(pct)) == 1 else " and ".join([", ".join(pct[:-1]), pct[-1]])
+    return pct[0] if len(set(pct)) == 1 else and_list(pct)
