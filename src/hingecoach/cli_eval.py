@@ -160,6 +160,14 @@ def print_figures(fig: dict[str, Any]) -> None:
         for d in m["differences"]:
             kind = f"clean on the other copy: {d['contradicted']}" if d["contradicted"] else "the other is borderline"
             out.print(f"  {d['path']}: original {d['original']} · mirrored {d['mirrored']} ({kind})")
+        if m.get("spread"):
+            sp = Table(title="How far a rep's value moves on the mirrored copy, against the band", header_style="bold")
+            for col in ("check", "rep pairs", "|Δ| median", "|Δ| p90", "|Δ| max", "band (median)", "|Δ| > 2 band"):
+                sp.add_column(col)
+            for code, v in m["spread"].items():
+                sp.add_row(code, f"{v['pairs']:.0f}", _num(v["median"]), _num(v["p90"]), _num(v["max"]),
+                           _num(v["band_median"]), _pct(v["flip_share"]))  # fmt: skip
+            out.print(sp)
 
 
 def print_self_reference(sr: dict[str, Any]) -> None:

@@ -316,3 +316,25 @@ def test_drill_recognition_tells_an_honest_could_not_tell_from_a_wrong_drill() -
     dr = drill_recognition(outs)
     assert dr["accuracy"] == pytest.approx(0.25)
     assert (dr["could_not_tell"], dr["could_not_tell_no_rep"], dr["wrong_drill"]) == (2, 1, 1)
+
+
+def test_mirror_spread_measures_how_far_a_reps_value_moves_on_the_flipped_copy() -> None:
+    """Rep by rep, the judged values of a clip and its mirrored copy: |Δ| 0.01 and 0.06 against a band of 0.02 — the
+    second could read fault on one copy and clean on the other (|Δ| > 2 band); a clip whose copies found different
+    rep counts is not paired, and an answer not judged on either copy is left out."""
+    from hingecoach.devtools.lolo import mirror_spread
+
+    def clip(path: str, values: list[float | None]) -> ClipOutcome:
+        states = ["clean" if v is not None else "not_judged" for v in values]
+        answers = [CheckAnswer("rounded_back", st, v, band=0.02) for st, v in zip(states, values, strict=True)]
+        reps = tuple(RepRecord(i + 1, True, (a,)) for i, a in enumerate(answers))
+        row = _row(path, len(values), set())
+        return ClipOutcome(row, len(values), "side", "deadlift", frozenset(), 0, checks=(SPEC,), reps=reps)
+
+    pairs = [
+        (clip("a", [0.01, 0.04, None]), clip("a", [0.02, 0.10, 0.03])),
+        (clip("b", [0.00]), clip("b", [0.50, 0.50])),  # different rep counts: no pairing
+    ]
+    got = mirror_spread(pairs)["rounded_back (back_bulge)"]
+    assert got["pairs"] == 2 and got["max"] == pytest.approx(0.06) and got["median"] == pytest.approx(0.035)
+    assert got["band_median"] == pytest.approx(0.02) and got["flip_share"] == pytest.approx(0.5)

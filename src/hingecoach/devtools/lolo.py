@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
 from hingecoach.devtools.evaluate import (
     CheckAnswer,
     ClipOutcome,
@@ -461,6 +463,45 @@ def _contradicted(a: ClipOutcome, b: ClipOutcome) -> list[str]:
     return out
 
 
+def mirror_spread(pairs: Sequence[tuple[ClipOutcome, ClipOutcome]]) -> dict[str, dict[str, float]]:
+    """Per check: how far a rep's value moves between a clip and its mirrored copy (the same pixels, flipped), over
+    the reps both copies judged, against the borderline half-width the judge used.
+
+    Why: the band is meant to keep noise from flipping an answer, and the mirrored copy is the one re-take whose
+    truth is known to be identical. A pair whose difference exceeds twice the band can read fault on one copy and
+    clean on the other (``flip_share``); the median and 90th percentile say how wide a band would have to be.
+    """
+    diffs: dict[str, list[float]] = defaultdict(list)
+    bands: dict[str, list[float]] = defaultdict(list)
+    for a, b in pairs:
+        if len(a.reps) != len(b.reps):
+            continue  # reps found differently: no rep-to-rep pairing
+        for ra, rb in zip(a.reps, b.reps, strict=True):
+            for x in ra.answers:
+                y = rb.answer(x.code)
+                if y is None or x.value is None or y.value is None:
+                    continue
+                if x.state not in JUDGED_STATES or y.state not in JUDGED_STATES:
+                    continue
+                spec = a.spec(x.code)
+                band = max(x.band if x.band is not None else 0.0, y.band if y.band is not None else 0.0)
+                name = x.code if spec is None else f"{x.code} ({spec.quantity})"  # one code, several quantities
+                diffs[name].append(abs(float(x.value) - float(y.value)))
+                bands[name].append(band if band > 0 else (spec.band if spec is not None else 0.0))
+    out: dict[str, dict[str, float]] = {}
+    for code, d in sorted(diffs.items()):
+        dv, bv = np.asarray(d), np.asarray(bands[code])
+        out[code] = {
+            "pairs": float(dv.size),
+            "median": float(np.median(dv)),
+            "p90": float(np.percentile(dv, 90)),
+            "max": float(dv.max()),
+            "band_median": float(np.median(bv)),
+            "flip_share": float(np.mean(dv > 2 * bv)),
+        }
+    return out
+
+
 def mirror_agreement(original: EvalReport, mirrored: EvalReport) -> dict[str, Any]:
     """Share of clips whose fault set (faults only; borderline is not a fault) is the same on the mirrored copy.
 
@@ -488,4 +529,5 @@ def mirror_agreement(original: EvalReport, mirrored: EvalReport) -> dict[str, An
         "contradictions": contradictions,
         "share_without_contradiction": (len(pairs) - contradictions) / len(pairs) if pairs else float("nan"),
         "differences": diffs,
+        "spread": mirror_spread(pairs),
     }
