@@ -279,8 +279,6 @@ def _lower_back(w: RepWindow, covered: NotJudged) -> Measured | None:
     back: "don't go too far or you'll end up letting your lumbar spine round the wrong direction". The arms hide the
     shoulders' drop, not the lumbar spine.
     """
-    if isinstance(_back_frames(w, "dowel_lumbar_bow"), NotJudged):
-        return None
     m = _back_measure(w, "dowel_lumbar_bow", None, absolute=False)
     return None if isinstance(m, NotJudged) else replace(m, alternate=True, unless_fault=covered)
 

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from numpy.typing import NDArray
 
 from hingecoach import __version__
+from hingecoach.coaching import is_good_rep
 from hingecoach.fileio import write_text_atomic
 from hingecoach.report.inputs import BACK_HOLDS, ReportInputs, drill_text, key_frame_targets
 from hingecoach.report.overlay import annotate_frames, read_frames
@@ -114,6 +115,7 @@ def _rep_row(rep: Rep, columns: list[MetricColumn]) -> dict[str, Any]:
             {"code": f.code, "name": pretty_code(f.code), "severity": f.severity, "cue": f.cue, "at": f"{f.at_s:.2f}"}
             for f in rep.faults
         ],
+        "good": is_good_rep(rep),
         "close": _answers(rep, "borderline"),
         "unjudged": _answers(rep, "not_judged") if rep.judged else [],
         "score": rep.score,
