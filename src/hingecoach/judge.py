@@ -58,6 +58,9 @@ HEAD_ON_ROUNDED_BACK: Final[str] = (
 )
 #: Points a fault costs on the 0–100 rep score.
 PENALTY: Final[Mapping[str, int]] = {"minor": 15, "major": 35}
+#: Points a check costs whose reading was too close to call: not a fault, but not a pass the tool saw either, so a
+#: rep with an amber "too close to call" never shows the 100 of a rep whose every check answered clean.
+BORDERLINE_PENALTY: Final[int] = 5
 CHECK_NAMES: Final[Mapping[str, str]] = {
     "rounded_back": "a rounded back",
     "head_out_of_line": "the head's line with the back",
@@ -136,9 +139,12 @@ def back_held_range(w: RepWindow, drill: Drill) -> float | None:
     return float(np.max(before)) if before.size else 0.0
 
 
-def score_faults(faults: Sequence[schema.Fault]) -> int:
-    """0–100: 100 minus 15 per minor and 35 per major fault (a rep with a major fault cannot score above 65)."""
-    return int(max(0, 100 - sum(PENALTY[f.severity] for f in faults)))
+def score_rep(faults: Sequence[schema.Fault], checks: Sequence[schema.CheckResult] = ()) -> int:
+    """0–100: 100 minus 15 per minor and 35 per major fault (a rep with a major fault cannot score above 65), minus
+    5 per check too close to call (:data:`BORDERLINE_PENALTY`).
+    """
+    borderline = sum(1 for c in checks if c.state == "borderline")
+    return int(max(0, 100 - sum(PENALTY[f.severity] for f in faults) - BORDERLINE_PENALTY * borderline))
 
 
 def _view_reason(check: Check, vname: str) -> tuple[str, str]:
@@ -315,7 +321,7 @@ def judge_rep(
     return JudgedRep(
         metrics=metrics,
         faults=faults,
-        score=score_faults(faults) if judged else 0,
+        score=score_rep(faults, results) if judged else 0,
         judged=judged,
         not_judged=tuple(dict.fromkeys(r.code for r in results if r.state == "not_judged")),
         back_held_deg=_round(held),
@@ -450,7 +456,7 @@ def attach_outside(
                 )
             )
         not_judged = tuple(c.code for c in checks if c.state == "not_judged")
-        score = score_faults(faults) if out[i].judged else 0
+        score = score_rep(faults, checks) if out[i].judged else 0
         out[i] = replace(out[i], checks=checks, faults=faults, not_judged=not_judged, score=score)
     return out, left
 

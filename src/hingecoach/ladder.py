@@ -248,9 +248,19 @@ def assess(rec: SessionRecordLike, rung: Rung) -> SessionEvidence:
             clean = False
             notes.extend(_fault_note(c, v, "major ") for c, v in pattern_major.items())
         pattern_reps = {r.index for r in judged if r.has_fault(PATTERN_FAULTS)}
+        # A pattern reading too close to call is no proof of a clean pattern ("do not add load before the pattern
+        # is clean"): such reps count against the share like a minor fault, and the note says so.
+        close_reps = {r.index for r in judged if r.has_borderline(PATTERN_FAULTS)} - pattern_reps
         if len(pattern_reps) > rung.max_pattern_share * len(judged) and not pattern_major:
             clean = False
             notes.append(f"pattern faults on {len(pattern_reps)} of {len(judged)} judged reps")
+        elif len(pattern_reps | close_reps) > rung.max_pattern_share * len(judged) and not pattern_major:
+            clean = False
+            codes = sorted({c for r in judged if r.index in close_reps for c in r.borderline if c in PATTERN_FAULTS})
+            notes.append(
+                f"{' and '.join(c.replace('_', ' ') for c in codes)} too close to call on {len(close_reps)} of "
+                f"{len(judged)} judged reps (pattern faults on {len(pattern_reps)}): not yet shown clean"
+            )
         if rung.min_usable_range_deg is not None:
             ur = st.usable_range_deg
             if ur is None or ur < rung.min_usable_range_deg:

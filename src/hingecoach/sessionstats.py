@@ -39,9 +39,14 @@ class RepStats:
     back_judged: bool | None = None
     back_held_deg: float | None = None
     faults: tuple[tuple[str, str], ...] = ()  # (code, severity)
+    #: Codes of the checks whose reading was too close to call on this rep (neither fault nor clean).
+    borderline: tuple[str, ...] = ()
 
     def has_fault(self, codes: Sequence[str], severity: str | None = None) -> bool:
         return any(c in codes and (severity is None or s == severity) for c, s in self.faults)
+
+    def has_borderline(self, codes: Sequence[str]) -> bool:
+        return any(c in codes for c in self.borderline)
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,7 @@ def rep_stats(analysis: schema.Analysis) -> tuple[RepStats, ...]:
             back_judged=rep_back_judged(analysis, r),
             back_held_deg=r.metrics.get(USABLE_RANGE_METRIC),
             faults=tuple((f.code, f.severity) for f in r.faults),
+            borderline=tuple(c.code for c in r.checks if c.state == "borderline"),
         )
         for r in analysis.reps
     )

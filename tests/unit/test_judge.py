@@ -150,6 +150,13 @@ def test_back_line_faults_fire_at_their_size_and_not_below(sign: float) -> None:
                 assert _severity(reps, code) == expected
             else:
                 assert states == {expected}, (code, expected, size, states)
+            # The score says the same: a borderline reading costs less than a fault and is never a clean 100.
+            n_close = [sum(c.state == "borderline" for c in r.checks) for r in reps]
+            want = [100 - judge.BORDERLINE_PENALTY * n - sum(judge.PENALTY[f.severity] for f in r.faults)
+                    for r, n in zip(reps, n_close, strict=True)]
+            assert [r.score for r in reps] == want
+            if expected == "borderline":
+                assert all(r.score < 100 for r in reps) and all(r.score > 100 - judge.PENALTY["minor"] for r in reps)
 
 
 def test_rounded_back_is_read_with_the_shins_hidden_but_the_head_is_not() -> None:
@@ -376,7 +383,7 @@ def test_unreliable_reps_are_not_judged() -> None:
 # ------------------------------------------------------------------------------------------------ session
 def _rep(*faults: tuple[str, str]) -> judge.JudgedRep:
     fs = [schema.Fault(code=c, severity=s, at_s=1.0, cue=f"cue {c}") for c, s in faults]  # type: ignore[arg-type]
-    return judge.JudgedRep(metrics={}, faults=fs, score=judge.score_faults(fs), judged=True)
+    return judge.JudgedRep(metrics={}, faults=fs, score=judge.score_rep(fs), judged=True)
 
 
 def test_a_rounded_back_on_a_rep_whose_legs_were_hidden_still_earns_its_cue() -> None:

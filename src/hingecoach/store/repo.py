@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
@@ -73,7 +73,7 @@ class SaveResult:
     created: bool  # False: this clip was already stored for this athlete and drill
 
 
-def _rep_stats_from_row(r: RepRow) -> RepStats:
+def _rep_stats_from_row(r: RepRow, borderline: tuple[str, ...] = ()) -> RepStats:
     return RepStats(
         index=r.rep_index,
         judged=r.judged,
@@ -82,11 +82,32 @@ def _rep_stats_from_row(r: RepRow) -> RepStats:
         back_judged=r.back_judged,
         back_held_deg=r.back_held_deg,
         faults=tuple((str(f.get("code")), str(f.get("severity"))) for f in r.faults),
+        borderline=borderline,
     )
 
 
+def _borderline_by_rep(analysis: Any) -> dict[int, tuple[str, ...]]:
+    """Per rep index, the checks too close to call, read from the stored analysis document (the ``reps`` table
+    has no column for them: reading them here serves every row ever stored, without a migration). Tolerant of
+    documents from older versions: what cannot be read counts as none.
+    """
+    out: dict[int, tuple[str, ...]] = {}
+    reps = analysis.get("reps") if isinstance(analysis, dict) else None
+    for rep in reps if isinstance(reps, list) else ():
+        if not isinstance(rep, dict) or not isinstance(rep.get("index"), int):
+            continue
+        checks = rep.get("checks")
+        out[rep["index"]] = tuple(
+            str(c.get("code"))
+            for c in (checks if isinstance(checks, list) else ())
+            if isinstance(c, dict) and c.get("state") == "borderline"
+        )
+    return out
+
+
 def _record(row: TrainingSession, athlete: str) -> SessionRecord:
-    reps = [_rep_stats_from_row(r) for r in row.reps]
+    close = _borderline_by_rep(row.analysis)
+    reps = [_rep_stats_from_row(r, close.get(r.rep_index, ())) for r in row.reps]
     return SessionRecord(
         id=row.id,
         athlete=athlete,
