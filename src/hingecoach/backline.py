@@ -27,7 +27,7 @@ of deepest trunk lean.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -250,6 +250,29 @@ class Dowel:
     head_u: FloatArray
     line_at_hip: FloatArray
     line_slope: FloatArray
+    #: The lower back's stick (:data:`SACRUM_REGION` to :data:`LOWER_REGION`), drawn where it is the reading.
+    lumbar_stick: Stick
+
+
+class Stick(NamedTuple):
+    """A stick resting on two regions of the profile, per frame ``(T,)``: whether it rests on both (``ok``), its
+    contacts' positions and heights, its slope, how far the back between the contacts rises above it (``bow``) and
+    where along the axis it rises most (``peak_u``; NaN without a bow).
+    """
+
+    ok: NDArray[np.bool_]
+    lower_u: FloatArray
+    upper_u: FloatArray
+    lower_v: FloatArray
+    upper_v: FloatArray
+    slope: FloatArray
+    bow: FloatArray
+    peak_u: FloatArray
+
+    @property
+    def line_at_hip(self) -> FloatArray:
+        """The stick's height at the hip (u = 0): its line is ``v = line_at_hip + slope · u``."""
+        return np.asarray(self.lower_v - self.slope * self.lower_u, dtype=np.float64)
 
 
 def _region(lo: float, hi: float) -> NDArray[np.intp]:
@@ -257,13 +280,8 @@ def _region(lo: float, hi: float) -> NDArray[np.intp]:
     return np.flatnonzero((u >= lo - 1e-9) & (u <= hi + 1e-9))
 
 
-def _bridge(
-    p: FloatArray, ti: NDArray[np.intp], si: NDArray[np.intp]
-) -> tuple[NDArray[np.bool_], FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """The stick resting on the stations ``ti`` (below) and ``si`` (above) of profiles ``p`` ``(T, K)``: per frame
-    ``(ok, lower_u, upper_u, lower_v, upper_v, slope, bow)``, ``bow`` how far the back between the two contacts
-    rises above it.
-    """
+def _bridge(p: FloatArray, ti: NDArray[np.intp], si: NDArray[np.intp]) -> Stick:
+    """The stick resting on the stations ``ti`` (below) and ``si`` (above) of profiles ``p`` ``(T, K)``."""
     n = p.shape[0]
     vt, vs = p[:, ti], p[:, si]
     ut, us = DORSAL_U[ti], DORSAL_U[si]
@@ -296,8 +314,10 @@ def _bridge(
     between = (DORSAL_U[None, :] > tail_u[:, None] + 1e-9) & (DORSAL_U[None, :] < upper_u[:, None] - 1e-9)
     seg = np.where(between & np.isfinite(dev), dev, -np.inf)
     enough = (between & np.isfinite(dev)).sum(axis=1) >= MIN_FINITE_SHARE * np.maximum(between.sum(axis=1), 1)
-    bow = np.where(ok & enough, np.max(seg, axis=1), np.nan)
-    return ok, tail_u, upper_u, tail_v, upper_v, k, bow
+    has_bow = ok & enough
+    bow = np.where(has_bow, np.max(seg, axis=1), np.nan)
+    peak_u = np.where(has_bow, DORSAL_U[np.argmax(seg, axis=1)], np.nan)
+    return Stick(ok, tail_u, upper_u, tail_v, upper_v, k, bow, peak_u)
 
 
 def dowel(profile: FloatArray, head_u: FloatArray | None = None) -> Dowel:
@@ -310,11 +330,12 @@ def dowel(profile: FloatArray, head_u: FloatArray | None = None) -> Dowel:
     n = p.shape[0]
     nan = np.full(n, np.nan)
     if p.shape[1] != DORSAL_U.shape[0]:
-        return Dowel(nan, nan, nan, nan, nan, nan, nan, nan, nan, nan)
-    ok, tail_u, upper_u, tail_v, upper_v, k, bow = _bridge(p, _region(*TAIL_REGION), _region(*UPPER_REGION))
+        no = np.zeros(n, dtype=bool)
+        return Dowel(nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, Stick(no, nan, nan, nan, nan, nan, nan, nan))
+    ok, tail_u, upper_u, tail_v, upper_v, k, bow, _ = _bridge(p, _region(*TAIL_REGION), _region(*UPPER_REGION))
     line_at_hip = tail_v - k * tail_u
-    lower_ok, *_, lumbar = _bridge(p, _region(*SACRUM_REGION), _region(*LOWER_REGION))
-    lumbar_bow = np.where(lower_ok, lumbar, np.nan)
+    lumbar = _bridge(p, _region(*SACRUM_REGION), _region(*LOWER_REGION))
+    lumbar_bow = np.where(lumbar.ok, lumbar.bow, np.nan)
     # Tail gap: hold the stick on the upper-back contact and let it pivot down onto the profile below.
     # Points near the pivot are left out: there the contour's noise, divided by a short lever, would tip the stick.
     below = (DORSAL_U[None, :] >= TAIL_REGION[0] - 1e-9) & (DORSAL_U[None, :] <= upper_u[:, None] - PIVOT_LEVER)
@@ -350,6 +371,7 @@ def dowel(profile: FloatArray, head_u: FloatArray | None = None) -> Dowel:
         head_u=hu,
         line_at_hip=np.where(bad, np.nan, line_at_hip),
         line_slope=np.where(bad, np.nan, k),
+        lumbar_stick=lumbar,
     )
 
 

@@ -47,6 +47,9 @@ class BackLine:
 
     bow: NDArray[np.int8]
     head: NDArray[np.int8]
+    #: ``(T,)`` frames whose rounded back is read from the lower back's own stick (the arms lie along the upper
+    #: back: the check's alternate reading); None = none.
+    lower: NDArray[np.bool_] | None = None
 
     @property
     def state(self) -> NDArray[np.int8]:
@@ -99,7 +102,7 @@ def back_line(
     f = clip_frames(kin) if frames is None else frames  # the analysis passes the ones its checks read
     s, nan, none = f.series, np.full(n, np.nan), np.zeros(n, dtype=bool)
     hands = s.get("hands_to_neck", nan)
-    known_bow, broke_bow, known_head, broke_head = none, none, none, none
+    known_bow, broke_bow, known_head, broke_head, known_low = none, none, none, none, none
     with np.errstate(invalid="ignore"):
         lean = np.abs(s.get("trunk_incline_deg", nan))
         base = compute_baseline(kin, frames=f) if baseline is None else baseline
@@ -124,7 +127,11 @@ def back_line(
         answers = [(a, b, next((c.state for c in r.checks if c.code == code), None)) for a, b, r in spans]
         return _rep_states(known, broke, answers)
 
-    return BackLine(drawn(known_bow, broke_bow, "rounded_back"), drawn(known_head, broke_head, "head_out_of_line"))
+    return BackLine(
+        drawn(known_bow, broke_bow, "rounded_back"),
+        drawn(known_head, broke_head, "head_out_of_line"),
+        lower=known_low if known_low.any() else None,
+    )
 
 
 @dataclass(frozen=True)

@@ -316,3 +316,56 @@ def test_a_rep_too_close_to_call_is_drawn_amber_where_the_stick_lifts() -> None:
     ends = painter.dowel_ends[bottom]
     mid = ends[0] + 0.15 * (ends[1] - ends[0])  # on the stick, away from the contacts
     assert (np.abs(colour_at(mid) - np.array(AMBER)).sum(axis=1) < 40).any()
+
+
+@pytest.mark.parametrize(("lumbar", "colour"), [(0.06, RED), (0.0, None)])
+def test_under_a_bar_on_the_shoulders_the_lower_back_stick_is_drawn(
+    lumbar: float, colour: tuple[int, int, int] | None
+) -> None:
+    """A good morning with the bar on the upper back (elbows back along it): the rounded back is read from the lower
+    back's own stick, so that short stick is drawn — from the sacrum to below the shoulder blades, not along the
+    arms — with a red dot where a lumbar bow of 0.06 trunk lengths rises above it. A flat lower back cannot clear
+    the upper back the arms hide, so its frames stay not judged (no stick drawn on them). With a stick behind the
+    neck (elbows up) the full dowel is drawn as before."""
+    from dataclasses import replace
+
+    from hingecoach.analysis import analyze_track
+    from hingecoach.backline import DORSAL_U
+    from hingecoach.devtools import synth
+    from hingecoach.report.overlay import OverlayPainter
+    from hingecoach.skeleton import sided
+
+    def painted(arms: str) -> tuple[object, OverlayPainter]:
+        cam = synth.CameraSpec(facing="right", image_wh=(640, 480))
+        res = synth.generate(synth.HingeSpec(reps=1, arms=arms), cam)  # type: ignore[arg-type]
+        u = DORSAL_U
+        flat = np.where(u > 1.55, np.nan, 0.18)
+        bump = lumbar * np.clip(np.sin(np.pi * (u - 0.05) / 0.35), 0.0, None) * ((u > 0.05) & (u < 0.40))
+        prof = np.tile(flat, (res.track.n_frames, 1))
+        hip = res.angles["hip_flexion_deg"]
+        prof[hip > 0.6 * np.nanmax(hip)] = flat + bump
+        track = replace(res.track, back_profile=prof)
+        inputs = ReportInputs.from_result(analyze_track(track, drill="good_morning"))
+        return res, OverlayPainter(inputs, track)  # type: ignore[arg-type]
+
+    res, painter = painted("shoulders")
+    bottom = res.reps[0].bottom  # type: ignore[attr-defined]
+    hip_px = painter.xy[bottom, sided(painter.side, "hip")]
+    trunk = float(np.hypot(*(painter.xy[bottom, sided(painter.side, "shoulder")] - hip_px)))
+    if colour is None:
+        assert not painter.has_dowel[bottom]
+        return
+    assert painter.has_dowel[bottom]
+    ends = painter.dowel_ends[bottom]
+    # the stick's upper end lies just past the lower region (u 0.5 + 0.1), far short of the shoulders (u 1)
+    reach = max(float(np.hypot(*(e - hip_px))) for e in ends)
+    assert 0.45 * trunk < reach < 0.8 * trunk
+    assert not np.isfinite(painter.dowel_points[bottom, 2]).any()  # no head contact with the hands at the neck
+    frame = np.zeros((480, 640, 3), np.uint8)
+    painter.paint(frame, bottom)
+    x, y = np.round(painter.dowel_points[bottom, 1]).astype(int)
+    patch = frame[y - 2 : y + 3, x - 2 : x + 3].reshape(-1, 3).astype(int)
+    assert (np.abs(patch - np.array(colour)).sum(axis=1) < 40).any()
+    _, held = painted("dowel")
+    full = max(float(np.hypot(*(e - held.xy[bottom, sided(held.side, "hip")]))) for e in held.dowel_ends[bottom])
+    assert full > 1.2 * trunk  # the whole dowel, tailbone past the head

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from hingecoach.backline import axis_position, dowel, is_dorsal_profile, to_image
+from hingecoach.backline import Dowel, axis_position, dowel, is_dorsal_profile, to_image
 from hingecoach.report import _text
 from hingecoach.report._text import BGR, BGRA
 from hingecoach.report.inputs import BACK_BREAKS, BACK_HOLDS, BACK_NEAR, BACK_UNKNOWN
@@ -198,12 +198,23 @@ def contact_states(bow: NDArray[np.int8], head: NDArray[np.int8], touch: NDArray
 
 
 def dowel_geometry(
-    track: PoseTrack, *, bow_max: float, head_max: float
+    track: PoseTrack,
+    *,
+    bow_max: float,
+    head_max: float,
+    lower: NDArray[np.bool_] | None = None,
+    lower_max: float | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
     """Per frame, in the track's pixels: the stick's ends ``(T, 2, 2)``, the contact points ``(T, 3, 2)`` (tailbone,
     the back at the shoulder line, head) and whether the back touches the stick at each ``(T, 3)`` — the same dowel
     the checks measure (:func:`hingecoach.backline.dowel`), thresholded like them (``bow_max``: the rounded-back
     threshold on the shoulders' drop). NaN where the dorsal profile says nothing.
+
+    On the frames of ``lower`` (where the arms lie along the upper back and the rounded back is read from the lower
+    back's own stick, :attr:`hingecoach.backline_frames.BackLine.lower`) that short stick is drawn instead, from the
+    sacrum to below the shoulder blades: the tailbone's contact, the point where the lower back rises most above it
+    (in the upper-back slot, which carries the rounded back's reading; lifted when it passes ``lower_max``) and no
+    head, which is not read with the hands at the neck. A stick drawn on the arms would show what was not measured.
     """
     n = track.n_frames
     ends = np.full((n, 2, 2), np.nan)
@@ -229,7 +240,33 @@ def dowel_geometry(
             not (np.isfinite(d.shoulder_drop[i]) and d.shoulder_drop[i] > bow_max),
             not (np.isfinite(d.head_gap[i]) and abs(d.head_gap[i]) > head_max),
         )
+    if lower is not None and lower_max is not None:
+        _lower_stick(track, d, lower, lower_max, ends, points, touch)
     return ends, points, touch
+
+
+def _lower_stick(
+    track: PoseTrack,
+    d: Dowel,
+    lower: NDArray[np.bool_],
+    lower_max: float,
+    ends: NDArray[np.float64],
+    points: NDArray[np.float64],
+    touch: NDArray[np.bool_],
+) -> None:
+    """Replace, in place, the stick on the ``lower`` frames by the lower back's (:func:`dowel_geometry`)."""
+    st = d.lumbar_stick
+    for i in np.flatnonzero(lower & st.ok & np.isfinite(st.slope)):
+        rise = float(st.bow[i]) if np.isfinite(st.bow[i]) else 0.0
+        peak = float(st.peak_u[i]) if np.isfinite(st.peak_u[i]) else (st.lower_u[i] + st.upper_u[i]) / 2
+        us = np.array([st.lower_u[i] - 0.15, st.upper_u[i] + 0.1, st.lower_u[i], peak])
+        vs = st.line_at_hip[i] + st.slope[i] * us
+        vs[3] += max(rise, 0.0)  # the back itself where it rises above the stick
+        img = to_image(track.xy_px[i], us, vs)
+        ends[i] = img[:2]
+        points[i, :2] = img[2:]
+        points[i, 2] = np.nan
+        touch[i] = (True, not rise > lower_max, True)
 
 
 class AngleLabelAnnotator:

@@ -124,6 +124,8 @@ class ReportInputs:
     #: The drill's back-line thresholds (bow, head gap), so the overlay's dowel lifts where the checks say it does.
     bow_max: float = ROUNDED_BACK_THRESHOLD
     head_max: float = HEAD_GAP_THRESHOLD
+    #: The lower back's threshold where the arms cover the upper back (the rounded back's alternate reading).
+    lower_max: float | None = None
     back_label: str = "Back-line deviation"
     side: Side | None = None
     drill: DrillText | None = None
@@ -202,6 +204,7 @@ class ReportInputs:
         line = None
         threshold = None
         head = None
+        lower = None
         series = "dowel_shoulder_drop"
         if drill is not None:
             line = back_line(
@@ -209,6 +212,7 @@ class ReportInputs:
             )
             check = drill.check("rounded_back")
             threshold = check.threshold if check is not None else None
+            lower = check.alternate.threshold if check is not None and check.alternate is not None else None
             series = check.quantity if check is not None else series
             head_check = drill.check("head_out_of_line")
             head = head_check.threshold if head_check is not None else None
@@ -224,6 +228,7 @@ class ReportInputs:
             back_line=line,
             bow_max=threshold if threshold is not None else ROUNDED_BACK_THRESHOLD,
             head_max=head if head is not None else HEAD_GAP_THRESHOLD,
+            lower_max=lower,
         )
 
     # ------------------------------------------------------------------ derived per-frame timelines

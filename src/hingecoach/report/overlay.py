@@ -99,11 +99,17 @@ class OverlayPainter:
         hip_x = np.nanmedian(self.xy[:, self.hip_idx, 0]) if np.isfinite(self.xy[:, self.hip_idx, 0]).any() else np.nan
         self.labels_left = bool(np.isfinite(nose_x) and np.isfinite(hip_x) and nose_x > hip_x)
         # The virtual dowel, where the silhouette was measured and the view can show it (else the landmark line).
-        ends, points, touch = dowel_geometry(track, bow_max=inputs.bow_max, head_max=inputs.head_max)
+        line = inputs.back_line
+        ends, points, touch = dowel_geometry(
+            track,
+            bow_max=inputs.bow_max,
+            head_max=inputs.head_max,
+            lower=line.lower if line is not None else None,
+            lower_max=inputs.lower_max,
+        )
         judged = self.back_state != BACK_UNKNOWN
         self.dowel_ends = ends * scale
         self.dowel_points = points * scale
-        line = inputs.back_line
         if line is not None:
             bow, head = line.bow, line.head
         else:  # one state for the whole line: the head's contact shows it only where the head lifts on the frame
