@@ -22,7 +22,7 @@ import math
 import queue
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal, Protocol
@@ -109,7 +109,7 @@ class FrameReader(Protocol):
 
 
 class _CvReader:
-    """OpenCV's FFmpeg reader (8-bit sources: its conversion is the fastest measured there)."""
+    """OpenCV's FFmpeg reader: every frame decoded, for comparisons and benchmarks (``decoder="opencv"``)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -142,12 +142,12 @@ class _CvReader:
 
 
 def open_reader(path: Path, decoder: Decoder = "auto") -> FrameReader:
-    """A reader for ``path``: PyAV for sources of more than 8 bits per sample (``"auto"``), OpenCV otherwise.
+    """A reader for ``path``: PyAV (``"auto"``, :mod:`hingecoach.decode_av`) or OpenCV (``"opencv"``).
 
-    Why two decoders: OpenCV converts a 10-bit picture to 8-bit BGR on a slow path — 84 CPU-ms per 1080x1920
-    frame of a phone's H.264 High 10 clip, four times the pose model's own cost, against 12 ms for PyAV's
-    decode-convert-and-shrink in one ``sws_scale``. On 8-bit sources OpenCV is as fast or faster (6.3 vs 7.0 CPU-ms
-    per 1080p frame) and its pixels are the ones every stored track was made from.
+    Why PyAV by default: it leaves the frames that thinning drops undecoded where no other frame refers to them,
+    and it converts full-range and 10-bit phone video fast, where OpenCV's conversion costs four times the pose
+    model (83-84 CPU-ms a frame); on 8-bit limited-range video its pixels are OpenCV's, bit for bit. OpenCV's
+    reader stays for comparisons and benchmarks.
     """
     if decoder_for(path, decoder) == "opencv":
         return _CvReader(path)
@@ -158,11 +158,7 @@ def open_reader(path: Path, decoder: Decoder = "auto") -> FrameReader:
 
 def decoder_for(path: Path, decoder: Decoder = "auto") -> Literal["opencv", "pyav"]:
     """The library :func:`open_reader` decodes ``path`` with (recorded in a track's log)."""
-    if decoder != "auto":
-        return decoder
-    from hingecoach.decode_av import high_bit_depth
-
-    return "pyav" if high_bit_depth(path) else "opencv"
+    return "pyav" if decoder == "auto" else decoder
 
 
 def _land(path: Path, want: _Range) -> tuple[FrameReader, bool, float, int]:
@@ -229,6 +225,25 @@ def _same_slot(earlier: float, t: float, interval: float, phase: float = 0.0) ->
     return math.floor((t + phase) / interval + 1e-6) == math.floor((earlier + phase) / interval + 1e-6)
 
 
+def _unused(want: _Range, lead_window_s: float, phase: float) -> Callable[[float, float], bool]:
+    """``drop(t, t_before)`` for :meth:`hingecoach.decode_av.AvReader.drop_when`: True for a frame the loop of
+    :func:`_decode_worker` will surely throw away — before the range and its warm-up frames, after the range, or
+    thinned (not the first of its slot). Frames at the edges are kept (a margin of ``TIME_EPS_S``): decoding one
+    frame too many costs little, skipping one that is used would lose it.
+    """
+    first = want.from_s - (lead_window_s if want.lead > 0 else 0.0)
+    interval = want.min_interval_s
+
+    def drop(t: float, before: float) -> bool:
+        if want.from_s > 0 and t < first - TIME_EPS_S:
+            return True
+        if want.until_s is not None and t > want.until_s + TIME_EPS_S:
+            return True
+        return interval > 0 and t > want.from_s + TIME_EPS_S and _same_slot(before, t, interval, phase)
+
+    return drop
+
+
 def _decode_worker(
     path: Path,
     max_side: int | None,
@@ -252,6 +267,9 @@ def _decode_worker(
         size = scaled_size(*reader.size, max_side)
         fps = max(want.fps, 1e-6)
         lead_window_s = 2.0 * (want.lead + 1) / fps
+        drop_when = getattr(reader, "drop_when", None)
+        if drop_when is not None and want.by_time and want.timing == "container":
+            drop_when(_unused(want, lead_window_s, 0.5 / fps))
         ring: deque[TimedFrame] = deque(maxlen=max(want.lead, 1))
         prev_t = -math.inf
         started = not want.by_time or want.from_s <= 0
